@@ -1,0 +1,38 @@
+# `make run` serves the store locally on an embedded AWS emulator; `make test` runs every test.
+# Both build the virtual environment first, from nothing if need be.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test bench ops chromium lint clean
+
+$(INSTALLED): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $(INSTALLED)
+
+run: $(INSTALLED)
+	$(BIN)/python -m local_stage.run
+
+# The browser tests need Debian's chromium; a browser test never skips, so no chromium is an error.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian chromium for the browser tests"; \
+	  $(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q chromium; \
+	} || { echo "FATAL: could not install Debian chromium (apt-get install chromium)" >&2; exit 1; }
+	@command -v chromium >/dev/null 2>&1 || { echo "FATAL: chromium is still missing" >&2; exit 1; }
+
+test: $(INSTALLED) chromium
+	$(BIN)/python -m pytest
+
+bench: $(INSTALLED)
+	$(BIN)/python -m bench
+
+# make ops NAME=ops_contact_requests [INPUT=file.json]: an operator function against `make run`.
+ops: $(INSTALLED)
+	$(BIN)/python -m local_stage.ops $(NAME) $(INPUT)
+
+clean:
+	rm -rf $(VENV) .pytest_cache .local-stage.json

@@ -1,0 +1,20 @@
+"""Chalice entry point: builds the app and registers blueprints, middleware and handlers."""
+from aws_lambda_powertools import Logger
+from chalice import Chalice
+
+from chalicelib import events, middleware
+from chalicelib.blueprints.accounts import accounts
+from chalicelib.blueprints.mail_links import mail_links
+from chalicelib.blueprints.site import site
+from shared.logs import SERVICE, install_redaction
+
+# Chalice's logger shares the service's name; Powertools owns its one (redacting) handler.
+app = Chalice(app_name=SERVICE, configure_logs=False)
+logger = Logger(service=SERVICE)
+install_redaction(logger.registered_handler)
+
+middleware.install(app, logger)
+app.register_blueprint(site)
+app.register_blueprint(accounts)
+app.register_blueprint(mail_links)
+events.register(app)

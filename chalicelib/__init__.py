@@ -1,0 +1,1 @@
+"""The Chalice edge: routes, pages, cookies, error mapping and middleware."""

@@ -1,0 +1,64 @@
+"""Public pages and documents: home, health, policy, OpenAPI, static assets."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from chalice import Blueprint, Response
+
+from chalicelib.http import json_route, page_route
+from chalicelib.pages import render_page
+
+site = Blueprint(__name__)
+STATIC = Path(__file__).resolve().parent.parent / "static"
+
+
+@json_route(site, "/health", "GET", summary="Liveness check", response="chalicelib.schemas:Health")
+def health():
+    return {"status": "ok"}
+
+
+@page_route(site, "/", ["GET"])
+def home():
+    return render_page("home.html", title="Calling cards")
+
+
+@page_route(site, "/privacy", ["GET"])
+def privacy():
+    from shared.policy import current_version, render_html
+
+    version = current_version()
+    return render_page(
+        "privacy.html", title="Privacy policy", version=version.version, effective=version.effective,
+        policy_html=render_html(version),
+    )
+
+
+@json_route(site, "/privacy.json", "GET", summary="Policy versions", response="chalicelib.schemas:PolicyVersions")
+def privacy_versions():
+    from shared.policy import all_versions
+
+    return {"versions": [v.summary() for v in all_versions()]}
+
+
+@json_route(site, "/openapi.json", "GET", summary="This document")
+def openapi():
+    from chalicelib.openapi import document
+
+    return document()
+
+
+def _static(name: str, content_type: str) -> Response:
+    return Response(
+        body=(STATIC / name).read_text(),
+        headers={"Content-Type": content_type, "Cache-Control": "public, max-age=3600"},
+    )
+
+
+@site.route("/site.css", methods=["GET"])
+def stylesheet():
+    return _static("site.css", "text/css; charset=utf-8")
+
+
+@site.route("/site.js", methods=["GET"])
+def script():
+    return _static("site.js", "text/javascript; charset=utf-8")

@@ -1,0 +1,48 @@
+"""Event handlers and operator functions.
+
+A handler whose source is named by an environment variable is registered only where that
+variable is set (the deployed stages' merge template supplies it); locally and in tests
+the local driver and the tests call the same functions directly.
+"""
+from __future__ import annotations
+
+import os
+
+from chalice import Rate
+
+
+def register(app) -> None:
+    stream_arn = os.environ.get("TABLE_STREAM_ARN")
+    if stream_arn:
+
+        @app.on_dynamodb_record(stream_arn=stream_arn, batch_size=25, starting_position="LATEST")
+        def mail_outbox_stream(event):
+            from functions.mail_outbox import handle_stream_records
+            from shared.ports import default_ports
+
+            handle_stream_records([record.to_dict() for record in event], default_ports())
+
+    feedback_queue = os.environ.get("SES_FEEDBACK_QUEUE")
+    if feedback_queue:
+
+        @app.on_sqs_message(queue=feedback_queue, batch_size=10)
+        def ses_feedback(event):
+            from functions.mail_feedback import handle_sns_envelope
+            from shared.ports import default_ports
+
+            # A failure raises: SQS retries the batch, then parks it in the dead-letter queue.
+            for record in event:
+                handle_sns_envelope(record.body, default_ports())
+
+    @app.schedule(Rate(1, unit=Rate.MINUTES))
+    def mail_outbox_sweeper(event):
+        from functions.mail_outbox import sweep
+        from shared.ports import default_ports
+
+        sweep(default_ports(), limit=500)
+
+    @app.lambda_function(name="ops_contact_requests")
+    def ops_contact_requests(event, context):
+        from functions.ops import run
+
+        return run("ops_contact_requests", event)

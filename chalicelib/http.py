@@ -1,0 +1,169 @@
+"""Route registration for JSON and HTML routes, and the one place errors become HTTP.
+
+Request models are named as "module:Class" and imported on first use, so no route's
+pydantic models (or what they import) load when the app starts.
+"""
+from __future__ import annotations
+
+import functools
+import importlib
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+from chalice import Response
+
+from shared.errors import Conflict, DomainError, InvalidInput, InvalidToken, NotFound
+
+MAX_BODY_BYTES = 64 * 1024
+JSON = "application/json"
+FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
+
+STATUS_OF = {InvalidInput: 400, InvalidToken: 400, NotFound: 404, Conflict: 409}
+
+
+@dataclass(frozen=True)
+class JsonRoute:
+    path: str
+    method: str
+    summary: str
+    request: str | None
+    response: str | None
+    status: int
+
+
+JSON_ROUTES: list[JsonRoute] = []
+HTML_PATHS: set[str] = set()
+
+
+@functools.cache
+def load(name: str):
+    module, _, attribute = name.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+def error_body(code: str, message: str) -> dict:
+    return {"error": {"code": code, "message": message}}
+
+
+def json_error(status: int, code: str, message: str, headers: dict | None = None) -> Response:
+    return Response(body=error_body(code, message), status_code=status, headers={"Content-Type": JSON, **(headers or {})})
+
+
+def html_error(status: int, message: str) -> Response:
+    from chalicelib.pages import render_page
+
+    return render_page("error.html", status=status, title="Something is not right", message=message)
+
+
+def status_for(error: DomainError) -> int:
+    for kind, status in STATUS_OF.items():
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def describe_validation(error) -> str:
+    """Which fields are wrong and why, never echoing the input (it may be personal data)."""
+    parts = []
+    for problem in error.errors(include_input=False, include_url=False):
+        where = ".".join(str(p) for p in problem["loc"]) or "body"
+        parts.append(f"{where}: {problem['msg']}")
+    return "; ".join(parts[:10])
+
+
+def parse_json(request, model_name: str):
+    from pydantic import ValidationError
+
+    raw = request.raw_body or b""
+    try:
+        data = json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("The body is not valid JSON.", code="invalid_json") from None
+    if not isinstance(data, dict):
+        raise InvalidInput("The body must be a JSON object.", code="invalid_json")
+    try:
+        return load(model_name).model_validate(data)
+    except ValidationError as error:
+        raise InvalidInput(describe_validation(error), code="validation_error") from None
+
+
+def json_route(blueprint, path: str, method: str, *, summary: str, request: str | None = None,
+               response: str | None = None, status: int = 200) -> Callable:
+    """A JSON route: body parsed into `request`, result serialised, domain errors mapped."""
+
+    def register(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def handle(**params):
+            try:
+                if request is not None:
+                    params["body"] = parse_json(blueprint.current_request, request)
+                result = view(**params)
+            except DomainError as error:
+                return json_error(status_for(error), error.code, error.message)
+            if isinstance(result, Response):
+                return result
+            body = result.model_dump(mode="json") if hasattr(result, "model_dump") else result
+            return Response(body=body, status_code=status, headers={"Content-Type": JSON})
+
+        content_types = [JSON] if method in ("POST", "PUT", "PATCH") else None
+        options = {"methods": [method]}
+        if content_types:
+            options["content_types"] = content_types
+        blueprint.route(path, **options)(handle)
+        JSON_ROUTES.append(JsonRoute(path, method, summary, request, response, status))
+        return handle
+
+    return register
+
+
+def page_route(blueprint, path: str, methods: list[str], *, forms: bool = False) -> Callable:
+    """An HTML route: domain errors become an HTML page with the same status."""
+
+    def register(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def handle(**params):
+            try:
+                return view(**params)
+            except DomainError as error:
+                return html_error(status_for(error), error.message)
+
+        options = {"methods": methods}
+        if forms:
+            options["content_types"] = FORM_TYPES
+        blueprint.route(path, **options)(handle)
+        HTML_PATHS.add(path)
+        return handle
+
+    return register
+
+
+def form_fields(request) -> dict[str, str]:
+    """Fields of an urlencoded or multipart form post (the RFC 8058 one-click body is either)."""
+    content_type = request.headers.get("content-type", "")
+    raw = request.raw_body or b""
+    if content_type.startswith("multipart/form-data"):
+        return _multipart_fields(content_type, raw)
+    from urllib.parse import parse_qs
+
+    try:
+        parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True)
+    except UnicodeDecodeError:
+        raise InvalidInput("The form is not valid UTF-8.") from None
+    return {name: values[0] for name, values in parsed.items()}
+
+
+def _multipart_fields(content_type: str, raw: bytes) -> dict[str, str]:
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw)
+    if not message.is_multipart():
+        raise InvalidInput("The multipart form could not be read.")
+    fields = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            payload = part.get_payload(decode=True) or b""
+            fields[name] = payload.decode("utf-8", errors="replace")
+    return fields

@@ -1,0 +1,76 @@
+"""Middleware registered once on the app: Powertools logging with a correlation id, the
+body size limit, the contract's error shape for Chalice's own errors, security headers."""
+from __future__ import annotations
+
+import json
+
+from chalice import ConvertToMiddleware, Response
+
+from chalicelib.http import HTML_PATHS, MAX_BODY_BYTES, error_body, html_error
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+# Chalice's own error codes, in the contract's snake_case.
+CHALICE_CODES = {
+    "BadRequestError": "bad_request",
+    "BadRequest": "bad_request",
+    "MethodNotAllowedError": "method_not_allowed",
+    "UnsupportedMediaType": "unsupported_media_type",
+    "NotFoundError": "not_found",
+    "InternalServerError": "internal_error",
+}
+
+
+def install(app, logger) -> None:
+    from aws_lambda_powertools.logging import correlation_paths
+
+    app.register_middleware(
+        ConvertToMiddleware(
+            logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+        ),
+        "all",
+    )
+    app.register_middleware(_http_guard, "http")
+
+
+def _http_guard(event, get_response):
+    html = event.context.get("resourcePath") in HTML_PATHS
+    raw = event.raw_body
+    if raw and len(raw) > MAX_BODY_BYTES:
+        response = _error(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.", html)
+    else:
+        response = _reshape_chalice_error(get_response(event), html)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.headers.get("Content-Type", "").startswith("text/html"):
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def _error(status: int, code: str, message: str, html: bool) -> Response:
+    if html:
+        return html_error(status, message)
+    return Response(body=error_body(code, message), status_code=status, headers={"Content-Type": "application/json"})
+
+
+def _reshape_chalice_error(response: Response, html: bool) -> Response:
+    """Chalice answers its own errors as {"Code", "Message"}; the contract has one shape."""
+    if response.status_code < 400:
+        return response
+    body = response.body
+    if isinstance(body, (str, bytes)):
+        try:
+            body = json.loads(body)
+        except ValueError:
+            return response
+    if not (isinstance(body, dict) and set(body) == {"Code", "Message"}):
+        return response
+    code = CHALICE_CODES.get(body["Code"], "error")
+    message = "The server failed to answer this request." if response.status_code >= 500 else body["Message"]
+    reshaped = _error(response.status_code, code, message, html)
+    for name, value in response.headers.items():
+        if name.lower() not in ("content-type", "content-length"):
+            reshaped.headers.setdefault(name, value)
+    return reshaped

@@ -1,0 +1,30 @@
+"""HTML pages from Jinja2 templates (built on first use)."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from chalice import Response
+
+HTML = "text/html; charset=utf-8"
+
+
+@functools.cache
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+    )
+
+
+def render_page(template: str, *, status: int = 200, headers: dict | None = None, **context) -> Response:
+    body = _environment().get_template(template).render(**context)
+    return Response(body=body, status_code=status, headers={"Content-Type": HTML, **(headers or {})})
+
+
+# Pages opened from a link that carries a token: the token must not leak through the
+# Referer header to anything the page links to, nor sit in a shared cache.
+TOKEN_PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}

@@ -1,0 +1,55 @@
+"""The contact form (P12): unsubscribe by request, questions for operators, forget a friend.
+
+The answer is the same whatever the address, so the form reveals no account.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from typing_extensions import Annotated
+
+from functions.unsubscribe import stop_topics
+from functions.validation import EmailAddress
+from shared.ids import email_hash, new_id
+from shared.models import ALL_TOPICS
+from shared.store.entities import ContactQuestion
+
+QUESTION_RETENTION_SECONDS = 90 * 24 * 3600
+
+
+class ContactRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    email: EmailAddress
+    topic: Literal["unsubscribe", "forget_friend", "question"]
+    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+
+
+class ContactAccepted(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    status: str = "accepted"
+
+
+def contact(request: ContactRequest, ports) -> ContactAccepted:
+    store, clock = ports.store, ports.clock
+    address_hash = email_hash(request.email, ports.settings.hash_key())
+    if request.topic == "unsubscribe":
+        account_id = store.account_id_for(address_hash)
+        if account_id is not None:
+            stop_topics(account_id, ALL_TOPICS, "contact_form", ports)
+    elif request.topic == "forget_friend":
+        # Nothing else holds friend data yet; the hash keeps the address from ever being invited.
+        store.forget_friend(address_hash, clock.iso())
+    else:
+        store.put_question(
+            ContactQuestion(
+                question_id=new_id(),
+                email=request.email,
+                message=request.message,
+                created_at=clock.iso(),
+                expires_at=int(clock.now()) + QUESTION_RETENTION_SECONDS,
+            )
+        )
+    return ContactAccepted()

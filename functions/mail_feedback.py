@@ -1,0 +1,50 @@
+"""SES bounce and complaint notifications become suppressions.
+
+A permanent bounce or a complaint suppresses at once. A transient bounce (mailbox full,
+server busy) usually clears by itself, so one is no reason to stop mail; but an address
+that bounces transiently SOFT_BOUNCE_LIMIT times (settings, default 3) within
+SOFT_BOUNCE_WINDOW is treated as dead: continuing to mail it would hurt the sender
+reputation SES judges us by, and three in two weeks rules out a single bad day.
+"""
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools import Logger
+
+from shared.ids import email_hash
+from shared.models import SuppressionReason
+
+logger = Logger(child=True)
+SOFT_BOUNCE_WINDOW = 14 * 24 * 3600
+
+
+def handle_sns_envelope(body: str, ports) -> None:
+    """A message from the feedback queue: an SNS envelope around the SES notification."""
+    envelope = json.loads(body)
+    message = envelope.get("Message", envelope) if isinstance(envelope, dict) else envelope
+    handle_notification(json.loads(message) if isinstance(message, str) else message, ports)
+
+
+def handle_notification(notification: dict, ports) -> None:
+    kind = notification.get("notificationType") or notification.get("eventType")
+    key, at = ports.settings.hash_key(), ports.clock.iso()
+    if kind == "Bounce":
+        bounce = notification.get("bounce", {})
+        permanent = bounce.get("bounceType") == "Permanent"
+        for recipient in bounce.get("bouncedRecipients", []):
+            address_hash = email_hash(recipient["emailAddress"], key)
+            if permanent:
+                ports.store.suppress(address_hash, SuppressionReason.hard_bounce.value, at)
+            else:
+                count = ports.store.count_soft_bounce(address_hash, ports.clock.now(), SOFT_BOUNCE_WINDOW)
+                if count >= ports.settings.soft_bounce_limit:
+                    ports.store.suppress(address_hash, SuppressionReason.repeated_soft_bounce.value, at)
+            logger.info("bounce recorded", extra={"address_hash": address_hash, "permanent": permanent})
+    elif kind == "Complaint":
+        for recipient in notification.get("complaint", {}).get("complainedRecipients", []):
+            address_hash = email_hash(recipient["emailAddress"], key)
+            ports.store.suppress(address_hash, SuppressionReason.complaint.value, at)
+            logger.info("complaint recorded", extra={"address_hash": address_hash})
+    else:
+        logger.info("feedback ignored", extra={"notification_type": str(kind)})

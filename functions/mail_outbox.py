@@ -1,0 +1,123 @@
+"""The mail sender: nothing lost, nothing twice.
+
+Jobs are written in the transaction that causes them. The table stream hands new jobs
+here at once; the sweeper over the unsent index is the guarantee for whatever the stream
+path missed (a crash, a throttle, a poison record elsewhere in its batch). Each job is
+claimed with a lease, so the two paths never send one job at the same time.
+"""
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from functions import sign_in_links, unsubscribe
+from shared.mail.kinds import Recipient, refusal
+from shared.mail.ses import OutgoingMail
+from shared.models import MailKind
+
+logger = Logger(child=True)
+
+LEASE_SECONDS = 60  # longer than one render-and-send; a crashed sender's job returns after it
+MAX_ATTEMPTS = 5
+
+UNSUBSCRIBE_REASONS = {
+    "welcome": "You get this because you signed up. The link below stops all newsletters and offers.",
+    MailKind.promotional.value: "You get this because you switched on {topic} mail in your Email Preferences.",
+}
+
+
+def send_job(job_id: str, ports) -> str:
+    """Send one job if it is still pending; returns what happened (for logs and tests)."""
+    store, clock = ports.store, ports.clock
+    job = store.claim_job(job_id, clock.now(), LEASE_SECONDS)
+    if job is None:
+        return "not_claimed"
+    try:
+        outcome = _deliver(job, ports)
+    except Exception:
+        logger.exception("mail job failed", extra={"job_id": job_id, "attempt": job.attempts})
+        if job.attempts < MAX_ATTEMPTS:
+            return "retry_after_lease"  # the lease expiring is the backoff
+        store.finish_job(job_id, "failed", clock.iso(), "attempts_exhausted")
+        _report_dead_letter(job_id, ports)
+        return "failed"
+    logger.info("mail job finished", extra={"job_id": job_id, "kind": job.kind, "outcome": outcome})
+    return outcome
+
+
+def _deliver(job, ports) -> str:
+    store, settings = ports.store, ports.settings
+    account = store.get_account(job.account_id) if job.account_id else None
+    if account is None:
+        store.finish_job(job.job_id, "skipped", ports.clock.iso(), "no_recipient")
+        return "skipped:no_recipient"
+    topic_on = False
+    if job.kind == MailKind.promotional:
+        preferences = store.get_preferences(account.account_id)
+        topic_on = bool(preferences and preferences.topics.get(job.topic))
+    # Re-checked at send time: a preference, bounce or deactivation that landed after the job
+    # was written still stops it.
+    why_not = refusal(job.kind, Recipient(account.status, store.suppression_of(account.email_hash), topic_on))
+    if why_not:
+        store.finish_job(job.job_id, "skipped", ports.clock.iso(), why_not)
+        return f"skipped:{why_not}"
+
+    context = {**job.context, "name": account.name, "postal_address": settings.postal_address}
+    headers = {}
+    topics = job.context.get("unsubscribe_topics") or ([job.topic] if job.kind == MailKind.promotional else None)
+    if topics:
+        url = unsubscribe.link_url(account.account_id, topics, ports)
+        reason = UNSUBSCRIBE_REASONS.get(job.template) or UNSUBSCRIBE_REASONS[job.kind]
+        context.update(unsubscribe_url=url, unsubscribe_reason=reason.format(topic=job.topic))
+        # RFC 8058: providers show an unsubscribe button and POST the one-click body to the URL.
+        headers = {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    if job.context.get("login_link"):
+        context["login_url"] = sign_in_links.mint(account.account_id, job.context["login_link"], ports)
+
+    from shared.mail.render import render
+
+    subject, text, html = render(job.template, context)
+    mail = OutgoingMail(to=account.email, subject=subject, text=text, html=html, headers=headers, kind=job.kind)
+    # The one unavoidable window: SES has accepted the mail but the job is not yet marked
+    # sent. SES has no idempotency key, so a crash exactly here repeats this one mail after
+    # the lease. Nothing else happens between these two calls to keep the window that small.
+    ports.mailer.send(mail)
+    store.finish_job(job.job_id, "sent", ports.clock.iso())
+    return "sent"
+
+
+def _report_dead_letter(job_id: str, ports) -> None:
+    try:
+        from shared import aws
+
+        sqs = aws.client("sqs")
+        url = sqs.get_queue_url(QueueName=ports.settings.mail_dead_letter_queue)["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=f'{{"job_id": "{job_id}"}}')
+    except Exception:
+        logger.exception("could not report a dead mail job", extra={"job_id": job_id})
+
+
+def handle_stream_records(records, ports) -> dict:
+    """Fast path: new pending jobs from the table stream. One record's failure never blocks
+    the others (Chalice's stream handler has no partial-batch response); the sweeper
+    retries whatever is left."""
+    outcomes: dict[str, int] = {}
+    for record in records:
+        try:
+            image = record.get("dynamodb", {}).get("NewImage", {})
+            if record.get("eventName") != "INSERT" or image.get("type", {}).get("S") != "mail_job":
+                continue
+            outcome = send_job(image["job_id"]["S"], ports)
+        except Exception:
+            logger.exception("stream record skipped; the sweeper will retry its job")
+            outcome = "record_failed"
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes
+
+
+def sweep(ports, limit: int = 100) -> dict:
+    """The guarantee: send every unsent job whose lease is free, oldest first."""
+    outcomes: dict[str, int] = {}
+    for job_id in ports.store.unsent_job_ids(limit=limit):
+        outcome = send_job(job_id, ports)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return outcomes

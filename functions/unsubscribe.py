@@ -1,0 +1,49 @@
+"""Unsubscribe links (P03, P12): signed tokens naming an account and the topics they stop.
+
+Effective for every send that starts after the write: the sender re-reads the preference
+at send time, and the audience items go in the same transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared import tokens
+from shared.errors import InvalidToken
+from shared.ids import new_id
+from shared.models import ALL_TOPICS
+from shared.store.entities import ConsentEvent
+
+
+@dataclass(frozen=True)
+class UnsubscribeLink:
+    account_id: str
+    topics: tuple[str, ...]
+
+
+def link_url(account_id: str, topics, ports) -> str:
+    token = tokens.sign(ports.settings.signing_keys(), tokens.UNSUBSCRIBE, {"a": account_id, "t": list(topics)})
+    return f"{ports.settings.base_url}/unsubscribe/{token}"
+
+
+def read_link(token: str, ports) -> UnsubscribeLink:
+    payload = tokens.verify(ports.settings.signing_keys(), tokens.UNSUBSCRIBE, token)
+    account_id, topics = payload.get("a"), payload.get("t")
+    if not isinstance(account_id, str) or not isinstance(topics, list) or not set(topics) <= set(ALL_TOPICS):
+        raise InvalidToken("This link is not valid.")
+    return UnsubscribeLink(account_id, tuple(topics))
+
+
+def stop_topics(account_id: str, topics, source: str, ports) -> bool:
+    """Switch the topics off, with a consent event; False when they were already off."""
+    changes = {topic: False for topic in topics}
+    at = ports.clock.iso()
+    consent = ConsentEvent(account_id=account_id, at=at, event_id=new_id(), source=source, topics=changes)
+    return ports.store.set_topics(account_id, changes, consent, in_audience=False)
+
+
+def unsubscribe(token: str, source: str, ports, everything: bool = False) -> UnsubscribeLink:
+    """Use a link: stop its topics (or every topic, when the reader chose "stop all")."""
+    link = read_link(token, ports)
+    topics = ALL_TOPICS if everything else link.topics
+    stop_topics(link.account_id, topics, source, ports)
+    return UnsubscribeLink(link.account_id, tuple(topics))

@@ -1,0 +1,104 @@
+"""`make run`: the whole store on this machine, no AWS account needed.
+
+Starts moto on 127.0.0.1, provisions infra/ into it, serves the app on
+http://127.0.0.1:$PORT (default 8000) from this process, and drives the mail outbox,
+SES feedback and schedules. Ctrl-C stops everything.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+import warnings
+
+from local_stage import emulator
+from local_stage.emulator import ROOT
+
+log = logging.getLogger("local_stage")
+
+
+def state_file():
+    """Where `make ops` finds the running emulator (tests running their own stage move it)."""
+    from pathlib import Path
+
+    return Path(os.environ.get("LOCAL_STAGE_STATE", ROOT / ".local-stage.json"))
+
+
+def _request_handler_class():
+    from chalice.local import ChaliceRequestHandler
+
+    access = logging.getLogger("local_stage.access")
+
+    class RedactingRequestHandler(ChaliceRequestHandler):
+        """Access lines go through logging, whose handler filter strips tokens from paths."""
+
+        def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
+            access.info("%s %s", self.address_string(), format % args)
+
+    return RedactingRequestHandler
+
+
+def configure_logging() -> None:
+    from shared.logs import install_redaction
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for noisy in ("botocore", "boto3", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # moto's CloudFormation warns about the types infra/ provisions through the SES API instead.
+    warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    install_redaction(handler)
+
+
+def build_server(host: str, port: int):
+    """The app with its /dev routes, served by chalice's local server with our handler."""
+    from chalice.config import Config
+    from chalice.local import LocalDevServer, create_local_server
+
+    from local_stage import dev_routes
+
+    import app as app_module
+
+    dev_routes.register(app_module.app)
+    config = Config.create(chalice_stage="local", app_name="calling-card-store", project_dir=str(ROOT))
+    probe = create_local_server(app_module.app, config, host, 0)  # makes the app a LocalChalice
+    probe.server.server_close()
+    return LocalDevServer(app_module.app, config, host, port, handler_cls=_request_handler_class())
+
+
+def main() -> None:
+    configure_logging()
+    port = int(os.environ.get("PORT", "8000"))
+    aws = emulator.start("local", port=int(os.environ.get("LOCAL_AWS_PORT", "0")))
+    os.environ.update(emulator.stage_environment("local"))
+    server = build_server("127.0.0.1", port)
+    port = server.server.server_address[1]
+    os.environ["BASE_URL"] = f"http://127.0.0.1:{port}"
+    state_file().write_text(json.dumps({"aws_endpoint_url": aws.endpoint_url, "base_url": os.environ["BASE_URL"]}))
+
+    from local_stage.driver import LocalDriver
+
+    driver = LocalDriver(aws.outputs["TableStreamArn"], aws.outputs["SesFeedbackQueueName"])
+    driver.start()
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    print(f"Serving on http://127.0.0.1:{port}  (mail: http://127.0.0.1:{port}/dev/outbox)", flush=True)
+    try:
+        server.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        driver.stop()
+        server.server.server_close()
+        aws.stop()
+        state_file().unlink(missing_ok=True)
+        print("Stopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

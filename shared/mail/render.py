@@ -1,0 +1,36 @@
+"""Jinja2 templates for each mail, text and HTML. The environment is built on first use."""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+SUBJECTS = {
+    "welcome": "Welcome to the Calling Card Store: please confirm your address",
+    "confirm_link": "Your link to confirm your Calling Card Store address",
+    "signin_link": "Your Calling Card Store sign-in link",
+    "campaign": None,  # the campaign names its own subject
+}
+
+
+@functools.cache
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    return Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render(template: str, context: dict) -> tuple[str, str, str]:
+    """(subject, text, html) of one mail."""
+    if template not in SUBJECTS:
+        raise ValueError(f"unknown mail template {template!r}")
+    environment = _environment()
+    subject = SUBJECTS[template] or context["subject"]
+    text = environment.get_template(f"{template}.txt").render(**context)
+    html = environment.get_template(f"{template}.html").render({**context, "subject": subject})
+    return subject, text, html

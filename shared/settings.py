@@ -1,0 +1,79 @@
+"""One settings model, built on first use and cached.
+
+Locally and in tests every value comes from the environment (the stage's variables in
+.chalice/config.json). Deployed stages read the secrets from SSM Parameter Store through
+Powertools Parameters. A missing setting fails at first use, naming the setting.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Names of the secrets under SSM_PARAMETER_PATH (SecureString parameters).
+SECRET_PARAMETERS = {"token-signing-keys": "token_signing_keys", "email-hash-key": "email_hash_key"}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    stage: str
+    table_name: str
+    configuration_set: str
+    mail_dead_letter_queue: str
+    base_url: str
+    sender_address: str
+    postal_address: str
+    secrets_source: Literal["environment", "ssm"] = "ssm"
+    ssm_parameter_path: str | None = None
+    # Comma-separated, oldest first: the last key signs, every key verifies (rotation).
+    token_signing_keys: SecretStr | None = None
+    email_hash_key: SecretStr | None = None
+    # Transient bounces to one address within the window before it is suppressed.
+    soft_bounce_limit: int = Field(default=3, ge=1)
+
+    @field_validator("base_url")
+    @classmethod
+    def _no_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    def signing_keys(self) -> list[str]:
+        keys = [k.strip() for k in _secret(self, "token_signing_keys").split(",") if k.strip()]
+        if not keys:
+            raise RuntimeError("setting TOKEN_SIGNING_KEYS holds no key")
+        return keys
+
+    def hash_key(self) -> bytes:
+        return _secret(self, "email_hash_key").encode()
+
+
+def _secret(settings: Settings, name: str) -> str:
+    value = getattr(settings, name)
+    if value is None:
+        raise RuntimeError(f"setting {name.upper()} is missing")
+    return value.get_secret_value()
+
+
+@functools.cache
+def get_settings() -> Settings:
+    try:
+        settings = Settings()
+    except Exception as error:  # pydantic's message names each missing or bad setting
+        raise RuntimeError(f"invalid stage settings: {error}") from None
+    if settings.secrets_source == "ssm":
+        settings = settings.model_copy(update=_secrets_from_ssm(settings))
+    return settings
+
+
+def _secrets_from_ssm(settings: Settings) -> dict[str, SecretStr]:
+    from aws_lambda_powertools.utilities import parameters
+
+    if not settings.ssm_parameter_path:
+        raise RuntimeError("setting SSM_PARAMETER_PATH is missing")
+    found = parameters.get_parameters(settings.ssm_parameter_path, decrypt=True, max_age=300)
+    missing = [name for name in SECRET_PARAMETERS if name not in found]
+    if missing:
+        raise RuntimeError(f"SSM parameters missing under {settings.ssm_parameter_path}: {missing}")
+    return {field: SecretStr(found[name]) for name, field in SECRET_PARAMETERS.items()}

@@ -1,0 +1,395 @@
+"""The DynamoDB store: every read and write of the table goes through here.
+
+ClientError codes become domain outcomes here; no caller sees botocore. No method scans.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Iterable
+
+from shared.errors import InvalidToken, NotFound
+from shared.store.entities import (
+    OPEN_QUESTIONS_INDEX_KEY,
+    UNSENT_INDEX_KEY,
+    Account,
+    ConsentEvent,
+    ContactQuestion,
+    EmailLookup,
+    LoginToken,
+    MailJob,
+    Preferences,
+    audience_key,
+    forgotten_friend_key,
+    link_mail_counter_key,
+    soft_bounce_key,
+    suppression_key,
+)
+
+
+class AddressTaken(Exception):
+    """Signup met an address that already has an account."""
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__("address already has an account")
+        self.account_id = account_id
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, set)):
+        return [_plain(v) for v in value]
+    return value
+
+
+class Store:
+    def __init__(self, table_name: str, dynamodb=None) -> None:
+        from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+        self.table_name = table_name
+        if dynamodb is None:
+            from shared import aws
+
+            dynamodb = aws.client("dynamodb")
+        self._db = dynamodb
+        self._ser = TypeSerializer()
+        self._de = TypeDeserializer()
+
+    # -- marshalling -------------------------------------------------------------------
+    def _to_av(self, item: dict) -> dict:
+        return {k: self._ser.serialize(v) for k, v in item.items() if v is not None}
+
+    def _from_av(self, item: dict) -> dict:
+        return {k: _plain(self._de.deserialize(v)) for k, v in item.items()}
+
+    def _values(self, values: dict) -> dict:
+        return {k: self._ser.serialize(v) for k, v in values.items()}
+
+    def _put(self, item: dict, condition: str | None = None, **extra) -> dict:
+        op = {"TableName": self.table_name, "Item": self._to_av(item), **extra}
+        if condition:
+            op["ConditionExpression"] = condition
+        return {"Put": op}
+
+    def _get(self, key: dict, consistent: bool = True) -> dict | None:
+        found = self._db.get_item(TableName=self.table_name, Key=self._to_av(key), ConsistentRead=consistent)
+        return self._from_av(found["Item"]) if "Item" in found else None
+
+    def _transact(self, operations: list[dict]) -> list[dict] | None:
+        """Run a transaction; None on success, else the cancellation reasons (old items decoded)."""
+        try:
+            self._db.transact_write_items(TransactItems=operations)
+            return None
+        except self._db.exceptions.TransactionCanceledException as error:
+            reasons = error.response.get("CancellationReasons", [])
+            if not any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                raise
+            return [
+                {"code": r.get("Code"), "item": self._from_av(r["Item"]) if r.get("Item") else None}
+                for r in reasons
+            ]
+
+    def _counter_update(self, key: dict, cap: int, expires_at: int) -> dict:
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": self._to_av(key),
+                "UpdateExpression": "ADD sent :one SET expires_at = :exp",
+                "ConditionExpression": "attribute_not_exists(sent) OR sent < :cap",
+                "ExpressionAttributeValues": self._values({":one": 1, ":exp": expires_at, ":cap": cap}),
+            }
+        }
+
+    # -- accounts ----------------------------------------------------------------------
+    def create_account(
+        self,
+        account: Account,
+        preferences: Preferences,
+        consent: ConsentEvent,
+        welcome: MailJob,
+        link_mail_hour: int,
+        link_mail_cap: int,
+    ) -> None:
+        """All of signup in one transaction; raises AddressTaken for a known address."""
+        lookup = EmailLookup(account.email_hash, account.account_id)
+        reasons = self._transact(
+            [
+                self._put(
+                    lookup.to_item(),
+                    "attribute_not_exists(pk)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                ),
+                self._put(account.to_item(), "attribute_not_exists(pk)"),
+                self._put(preferences.to_item()),
+                self._put(consent.to_item()),
+                self._put(welcome.to_item()),
+                self._counter_update(
+                    link_mail_counter_key(account.email_hash, link_mail_hour), link_mail_cap, (link_mail_hour + 2) * 3600
+                ),
+            ]
+        )
+        if reasons is None:
+            return
+        existing = reasons[0]["item"]
+        if existing is None:  # the account id collided (2**-128) or the hourly cap was hit
+            raise RuntimeError("signup transaction refused without an existing address")
+        raise AddressTaken(existing["account_id"])
+
+    def account_id_for(self, email_hash: str) -> str | None:
+        item = self._get(EmailLookup.key(email_hash))
+        return item["account_id"] if item else None
+
+    def get_account(self, account_id: str) -> Account | None:
+        item = self._get(Account.key(account_id))
+        return Account.from_item(item) if item else None
+
+    def get_preferences(self, account_id: str) -> Preferences | None:
+        item = self._get(Preferences.key(account_id))
+        return Preferences.from_item(item) if item else None
+
+    def activate_account(self, account_id: str) -> Account:
+        """pending → active, joining the audiences of the topics already switched on.
+
+        An active account stays as it is; a deactivated one cannot be revived by a link.
+        """
+        account = self.get_account(account_id)
+        if account is None or account.status == "deactivated":
+            raise InvalidToken("This link is no longer valid.")
+        if account.status == "active":
+            return account
+        preferences = self.get_preferences(account_id)
+        topics_on = [t for t, on in (preferences.topics if preferences else {}).items() if on]
+        operations = [
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": self._to_av(Account.key(account_id)),
+                    "UpdateExpression": "SET #s = :active",
+                    "ConditionExpression": "#s = :pending",
+                    "ExpressionAttributeNames": {"#s": "status"},
+                    "ExpressionAttributeValues": self._values({":active": "active", ":pending": "pending"}),
+                }
+            },
+            *[self._put({**audience_key(t, account_id), "account_id": account_id}) for t in topics_on],
+        ]
+        if self._transact(operations) is not None:  # confirmed concurrently by another click
+            return self.get_account(account_id) or account
+        account.status = "active"
+        return account
+
+    def set_topics(self, account_id: str, changes: dict[str, bool], consent: ConsentEvent, in_audience: bool) -> bool:
+        """Apply topic changes with their consent event and audience membership, atomically.
+
+        Returns False, writing nothing, when every topic already had the asked value.
+        `in_audience`: whether topics switched on should join their audience (active accounts).
+        """
+        names = {f"#t{i}": topic for i, topic in enumerate(changes)}
+        values = {f":v{i}": on for i, on in enumerate(changes.values())}
+        assignments = ", ".join(f"topics.{n} = {v}" for n, v in zip(names, values))
+        differs = " OR ".join(f"topics.{n} <> {v}" for n, v in zip(names, values))
+        audience_ops = []
+        for topic, on in changes.items():
+            key = audience_key(topic, account_id)
+            if on and in_audience:
+                audience_ops.append(self._put({**key, "account_id": account_id}))
+            elif not on:
+                audience_ops.append({"Delete": {"TableName": self.table_name, "Key": self._to_av(key)}})
+        reasons = self._transact(
+            [
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": self._to_av(Preferences.key(account_id)),
+                        "UpdateExpression": f"SET {assignments}, updated_at = :at",
+                        "ConditionExpression": f"attribute_exists(pk) AND ({differs})",
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": self._values({**values, ":at": consent.at}),
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+                self._put(consent.to_item()),
+                *audience_ops,
+            ]
+        )
+        if reasons is None:
+            return True
+        if reasons[0]["item"] is None:
+            raise NotFound("No such account.")
+        return False
+
+    def audience_members(self, topic: str, shard: int, start: dict | None = None) -> tuple[list[str], dict | None]:
+        """One page of an audience shard (account ids) and the key to continue from."""
+        params = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": self._values({":pk": f"AUDIENCE#{topic}#{shard}"}),
+        }
+        if start:
+            params["ExclusiveStartKey"] = start
+        page = self._db.query(**params)
+        ids = [self._from_av(i)["account_id"] for i in page.get("Items", [])]
+        return ids, page.get("LastEvaluatedKey")
+
+    # -- link mails and tokens ---------------------------------------------------------
+    def queue_link_mail(self, email_hash: str, hour: int, cap: int, job: MailJob) -> bool:
+        """Write a link mail job unless the address hit its hourly cap (then write nothing)."""
+        reasons = self._transact(
+            [
+                self._counter_update(link_mail_counter_key(email_hash, hour), cap, (hour + 2) * 3600),
+                self._put(job.to_item()),
+            ]
+        )
+        return reasons is None
+
+    def put_login_token(self, token: LoginToken) -> None:
+        self._db.put_item(TableName=self.table_name, Item=self._to_av(token.to_item()))
+
+    def peek_login_token(self, token_hash: str, now: float) -> LoginToken:
+        item = self._get(LoginToken.key(token_hash), consistent=False)
+        if not item or item["expires_at"] <= now:  # TTL deletion lags: check expiry ourselves
+            raise InvalidToken("This link has expired or was already used.")
+        return LoginToken.from_item(item)
+
+    def consume_login_token(self, token_hash: str, now: float) -> LoginToken:
+        """Delete the token if it exists and has not expired: single use, atomically."""
+        try:
+            old = self._db.delete_item(
+                TableName=self.table_name,
+                Key=self._to_av(LoginToken.key(token_hash)),
+                ConditionExpression="attribute_exists(pk) AND expires_at > :now",
+                ExpressionAttributeValues=self._values({":now": int(now)}),
+                ReturnValues="ALL_OLD",
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            raise InvalidToken("This link has expired or was already used.") from None
+        return LoginToken.from_item(self._from_av(old["Attributes"]))
+
+    # -- suppression -------------------------------------------------------------------
+    def suppression_of(self, email_hash: str) -> str | None:
+        item = self._get(suppression_key(email_hash), consistent=False)
+        return item["reason"] if item else None
+
+    def suppress(self, email_hash: str, reason: str, at: str) -> None:
+        """Record a suppression; a hard bounce outranks a complaint, so never downgrade it."""
+        try:
+            self._db.put_item(
+                TableName=self.table_name,
+                Item=self._to_av({**suppression_key(email_hash), "type": "suppression", "reason": reason, "at": at}),
+                ConditionExpression="attribute_not_exists(pk) OR reason <> :hard",
+                ExpressionAttributeValues=self._values({":hard": "hard_bounce"}),
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            pass
+
+    def count_soft_bounce(self, email_hash: str, now: float, window_seconds: int) -> int:
+        """Count a transient bounce in a window that restarts when the last one expired."""
+        key = self._to_av(soft_bounce_key(email_hash))
+        try:
+            result = self._db.update_item(
+                TableName=self.table_name,
+                Key=key,
+                UpdateExpression="ADD bounces :one",
+                ConditionExpression="expires_at > :now",
+                ExpressionAttributeValues=self._values({":one": 1, ":now": int(now)}),
+                ReturnValues="UPDATED_NEW",
+            )
+            return int(result["Attributes"]["bounces"]["N"])
+        except self._db.exceptions.ConditionalCheckFailedException:
+            self._db.put_item(
+                TableName=self.table_name,
+                Item=self._to_av({**soft_bounce_key(email_hash), "bounces": 1, "expires_at": int(now) + window_seconds}),
+            )
+            return 1
+
+    def forget_friend(self, email_hash: str, at: str) -> None:
+        self._db.put_item(
+            TableName=self.table_name,
+            Item=self._to_av({**forgotten_friend_key(email_hash), "type": "forgotten_friend", "at": at}),
+        )
+
+    def is_forgotten_friend(self, email_hash: str) -> bool:
+        return self._get(forgotten_friend_key(email_hash), consistent=False) is not None
+
+    # -- contact questions -------------------------------------------------------------
+    def put_question(self, question: ContactQuestion) -> None:
+        self._db.put_item(TableName=self.table_name, Item=self._to_av(question.to_item()))
+
+    def open_questions(self, now: float) -> list[ContactQuestion]:
+        """Oldest first; expired ones are skipped here because TTL deletion lags."""
+        found: list[ContactQuestion] = []
+        for item in self._query_index(OPEN_QUESTIONS_INDEX_KEY):
+            if item["expires_at"] > now:
+                found.append(ContactQuestion.from_item(item))
+        return found
+
+    def _query_index(self, partition: str, limit: int | None = None) -> Iterable[dict]:
+        params = {
+            "TableName": self.table_name,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :p",
+            "ExpressionAttributeValues": self._values({":p": partition}),
+        }
+        if limit:
+            params["Limit"] = limit
+        while True:
+            page = self._db.query(**params)
+            yield from (self._from_av(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page or limit:
+                return
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # -- audit -------------------------------------------------------------------------
+    def record_audit(self, operation: str, at: str, audit_id: str) -> None:
+        self._db.put_item(
+            TableName=self.table_name,
+            Item=self._to_av({"pk": f"AUDIT#{at[:10]}", "sk": f"{at}#{audit_id}", "type": "audit", "operation": operation, "at": at}),
+        )
+
+    # -- mail jobs ---------------------------------------------------------------------
+    def put_job(self, job: MailJob) -> None:
+        self._db.put_item(TableName=self.table_name, Item=self._to_av(job.to_item()))
+
+    def get_job(self, job_id: str) -> MailJob | None:
+        item = self._get(MailJob.key(job_id))
+        return MailJob.from_item(item) if item else None
+
+    def unsent_job_ids(self, limit: int = 100) -> list[str]:
+        return [i["job_id"] for i in self._query_index(UNSENT_INDEX_KEY, limit=limit)]
+
+    def claim_job(self, job_id: str, now: float, lease_seconds: int) -> MailJob | None:
+        """Take a pending job for `lease_seconds`; None when it is sent, done or leased."""
+        try:
+            result = self._db.update_item(
+                TableName=self.table_name,
+                Key=self._to_av(MailJob.key(job_id)),
+                UpdateExpression="SET lease_until = :until ADD attempts :one",
+                ConditionExpression="#s = :pending AND (attribute_not_exists(lease_until) OR lease_until < :now)",
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=self._values(
+                    {":until": int(now) + lease_seconds, ":one": 1, ":now": int(now), ":pending": "pending"}
+                ),
+                ReturnValues="ALL_NEW",
+            )
+        except self._db.exceptions.ConditionalCheckFailedException:
+            return None
+        return MailJob.from_item(self._from_av(result["Attributes"]))
+
+    def release_job(self, job_id: str) -> None:
+        """Give a claimed job back for a later attempt (after a failure to send)."""
+        self._db.update_item(
+            TableName=self.table_name,
+            Key=self._to_av(MailJob.key(job_id)),
+            UpdateExpression="REMOVE lease_until",
+        )
+
+    def finish_job(self, job_id: str, status: str, at: str, detail: str | None = None) -> None:
+        """sent / skipped / failed: leaves the unsent index for good."""
+        self._db.update_item(
+            TableName=self.table_name,
+            Key=self._to_av(MailJob.key(job_id)),
+            UpdateExpression="SET #s = :status, finished_at = :at, detail = :detail REMOVE gsi1pk, gsi1sk, lease_until",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues=self._values({":status": status, ":at": at, ":detail": detail or status}),
+        )
