@@ -45,7 +45,8 @@ def _http_guard(event, get_response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.headers.get("Content-Type", "").startswith("text/html"):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        response.headers.setdefault("Referrer-Policy", "same-origin")
+        # Token links land on pages; even their error pages must not leak the URL onward.
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
 
 

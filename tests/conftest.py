@@ -26,6 +26,7 @@ os.environ.update(emulator.stage_environment("local"))
 # Every log line of the run, as the real handlers format it, for the P27 audit.
 LOG_CAPTURE = io.StringIO()
 PERSONAL_DATA: set[str] = set()
+SERVER_LOGS: list[Path] = []  # output files of local stages started by the e2e tests
 _serial = itertools.count()
 
 

@@ -62,3 +62,9 @@ def stylesheet():
 @site.route("/site.js", methods=["GET"])
 def script():
     return _static("site.js", "text/javascript; charset=utf-8")
+
+
+@site.route("/favicon.ico", methods=["GET"])
+def favicon():
+    """Browsers ask for it on every first visit; nothing is better than an error."""
+    return Response(body="", status_code=204, headers={"Cache-Control": "public, max-age=86400"})

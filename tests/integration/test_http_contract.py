@@ -1,0 +1,121 @@
+"""The HTTP contract's edges: the error shape, bad input that writes nothing, the public
+pages and their headers, and the generated OpenAPI document."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shared.ids import email_hash
+
+
+def assert_error(response, status: int, code: str | None = None) -> dict:
+    assert response.status_code == status, response.body
+    body = json.loads(response.body)
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert body["error"]["message"]
+    if code:
+        assert body["error"]["code"] == code
+    return body["error"]
+
+
+def nothing_written_for(ports, address: str) -> bool:
+    return ports.store.account_id_for(email_hash(address, ports.settings.hash_key())) is None
+
+
+def test_health(http):
+    response = http.get("/health")
+    assert response.status_code == 200 and http.json(response) == {"status": "ok"}
+
+
+@pytest.mark.parametrize("body, code", [
+    ("{not json", "invalid_json"),
+    ("[1, 2]", "invalid_json"),
+    ("", "invalid_json"),
+    ('{"email": "a@example.org", "name": "A"}', "validation_error"),
+    ('{"email": "a@example.org", "name": "A", "promotions": "yes"}', "validation_error"),
+    ('{"email": "not-an-address", "name": "A", "promotions": true}', "validation_error"),
+    ('{"email": "a@example.org", "name": "", "promotions": true}', "validation_error"),
+    ('{"email": "a@example.org", "name": "A", "promotions": true, "admin": true}', "validation_error"),
+    ('{"email": 7, "name": "A", "promotions": true}', "validation_error"),
+])
+def test_bad_signup_bodies_get_a_400_in_the_contract_shape(http, body, code):
+    assert_error(http.post_json("/signup", body), 400, code)
+
+
+def test_validation_errors_name_the_field_but_never_echo_the_input(http, ports, person):
+    error = assert_error(http.post_json("/signup", {"email": person.email, "name": person.name, "promotions": "maybe"}), 400)
+    assert "promotions" in error["message"]
+    assert person.email not in error["message"] and person.name not in error["message"]
+    assert nothing_written_for(ports, person.email)
+
+
+def test_a_body_over_64_kb_gets_413_and_writes_nothing(http, ports, person):
+    huge = json.dumps({"email": person.email, "name": person.name, "promotions": True, "pad": "x" * 70_000})
+    assert_error(http.post_json("/signup", huge), 413, "payload_too_large")
+    assert nothing_written_for(ports, person.email)
+
+
+def test_chalice_own_errors_are_reshaped(http):
+    wrong_type = http.client.http.post("/signup", headers={"Content-Type": "text/plain"}, body="hi")
+    assert_error(wrong_type, 415, "unsupported_media_type")
+    wrong_method = http.client.http.put("/signup", headers={"Content-Type": "application/json"}, body="{}")
+    assert_error(wrong_method, 405, "method_not_allowed")
+
+
+@pytest.mark.parametrize("body", [
+    {"email": "a@example.org", "topic": "everything"},
+    {"email": "a@example.org", "topic": "question", "message": "x" * 5001},
+    {"topic": "question"},
+])
+def test_bad_contact_requests_get_400(http, body):
+    assert_error(http.post_json("/contact", body), 400, "validation_error")
+
+
+def test_login_link_that_never_existed_gets_an_html_4xx_page(http):
+    for response in (http.get("/login/nonsense"), http.post_form("/login/nonsense", "")):
+        assert response.status_code == 400
+        assert response.headers["Content-Type"].startswith("text/html")
+        assert b"expired or was already used" in response.body
+
+
+@pytest.mark.parametrize("path", ["/", "/privacy", "/login/abc", "/unsubscribe/abc"])
+def test_every_html_page_sends_csp_and_nosniff(http, path):
+    response = http.get(path)
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize("path", ["/login/abc", "/unsubscribe/abc"])
+def test_token_pages_send_no_referrer(http, path):
+    assert http.get(path).headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_home_links_to_signup_and_policy(http):
+    page = http.get("/").body.decode()
+    assert 'action="/signup"' in page and 'href="/privacy"' in page
+
+
+def test_privacy_page_shows_version_1_and_versions_are_listed(http):
+    page = http.get("/privacy")
+    assert page.status_code == 200 and b"Version 1" in page.body
+    versions = http.json(http.get("/privacy.json"))["versions"]
+    assert versions[0]["version"] == 1 and versions[0]["material"] is True and versions[0]["effective"]
+
+
+def test_openapi_document_is_generated_from_the_models(http):
+    spec = http.json(http.get("/openapi.json"))
+    assert spec["openapi"].startswith("3.")
+    signup = spec["paths"]["/signup"]["post"]
+    ref = signup["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
+    schema = spec["components"]["schemas"][ref]
+    assert set(schema["required"]) == {"email", "name", "promotions"}
+    assert "202" in signup["responses"] and "400" in signup["responses"]
+    assert {"/health", "/contact", "/privacy.json"} <= set(spec["paths"])
+
+
+def test_openapi_document_is_valid_openapi(http):
+    from openapi_spec_validator import validate
+
+    validate(http.json(http.get("/openapi.json")))

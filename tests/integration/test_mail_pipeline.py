@@ -1,0 +1,133 @@
+"""The mail pipeline: nothing lost, nothing twice, the kind rules re-checked at send time."""
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from functions import mail_outbox
+from shared.clock import FixedClock
+from shared.ids import new_id
+from shared.ports import Ports
+from shared.store.entities import MailJob
+from tests.integration.conftest import deliver, mail_to
+from tests.integration.test_signup import account_of, sign_up
+from tests.integration.test_unsubscribe import active_subscriber, promotional_job
+
+
+class CrashingMailer:
+    """SES that fails: the job must stay unsent, not be lost."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def send(self, mail) -> str:
+        self.calls += 1
+        raise ConnectionError("SES unreachable")
+
+
+class RecordingMailer:
+    def __init__(self) -> None:
+        self.sent = []
+
+    def send(self, mail) -> str:
+        self.sent.append(mail)
+        return "recorded"
+
+
+def with_ports(ports, **changes) -> Ports:
+    return Ports(**{"settings": ports.settings, "store": ports.store, "mailer": ports.mailer, "clock": ports.clock, **changes})
+
+
+def pending_welcome_job(http, ports, person) -> str:
+    """Sign up and return the id of the welcome job, still unsent."""
+    sign_up(http, person)
+    account = account_of(ports, person.email)
+    for job_id in ports.store.unsent_job_ids(limit=1000):
+        job = ports.store.get_job(job_id)
+        if job.account_id == account.account_id:
+            return job_id
+    raise AssertionError("no pending welcome job")
+
+
+def test_a_crash_while_sending_loses_no_mail_and_the_job_returns_after_its_lease(http, ports, person):
+    job_id = pending_welcome_job(http, ports, person)
+    clock = FixedClock(ports.clock.now())
+    crashing = with_ports(ports, mailer=CrashingMailer(), clock=clock)
+    assert mail_outbox.send_job(job_id, crashing) == "retry_after_lease"
+    assert ports.store.get_job(job_id).status == "pending"
+    assert mail_outbox.send_job(job_id, with_ports(ports, clock=clock)) == "not_claimed"  # still leased
+    clock.advance(mail_outbox.LEASE_SECONDS + 1)
+    assert mail_outbox.send_job(job_id, with_ports(ports, clock=clock)) == "sent"
+    assert len(mail_to(person.email)) == 1
+
+
+def test_a_job_marked_sent_is_never_sent_again(http, ports, person):
+    job_id = pending_welcome_job(http, ports, person)
+    recording = with_ports(ports, mailer=RecordingMailer())
+    assert mail_outbox.send_job(job_id, recording) == "sent"
+    later = with_ports(recording, clock=FixedClock(ports.clock.now() + 10 * mail_outbox.LEASE_SECONDS))
+    assert mail_outbox.send_job(job_id, later) == "not_claimed"
+    deliver(later)
+    assert len(recording.mailer.sent) == 1
+    assert job_id not in ports.store.unsent_job_ids(limit=1000)
+
+
+def test_a_job_that_keeps_failing_is_parked_for_an_operator(http, ports, person):
+    job_id = pending_welcome_job(http, ports, person)
+    clock = FixedClock(ports.clock.now())
+    crashing = with_ports(ports, mailer=CrashingMailer(), clock=clock)
+    outcomes = []
+    for _ in range(mail_outbox.MAX_ATTEMPTS):
+        outcomes.append(mail_outbox.send_job(job_id, crashing))
+        clock.advance(mail_outbox.LEASE_SECONDS + 1)
+    assert outcomes[-1] == "failed"
+    assert ports.store.get_job(job_id).status == "failed"
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=ports.settings.mail_dead_letter_queue)["QueueUrl"]
+    bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
+    assert any(job_id in body for body in bodies)
+
+
+def test_the_stream_fast_path_sends_new_jobs_and_a_poison_record_blocks_nothing(http, ports, aws, person):
+    streams = boto3.client("dynamodbstreams")
+    arn = aws.outputs["TableStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
+    sign_up(http, person)
+    records = streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+    poison = {"eventName": "INSERT", "dynamodb": {"NewImage": {"type": {"S": "mail_job"}}}}
+    outcomes = mail_outbox.handle_stream_records([poison, *records], ports)
+    assert outcomes["record_failed"] == 1
+    assert outcomes["sent"] >= 1
+    assert len(mail_to(person.email)) == 1
+
+
+def test_no_mail_job_holds_a_link_token_or_an_address(http, ports, person):
+    job_id = pending_welcome_job(http, ports, person)
+    stored = str(ports.store._get(MailJob.key(job_id)))
+    deliver(ports)
+    mail = mail_to(person.email)[0]
+    login_token = next(w for w in mail["text"].split() if "/login/" in w).rsplit("/", 1)[1]
+    assert login_token not in stored
+    assert person.email not in stored and person.email.lower() not in stored
+    assert login_token not in str(ports.store._get(MailJob.key(job_id)))
+
+
+@pytest.mark.parametrize("suppression, kind, sent", [
+    ("hard_bounce", "transactional", False),
+    ("complaint", "transactional", True),
+    ("complaint", "promotional", False),
+    ("repeated_soft_bounce", "promotional", False),
+])
+def test_suppressed_addresses_get_only_what_their_suppression_allows(http, ports, make_person, suppression, kind, sent):
+    person = make_person()
+    account = active_subscriber(http, ports, person)
+    ports.store.suppress(account.email_hash, suppression, ports.clock.iso())
+    if kind == "promotional":
+        job = promotional_job(ports, account.account_id)
+    else:
+        job = MailJob(new_id(), "transactional", "signin_link", ports.clock.iso(), account.account_id,
+                      context={"login_link": "signin"})
+        ports.store.put_job(job)
+    deliver(ports)
+    assert (ports.store.get_job(job.job_id).status == "sent") is sent

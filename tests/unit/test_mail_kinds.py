@@ -1,0 +1,35 @@
+"""The mail-kind table the sender obeys (P05, P07, P28 are enforced by this one function)."""
+from __future__ import annotations
+
+import pytest
+
+from shared.mail.kinds import Recipient, refusal
+
+ACTIVE, PENDING, GONE = "active", "pending", "deactivated"
+
+
+@pytest.mark.parametrize("kind, recipient, allowed", [
+    ("transactional", Recipient(PENDING, None), True),
+    ("transactional", Recipient(ACTIVE, "complaint"), True),
+    ("transactional", Recipient(ACTIVE, "hard_bounce"), False),
+    ("transactional", Recipient(ACTIVE, "repeated_soft_bounce"), False),
+    ("transactional", Recipient(GONE, None), False),
+    ("service", Recipient(ACTIVE, None, topic_on=False), True),
+    ("service", Recipient(PENDING, None), False),
+    ("service", Recipient(GONE, None), False),
+    ("service", Recipient(ACTIVE, "complaint"), False),
+    ("promotional", Recipient(ACTIVE, None, topic_on=True), True),
+    ("promotional", Recipient(ACTIVE, None, topic_on=False), False),
+    ("promotional", Recipient(PENDING, None, topic_on=True), False),
+    ("promotional", Recipient(GONE, None, topic_on=True), False),
+    ("promotional", Recipient(ACTIVE, "complaint", topic_on=True), False),
+    ("invitation", Recipient(None, None), True),
+    ("invitation", Recipient(ACTIVE, None), False),
+    ("invitation", Recipient(None, None, forgotten_friend=True), False),
+    ("invitation", Recipient(None, "hard_bounce"), False),
+    ("contest", Recipient(None, None), True),
+    ("contest", Recipient(None, "complaint"), False),
+    ("newsletter", Recipient(ACTIVE, None, topic_on=True), False),
+])
+def test_mail_kind_rules(kind, recipient, allowed):
+    assert (refusal(kind, recipient) is None) is allowed

@@ -1,0 +1,35 @@
+"""Every mail template renders in text and HTML, escapes what it is given, and shows the
+unsubscribe link and postal address where one is due."""
+from __future__ import annotations
+
+import pytest
+
+from shared.mail.render import SUBJECTS, render
+from shared.mail.ses import OutgoingMail, build_mime
+
+BASE = {"name": "<b>Ann</b>", "postal_address": "1 Main St", "login_url": "https://s.example/login/t"}
+FOOTER = {"unsubscribe_url": "https://s.example/unsubscribe/u", "unsubscribe_reason": "Because."}
+
+
+@pytest.mark.parametrize("template", sorted(SUBJECTS))
+def test_every_template_renders_with_and_without_an_unsubscribe_footer(template):
+    extra = {"promotions": True, "subject": "Hello", "body_text": "News"}
+    for context in ({**BASE, **extra}, {**BASE, **extra, **FOOTER}):
+        subject, text, html = render(template, context)
+        assert subject and "1 Main St" in text and "1 Main St" in html
+        assert "<b>Ann</b>" not in html and "&lt;b&gt;Ann&lt;/b&gt;" in html
+        assert ("https://s.example/unsubscribe/u" in text) is ("unsubscribe_url" in context)
+
+
+def test_p11_welcome_explains_every_kind_of_mail_and_how_to_stop_it():
+    _, text, _ = render("welcome", {**BASE, **FOOTER, "promotions": False})
+    for words in ("Order mail", "service notices", "Newsletter and offers", "Stop these emails"):
+        assert words in text
+
+
+def test_mime_carries_both_parts_and_the_given_headers():
+    mail = OutgoingMail(to="a@example.org", subject="S", text="plain", html="<p>rich</p>",
+                        headers={"List-Unsubscribe": "<https://x/u>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"})
+    raw = build_mime(mail, "Store <store@example.com>").decode()
+    assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw
+    assert "text/plain" in raw and "text/html" in raw and "Message-ID: <" in raw
