@@ -75,12 +75,13 @@ def local_stage(tmp_path_factory):
         assert base_url, "the local stage did not start within 60 s"
         yield LocalStage(base_url, json.loads(state_path.read_text()))
     finally:
-        process.terminate()
+        process.terminate()  # what Ctrl-C does: the runner stops the server, driver and emulator
         try:
             process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             process.kill()
             raise
+    assert process.returncode == 0 and "Stopped." in log_path.read_text(), "the local stage did not stop cleanly"
 
 
 @pytest.fixture(scope="session")
