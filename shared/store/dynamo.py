@@ -376,14 +376,6 @@ class Store:
             return None
         return MailJob.from_item(self._from_av(result["Attributes"]))
 
-    def release_job(self, job_id: str) -> None:
-        """Give a claimed job back for a later attempt (after a failure to send)."""
-        self._db.update_item(
-            TableName=self.table_name,
-            Key=self._to_av(MailJob.key(job_id)),
-            UpdateExpression="REMOVE lease_until",
-        )
-
     def finish_job(self, job_id: str, status: str, at: str, detail: str | None = None) -> None:
         """sent / skipped / failed: leaves the unsent index for good."""
         self._db.update_item(
