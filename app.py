@@ -5,6 +5,7 @@ from chalice import Chalice
 from chalicelib import events, middleware
 from chalicelib.blueprints.accounts import accounts
 from chalicelib.blueprints.mail_links import mail_links
+from chalicelib.blueprints.my_account import my_account
 from chalicelib.blueprints.site import site
 from shared.logs import SERVICE, install_redaction
 
@@ -17,4 +18,5 @@ middleware.install(app, logger)
 app.register_blueprint(site)
 app.register_blueprint(accounts)
 app.register_blueprint(mail_links)
+app.register_blueprint(my_account)
 events.register(app)

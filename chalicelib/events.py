@@ -41,8 +41,19 @@ def register(app) -> None:
 
         sweep(default_ports(), limit=500)
 
-    @app.lambda_function(name="ops_contact_requests")
-    def ops_contact_requests(event, context):
+    for name in OPERATOR_FUNCTIONS:
+        _register_operator_function(app, name)
+
+
+# Names only, so that app import stays light; a test checks them against functions.ops.
+OPERATOR_FUNCTIONS = ("ops_contact_requests", "ops_dispute_lookup", "ops_send_campaign", "ops_service_announcement")
+
+
+def _register_operator_function(app, name: str) -> None:
+    def operator_function(event, context):
         from functions.ops import run
 
-        return run("ops_contact_requests", event)
+        return run(name, event)
+
+    operator_function.__name__ = name
+    app.lambda_function(name=name)(operator_function)

@@ -20,6 +20,9 @@ JSON = "application/json"
 FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
 
 STATUS_OF = {InvalidInput: 400, InvalidToken: 400, NotFound: 404, Conflict: 409}
+# Unsafe methods on these routes carry their own authority (a token from our mail) and
+# come from mail providers with no Origin: the cross-site check does not apply.
+TOKEN_AUTHORITY_PATHS = {"/login/{token}", "/unsubscribe/{token}", "/friends/forget/{token}"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,7 @@ class JsonRoute:
     request: str | None
     response: str | None
     status: int
+    signed_in: bool = False
 
 
 JSON_ROUTES: list[JsonRoute] = []
@@ -57,6 +61,8 @@ def html_error(status: int, message: str) -> Response:
 
 
 def status_for(error: DomainError) -> int:
+    if error.code == "not_signed_in":
+        return 401
     for kind, status in STATUS_OF.items():
         if isinstance(error, kind):
             return status
@@ -88,14 +94,26 @@ def parse_json(request, model_name: str):
         raise InvalidInput(describe_validation(error), code="validation_error") from None
 
 
+def signed_in_account(request):
+    """The active account of the request's session cookie, or NotSignedIn."""
+    from chalicelib import cookies
+    from functions.sessions import account_for
+    from shared.ports import default_ports
+
+    return account_for(cookies.read(request, cookies.SESSION), default_ports())
+
+
 def json_route(blueprint, path: str, method: str, *, summary: str, request: str | None = None,
-               response: str | None = None, status: int = 200) -> Callable:
-    """A JSON route: body parsed into `request`, result serialised, domain errors mapped."""
+               response: str | None = None, status: int = 200, signed_in: bool = False) -> Callable:
+    """A JSON route: body parsed into `request`, result serialised, domain errors mapped.
+    `signed_in`: the view gets the session's `account`; without one the answer is 401."""
 
     def register(view: Callable) -> Callable:
         @functools.wraps(view)
         def handle(**params):
             try:
+                if signed_in:
+                    params["account"] = signed_in_account(blueprint.current_request)
                 if request is not None:
                     params["body"] = parse_json(blueprint.current_request, request)
                 result = view(**params)
@@ -108,24 +126,33 @@ def json_route(blueprint, path: str, method: str, *, summary: str, request: str 
 
         content_types = [JSON] if method in ("POST", "PUT", "PATCH") else None
         options = {"methods": [method]}
+        if request is None and content_types:  # no body expected: forms and empty posts too
+            content_types = [JSON, *FORM_TYPES]
         if content_types:
             options["content_types"] = content_types
         blueprint.route(path, **options)(handle)
-        JSON_ROUTES.append(JsonRoute(path, method, summary, request, response, status))
+        JSON_ROUTES.append(JsonRoute(path, method, summary, request, response, status, signed_in))
         return handle
 
     return register
 
 
-def page_route(blueprint, path: str, methods: list[str], *, forms: bool = False) -> Callable:
-    """An HTML route: domain errors become an HTML page with the same status."""
+def page_route(blueprint, path: str, methods: list[str], *, forms: bool = False, signed_in: bool = False) -> Callable:
+    """An HTML route: domain errors become an HTML page with the same status.
+    `signed_in`: the view gets the session's `account`; without one, the sign-in page (401)."""
 
     def register(view: Callable) -> Callable:
         @functools.wraps(view)
         def handle(**params):
             try:
+                if signed_in:
+                    params["account"] = signed_in_account(blueprint.current_request)
                 return view(**params)
             except DomainError as error:
+                if error.code == "not_signed_in":
+                    from chalicelib.pages import render_page
+
+                    return render_page("sign_in.html", status=401, title="Sign in", message=error.message)
                 return html_error(status_for(error), error.message)
 
         options = {"methods": methods}

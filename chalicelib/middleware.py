@@ -6,7 +6,9 @@ import json
 
 from chalice import ConvertToMiddleware, Response
 
-from chalicelib.http import HTML_PATHS, MAX_BODY_BYTES, error_body, html_error
+from chalicelib.http import HTML_PATHS, MAX_BODY_BYTES, TOKEN_AUTHORITY_PATHS, error_body, html_error
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -36,10 +38,13 @@ def install(app, logger) -> None:
 
 
 def _http_guard(event, get_response):
-    html = event.context.get("resourcePath") in HTML_PATHS
+    route = event.context.get("resourcePath")
+    html = route in HTML_PATHS
     raw = event.raw_body
     if raw and len(raw) > MAX_BODY_BYTES:
         response = _error(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.", html)
+    elif event.method in UNSAFE_METHODS and route not in TOKEN_AUTHORITY_PATHS and _cross_site(event):
+        response = _error(403, "cross_site_request", "This request came from another site and was refused.", html)
     else:
         response = _reshape_chalice_error(get_response(event), html)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
@@ -75,3 +80,20 @@ def _reshape_chalice_error(response: Response, html: bool) -> Response:
         if name.lower() not in ("content-type", "content-length"):
             reshaped.headers.setdefault(name, value)
     return reshaped
+
+
+def _cross_site(request) -> bool:
+    """A browser names the page a request comes from (Origin, else Referer); one from another
+    site must not act with our cookies. SameSite=Lax is the first guard, this the second.
+    Requests naming no origin at all do not come from a browser page and carry no cookie
+    the browser attached on its own."""
+    from urllib.parse import urlsplit
+
+    from shared.settings import get_settings
+
+    ours = urlsplit(get_settings().base_url)
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if not origin:
+        return False
+    theirs = urlsplit(origin)
+    return (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc)

@@ -36,6 +36,7 @@ def handle_notification(notification: dict, ports) -> None:
             address_hash = email_hash(recipient["emailAddress"], key)
             if permanent:
                 ports.store.suppress(address_hash, SuppressionReason.hard_bounce.value, at)
+                _stop_topics(address_hash, "hard_bounce", ports)
             else:
                 count = ports.store.count_soft_bounce(address_hash, ports.clock.now(), SOFT_BOUNCE_WINDOW)
                 if count >= ports.settings.soft_bounce_limit:
@@ -45,6 +46,17 @@ def handle_notification(notification: dict, ports) -> None:
         for recipient in notification.get("complaint", {}).get("complainedRecipients", []):
             address_hash = email_hash(recipient["emailAddress"], key)
             ports.store.suppress(address_hash, SuppressionReason.complaint.value, at)
+            _stop_topics(address_hash, "complaint", ports)
             logger.info("complaint recorded", extra={"address_hash": address_hash})
     else:
         logger.info("feedback ignored", extra={"notification_type": str(kind)})
+
+
+def _stop_topics(address_hash: str, source: str, ports) -> None:
+    """A customer's preferences show what the suppression did, as a consent event."""
+    from functions.unsubscribe import stop_topics
+    from shared.models import ALL_TOPICS
+
+    account_id = ports.store.account_id_for(address_hash)
+    if account_id is not None:
+        stop_topics(account_id, ALL_TOPICS, source, ports)

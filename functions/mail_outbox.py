@@ -10,6 +10,7 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from functions import sign_in_links, unsubscribe
+from shared.ids import email_hash
 from shared.mail.kinds import Recipient, refusal
 from shared.mail.ses import OutgoingMail
 from shared.models import MailKind
@@ -50,18 +51,25 @@ def _deliver(job, ports) -> str:
     if account is None:
         store.finish_job(job.job_id, "skipped", ports.clock.iso(), "no_recipient")
         return "skipped:no_recipient"
+    address = job.to_address or account.email
+    address_hash = email_hash(address, settings.hash_key()) if job.to_address else account.email_hash
     topic_on = False
     if job.kind == MailKind.promotional:
         preferences = store.get_preferences(account.account_id)
         topic_on = bool(preferences and preferences.topics.get(job.topic))
     # Re-checked at send time: a preference, bounce or deactivation that landed after the job
     # was written still stops it.
-    why_not = refusal(job.kind, Recipient(account.status, store.suppression_of(account.email_hash), topic_on))
+    why_not = refusal(job.kind, Recipient(account.status, store.suppression_of(address_hash), topic_on))
     if why_not:
         store.finish_job(job.job_id, "skipped", ports.clock.iso(), why_not)
         return f"skipped:{why_not}"
 
-    context = {**job.context, "name": account.name, "postal_address": settings.postal_address}
+    context = {
+        **job.context,
+        "name": account.name,
+        "postal_address": settings.postal_address,
+        "preferences_url": f"{settings.base_url}/my-account/email-preferences",
+    }
     headers = {}
     topics = job.context.get("unsubscribe_topics") or ([job.topic] if job.kind == MailKind.promotional else None)
     if topics:
@@ -76,7 +84,7 @@ def _deliver(job, ports) -> str:
     from shared.mail.render import render
 
     subject, text, html = render(job.template, context)
-    mail = OutgoingMail(to=account.email, subject=subject, text=text, html=html, headers=headers, kind=job.kind)
+    mail = OutgoingMail(to=address, subject=subject, text=text, html=html, headers=headers, kind=job.kind)
     # The one unavoidable window: SES has accepted the mail but the job is not yet marked
     # sent. SES has no idempotency key, so a crash exactly here repeats this one mail after
     # the lease. Nothing else happens between these two calls to keep the window that small.

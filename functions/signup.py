@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictBool
 
+from functions.sign_in_links import LINK_MAILS_PER_HOUR, CheckYourEmail, queue_link_mail
 from functions.validation import EmailAddress, PersonName
 from shared.ids import email_hash, new_id
 from shared.models import ALL_TOPICS, AccountStatus, MailKind
@@ -10,9 +11,6 @@ from shared.store import AddressTaken
 from shared.store.entities import Account, ConsentEvent, MailJob, Preferences
 
 CURRENT_POLICY_VERSION = 1
-# Link mails (confirm and sign-in) per address per hour, counted across signup and login:
-# enough for a person retrying, too few to turn the store into a mail cannon.
-LINK_MAILS_PER_HOUR = 5
 
 
 class SignupRequest(BaseModel):
@@ -23,13 +21,7 @@ class SignupRequest(BaseModel):
     promotions: StrictBool
 
 
-class SignupAccepted(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    status: str = "check_your_email"
-
-
-def sign_up(request: SignupRequest, ports) -> SignupAccepted:
+def sign_up(request: SignupRequest, ports) -> CheckYourEmail:
     """Create a pending account, or send the existing address the one mail it may get."""
     settings, store, clock = ports.settings, ports.store, ports.clock
     now, at = clock.now(), clock.iso()
@@ -56,23 +48,16 @@ def sign_up(request: SignupRequest, ports) -> SignupAccepted:
         )
     except AddressTaken as taken:
         _mail_existing_address(taken.account_id, ports)
-    return SignupAccepted()
+    return CheckYourEmail()
 
 
 def _mail_existing_address(account_id: str, ports) -> None:
     """Never a second welcome: a pending address gets its confirm link again, an active one
     a sign-in link, a deactivated one nothing. Over the hourly cap: nothing, silently."""
-    store = ports.store
-    account = store.get_account(account_id)
+    account = ports.store.get_account(account_id)
     if account is None or account.status == AccountStatus.deactivated:
         return
-    pending = account.status == AccountStatus.pending
-    job = MailJob(
-        job_id=new_id(),
-        kind=MailKind.transactional.value,
-        template="confirm_link" if pending else "signin_link",
-        created_at=ports.clock.iso(),
-        account_id=account_id,
-        context={"login_link": "confirm" if pending else "signin"},
-    )
-    store.queue_link_mail(account.email_hash, int(ports.clock.now() // 3600), LINK_MAILS_PER_HOUR, job)
+    if account.status == AccountStatus.pending:
+        queue_link_mail(account, "confirm", "confirm_link", ports)
+    else:
+        queue_link_mail(account, "signin", "signin_link", ports)

@@ -1,45 +1,125 @@
-"""Signup and the confirm-and-sign-in links from our mail."""
+"""Signup, sign-in links, sessions and the My Account JSON API (P04, P11, P28)."""
 from __future__ import annotations
 
-from chalice import Blueprint
+from chalice import Blueprint, Response
 
-from chalicelib.http import json_route, page_route
+from chalicelib import cookies
+from chalicelib.http import JSON, json_route, page_route
 from chalicelib.pages import TOKEN_PAGE_HEADERS, render_page
 
 accounts = Blueprint(__name__)
 
 
-@json_route(accounts, "/signup", "POST", summary="Sign up (same answer for new and known addresses)",
-            request="functions.signup:SignupRequest", response="functions.signup:SignupAccepted", status=202)
-def signup(body):
-    from functions.signup import sign_up
+def _ports():
     from shared.ports import default_ports
 
-    return sign_up(body, default_ports())
+    return default_ports()
+
+
+@json_route(accounts, "/signup", "POST", summary="Sign up (same answer for new and known addresses)",
+            request="functions.signup:SignupRequest", response="functions.sign_in_links:CheckYourEmail", status=202)
+def signup(body):
+    from functions.signup import sign_up
+
+    return sign_up(body, _ports())
+
+
+@json_route(accounts, "/login", "POST", summary="Ask for a sign-in link (same answer for every address)",
+            request="functions.sign_in_links:SignInRequest", response="functions.sign_in_links:CheckYourEmail",
+            status=202)
+def login(body):
+    from functions.sign_in_links import request_sign_in
+
+    return request_sign_in(body, _ports())
+
+
+@page_route(accounts, "/login", ["GET"])
+def login_form():
+    return render_page("sign_in.html", title="Sign in", message=None)
 
 
 @page_route(accounts, "/login/{token}", ["GET"])
 def login_page(token):
     """Shows a button; never uses the token (mail scanners prefetch links)."""
     from functions import sign_in_links
-    from shared.ports import default_ports
 
-    login = sign_in_links.check(token, default_ports())
-    confirming = login.purpose == "confirm"
-    return render_page(
-        "login.html",
-        headers=TOKEN_PAGE_HEADERS,
-        title="Confirm your address" if confirming else "Sign in",
-        heading="Confirm your address" if confirming else "Sign in",
-        explanation="Press Continue to confirm your email address." if confirming else "Press Continue to sign in.",
-        token=token,
-    )
+    purpose = sign_in_links.check(token, _ports()).purpose
+    heading, explanation = {
+        "confirm": ("Confirm your address", "Press Continue to confirm your email address and sign in."),
+        "email_change": ("Confirm your new address", "Press Continue to start using this address for your account."),
+    }.get(purpose, ("Sign in", "Press Continue to sign in."))
+    return render_page("login.html", headers=TOKEN_PAGE_HEADERS, title=heading, heading=heading,
+                       explanation=explanation, token=token)
 
 
 @page_route(accounts, "/login/{token}", ["POST"], forms=True)
 def login_use(token):
-    from functions import sign_in_links
-    from shared.ports import default_ports
+    """Uses the link, starts a fresh session (the browser's old one ends) and goes to My Account."""
+    from functions import sessions, sign_in_links
 
-    sign_in_links.use(token, default_ports())
-    return render_page("confirmed.html", headers=TOKEN_PAGE_HEADERS, title="Address confirmed")
+    ports = _ports()
+    account = sign_in_links.use(token, ports)
+    previous = cookies.read(accounts.current_request, cookies.SESSION)
+    session_token = sessions.start(account.account_id, ports, replacing=previous)
+    return Response(body="", status_code=303, headers={
+        "Location": "/my-account", "Set-Cookie": cookies.session(session_token), **TOKEN_PAGE_HEADERS})
+
+
+@json_route(accounts, "/logout", "POST", summary="End the session")
+def logout():
+    from functions import sessions
+
+    request = accounts.current_request
+    sessions.end(cookies.read(request, cookies.SESSION), _ports())
+    if request.headers.get("content-type", JSON).startswith(JSON):
+        return Response(body={"status": "signed_out"}, headers={"Set-Cookie": cookies.session_cleared()})
+    return Response(body="", status_code=303, headers={"Location": "/", "Set-Cookie": cookies.session_cleared()})
+
+
+@json_route(accounts, "/account", "GET", summary="The signed-in account", response="functions.accounts:AccountView",
+            signed_in=True)
+def account_view(account):
+    from functions.accounts import view
+
+    return view(account, _ports())
+
+
+@json_route(accounts, "/account", "PATCH", summary="Change name and/or email (a new email needs its link)",
+            request="functions.accounts:ProfileUpdate", response="functions.accounts:ProfileUpdated", signed_in=True)
+def account_update(account, body):
+    from functions.accounts import update_profile
+
+    return update_profile(account, body, _ports())
+
+
+@json_route(accounts, "/account/preferences", "GET", summary="Promotional topics",
+            response="functions.accounts:PreferencesBody", signed_in=True)
+def preferences_view(account):
+    from functions.accounts import preferences_of
+
+    return preferences_of(account.account_id, _ports())
+
+
+@json_route(accounts, "/account/preferences", "PUT", summary="Switch promotional topics on or off",
+            request="functions.accounts:PreferencesBody", response="functions.accounts:PreferencesBody",
+            signed_in=True)
+def preferences_update(account, body):
+    from functions.accounts import set_preferences
+
+    return set_preferences(account, body, "preferences_api", _ports())
+
+
+@json_route(accounts, "/account/deactivate", "POST", summary="Deactivate the account (ends every session)",
+            signed_in=True)
+def account_deactivate(account):
+    from functions.accounts import deactivate as deactivate_account
+
+    deactivate_account(account, _ports())
+    return Response(body={"status": "deactivated"}, headers={"Set-Cookie": cookies.session_cleared()})
+
+
+@json_route(accounts, "/account/export", "GET", summary="Everything held about the caller", signed_in=True)
+def account_export(account):
+    from functions.accounts import export as export_account
+
+    return export_account(account, _ports())

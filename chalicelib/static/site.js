@@ -11,7 +11,7 @@ document.querySelectorAll("form[data-json]").forEach(function (form) {
     });
     const answer = await response.json();
     status.textContent = response.ok
-      ? "Thank you. Please check your email for a link to confirm your address."
+      ? "Thank you. Please check your email for your link."
       : answer.error.message;
   });
 });

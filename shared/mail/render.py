@@ -8,7 +8,10 @@ SUBJECTS = {
     "welcome": "Welcome to the Calling Card Store: please confirm your address",
     "confirm_link": "Your link to confirm your Calling Card Store address",
     "signin_link": "Your Calling Card Store sign-in link",
+    "email_change_confirm": "Confirm your new address for the Calling Card Store",
+    "email_changed_notice": "Your Calling Card Store address was changed",
     "campaign": None,  # the campaign names its own subject
+    "service": None,  # so does a service announcement
 }
 
 

@@ -8,14 +8,19 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from shared.errors import InvalidToken, NotFound
+from shared.models import ALL_TOPICS
 from shared.store.entities import (
+    AUDIENCE_SHARDS,
     OPEN_QUESTIONS_INDEX_KEY,
     UNSENT_INDEX_KEY,
     Account,
     ConsentEvent,
     ContactQuestion,
+    EmailChange,
     EmailLookup,
     LoginToken,
+    Session,
+    active_index_key,
     MailJob,
     Preferences,
     audience_key,
@@ -166,10 +171,13 @@ class Store:
                 "Update": {
                     "TableName": self.table_name,
                     "Key": self._to_av(Account.key(account_id)),
-                    "UpdateExpression": "SET #s = :active",
+                    "UpdateExpression": "SET #s = :active, gsi1pk = :gpk, gsi1sk = :gsk",
                     "ConditionExpression": "#s = :pending",
                     "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": self._values({":active": "active", ":pending": "pending"}),
+                    "ExpressionAttributeValues": self._values(
+                        {":active": "active", ":pending": "pending",
+                         ":gpk": active_index_key(account_id)["gsi1pk"], ":gsk": active_index_key(account_id)["gsi1sk"]}
+                    ),
                 }
             },
             *[self._put({**audience_key(t, account_id), "account_id": account_id}) for t in topics_on],
@@ -178,6 +186,130 @@ class Store:
             return self.get_account(account_id) or account
         account.status = "active"
         return account
+
+    def update_name(self, account_id: str, name: str) -> None:
+        self._db.update_item(
+            TableName=self.table_name,
+            Key=self._to_av(Account.key(account_id)),
+            UpdateExpression="SET #n = :name",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#n": "name"},
+            ExpressionAttributeValues=self._values({":name": name}),
+        )
+
+    def deactivate_account(self, account_id: str, at: str) -> bool:
+        """Deactivate (P28): out of every audience and index, every session ended; nothing
+        deleted. False when it already was deactivated."""
+        reasons = self._transact(
+            [
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": self._to_av(Account.key(account_id)),
+                        "UpdateExpression": "SET #s = :gone, deactivated_at = :at REMOVE gsi1pk, gsi1sk",
+                        "ConditionExpression": "attribute_exists(pk) AND #s <> :gone",
+                        "ExpressionAttributeNames": {"#s": "status"},
+                        "ExpressionAttributeValues": self._values({":gone": "deactivated", ":at": at}),
+                    }
+                },
+                *[
+                    {"Delete": {"TableName": self.table_name, "Key": self._to_av(audience_key(t, account_id))}}
+                    for t in ALL_TOPICS
+                ],
+            ]
+        )
+        self.delete_sessions_of(account_id)
+        return reasons is None
+
+    def consent_history(self, account_id: str) -> list[dict]:
+        items = self._query_key(f"ACCOUNT#{account_id}", "CONSENT#")
+        return [{k: i[k] for k in ("at", "source", "topics")} for i in items]
+
+    def _query_key(self, pk: str, sk_prefix: str) -> list[dict]:
+        params = {
+            "TableName": self.table_name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": self._values({":pk": pk, ":prefix": sk_prefix}),
+        }
+        found = []
+        while True:
+            page = self._db.query(**params)
+            found.extend(self._from_av(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def active_account_ids(self, shard: int, start: dict | None = None) -> tuple[list[str], dict | None]:
+        """One page of a shard of the active-accounts index (service mail's audience)."""
+        params = {
+            "TableName": self.table_name,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :p",
+            "ExpressionAttributeValues": self._values({":p": f"ACTIVE#{shard}"}),
+        }
+        if start:
+            params["ExclusiveStartKey"] = start
+        page = self._db.query(**params)
+        return [self._from_av(i)["account_id"] for i in page.get("Items", [])], page.get("LastEvaluatedKey")
+
+    # -- email change ------------------------------------------------------------------
+    def put_email_change(self, change: EmailChange, job: MailJob) -> None:
+        self._transact([self._put(change.to_item()), self._put(job.to_item())])
+
+    def apply_email_change(self, account_id: str, now: float, notice: MailJob) -> Account:
+        """Move the account to its confirmed new address, atomically, and tell the old one."""
+        item = self._get(EmailChange.key(account_id))
+        account = self.get_account(account_id)
+        if not item or item["expires_at"] <= now or account is None or account.status != "active":
+            raise InvalidToken("This link has expired or was already used.")
+        change = EmailChange.from_item(item)
+        reasons = self._transact(
+            [
+                self._put(EmailLookup(change.new_email_hash, account_id).to_item(), "attribute_not_exists(pk)"),
+                {
+                    "Delete": {
+                        "TableName": self.table_name,
+                        "Key": self._to_av(EmailLookup.key(account.email_hash)),
+                        "ConditionExpression": "account_id = :id",
+                        "ExpressionAttributeValues": self._values({":id": account_id}),
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self.table_name,
+                        "Key": self._to_av(Account.key(account_id)),
+                        "UpdateExpression": "SET email = :email, email_hash = :hash",
+                        "ConditionExpression": "email_hash = :old",
+                        "ExpressionAttributeValues": self._values(
+                            {":email": change.new_email, ":hash": change.new_email_hash, ":old": account.email_hash}
+                        ),
+                    }
+                },
+                {"Delete": {"TableName": self.table_name, "Key": self._to_av(EmailChange.key(account_id))}},
+                self._put(notice.to_item()),
+            ]
+        )
+        if reasons is not None:  # the new address got an account meanwhile, or a race: nothing changed
+            raise InvalidToken("This address change can no longer be completed.")
+        account.email, account.email_hash = change.new_email, change.new_email_hash
+        return account
+
+    # -- sessions ----------------------------------------------------------------------
+    def put_session(self, session: Session) -> None:
+        self._db.put_item(TableName=self.table_name, Item=self._to_av(session.to_item()))
+
+    def get_session(self, token_hash: str, now: float) -> Session | None:
+        item = self._get(Session.key(token_hash), consistent=True)
+        if not item or item["expires_at"] <= now:  # TTL deletion lags: check expiry ourselves
+            return None
+        return Session.from_item(item)
+
+    def delete_session(self, token_hash: str) -> None:
+        self._db.delete_item(TableName=self.table_name, Key=self._to_av(Session.key(token_hash)))
+
+    def delete_sessions_of(self, account_id: str) -> None:
+        for item in list(self._query_index(f"SESSIONS#{account_id}")):
+            self.delete_session(item["token_hash"])
 
     def set_topics(self, account_id: str, changes: dict[str, bool], consent: ConsentEvent, in_audience: bool) -> bool:
         """Apply topic changes with their consent event and audience membership, atomically.
@@ -211,6 +343,7 @@ class Store:
                 },
                 self._put(consent.to_item()),
                 *audience_ops,
+                *([self._still_active(account_id)] if any(on for on in changes.values()) and in_audience else []),
             ]
         )
         if reasons is None:
@@ -218,6 +351,18 @@ class Store:
         if reasons[0]["item"] is None:
             raise NotFound("No such account.")
         return False
+
+    def _still_active(self, account_id: str) -> dict:
+        """Joining an audience requires the account to be active when the write lands."""
+        return {
+            "ConditionCheck": {
+                "TableName": self.table_name,
+                "Key": self._to_av(Account.key(account_id)),
+                "ConditionExpression": "#s = :active",
+                "ExpressionAttributeNames": {"#s": "status"},
+                "ExpressionAttributeValues": self._values({":active": "active"}),
+            }
+        }
 
     def audience_members(self, topic: str, shard: int, start: dict | None = None) -> tuple[list[str], dict | None]:
         """One page of an audience shard (account ids) and the key to continue from."""
@@ -341,15 +486,29 @@ class Store:
             params["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     # -- audit -------------------------------------------------------------------------
-    def record_audit(self, operation: str, at: str, audit_id: str) -> None:
-        self._db.put_item(
-            TableName=self.table_name,
-            Item=self._to_av({"pk": f"AUDIT#{at[:10]}", "sk": f"{at}#{audit_id}", "type": "audit", "operation": operation, "at": at}),
-        )
+    def record_audit(self, operation: str, at: str, audit_id: str, account_id: str | None = None) -> None:
+        item = {"pk": f"AUDIT#{at[:10]}", "sk": f"{at}#{audit_id}", "type": "audit", "operation": operation,
+                "at": at, "account_id": account_id}
+        self._db.put_item(TableName=self.table_name, Item=self._to_av(item))
 
     # -- mail jobs ---------------------------------------------------------------------
     def put_job(self, job: MailJob) -> None:
         self._db.put_item(TableName=self.table_name, Item=self._to_av(job.to_item()))
+
+    def put_jobs(self, jobs: list[MailJob]) -> None:
+        """Many jobs, 25 to a batch; what DynamoDB leaves unprocessed is written again."""
+        import time
+
+        for start in range(0, len(jobs), 25):
+            pending = [{"PutRequest": {"Item": self._to_av(j.to_item())}} for j in jobs[start : start + 25]]
+            for attempt in range(8):
+                left = self._db.batch_write_item(RequestItems={self.table_name: pending}).get("UnprocessedItems", {})
+                pending = left.get(self.table_name, [])
+                if not pending:
+                    break
+                time.sleep(0.05 * 2**attempt)
+            if pending:
+                raise RuntimeError("DynamoDB left mail jobs unwritten after retries")
 
     def get_job(self, job_id: str) -> MailJob | None:
         item = self._get(MailJob.key(job_id))

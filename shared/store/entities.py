@@ -12,9 +12,18 @@ UNSENT_INDEX_KEY = "MAIL#UNSENT"
 OPEN_QUESTIONS_INDEX_KEY = "CONTACT#OPEN"
 
 
+def shard_of(account_id: str) -> int:
+    return zlib.crc32(account_id.encode()) % AUDIENCE_SHARDS
+
+
 def audience_key(topic: str, account_id: str) -> dict:
-    shard = zlib.crc32(account_id.encode()) % AUDIENCE_SHARDS
-    return {"pk": f"AUDIENCE#{topic}#{shard}", "sk": f"ACCOUNT#{account_id}"}
+    """Membership of an opted-in, active account in a topic's audience (sharded)."""
+    return {"pk": f"AUDIENCE#{topic}#{shard_of(account_id)}", "sk": f"ACCOUNT#{account_id}"}
+
+
+def active_index_key(account_id: str) -> dict:
+    """The sparse index entry every active account has: service mail's audience."""
+    return {"gsi1pk": f"ACTIVE#{shard_of(account_id)}", "gsi1sk": f"ACCOUNT#{account_id}"}
 
 
 @dataclass
@@ -32,7 +41,10 @@ class Account:
         return {"pk": f"ACCOUNT#{account_id}", "sk": "PROFILE"}
 
     def to_item(self) -> dict:
-        return {**self.key(self.account_id), "type": "account", **asdict(self)}
+        item = {**self.key(self.account_id), "type": "account", **asdict(self)}
+        if self.status == "active":
+            item.update(active_index_key(self.account_id))
+        return item
 
     @classmethod
     def from_item(cls, item: dict) -> "Account":
@@ -101,6 +113,10 @@ class MailJob:
     account_id: str | None = None
     topic: str | None = None
     context: dict = field(default_factory=dict)
+    # Only for mail to an address that is not (or no longer) the account's own: the
+    # confirmation of a new address, and the notice to the old one.
+    to_address: str | None = None
+    campaign_id: str | None = None
     status: str = "pending"
     attempts: int = 0
 
@@ -181,4 +197,52 @@ class ContactQuestion:
 
     @classmethod
     def from_item(cls, item: dict) -> "ContactQuestion":
+        return cls(**{k: item[k] for k in cls.__dataclass_fields__} | {"expires_at": int(item["expires_at"])})
+
+
+@dataclass
+class Session:
+    """A signed-in browser. The cookie holds the token; only its hash is stored."""
+
+    token_hash: str
+    account_id: str
+    created_at: str
+    expires_at: int
+
+    @staticmethod
+    def key(token_hash: str) -> dict:
+        return {"pk": f"SESSION#{token_hash}", "sk": "SESSION"}
+
+    def to_item(self) -> dict:
+        return {
+            **self.key(self.token_hash),
+            "type": "session",
+            **asdict(self),
+            "gsi1pk": f"SESSIONS#{self.account_id}",
+            "gsi1sk": self.created_at,
+        }
+
+    @classmethod
+    def from_item(cls, item: dict) -> "Session":
+        return cls(**{k: item[k] for k in cls.__dataclass_fields__} | {"expires_at": int(item["expires_at"])})
+
+
+@dataclass
+class EmailChange:
+    """An address change waiting for its confirmation link to be used."""
+
+    account_id: str
+    new_email: str
+    new_email_hash: str
+    expires_at: int
+
+    @staticmethod
+    def key(account_id: str) -> dict:
+        return {"pk": f"ACCOUNT#{account_id}", "sk": "EMAIL_CHANGE"}
+
+    def to_item(self) -> dict:
+        return {**self.key(self.account_id), "type": "email_change", **asdict(self)}
+
+    @classmethod
+    def from_item(cls, item: dict) -> "EmailChange":
         return cls(**{k: item[k] for k in cls.__dataclass_fields__} | {"expires_at": int(item["expires_at"])})

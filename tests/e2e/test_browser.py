@@ -43,7 +43,7 @@ def test_p12_unsubscribe_from_a_real_mail_in_the_browser(local_stage, page, pers
 
     page.goto(link(welcome["text"], "/login/"))
     page.click("button:has-text('Continue')")
-    page.wait_for_selector("h1:has-text('confirmed')")
+    page.wait_for_selector("h1:has-text('My Account')")
 
     page.goto(link(welcome["text"], "/unsubscribe/"))
     assert page.inner_text("#stops") == "the newsletter and special offers"

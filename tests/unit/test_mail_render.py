@@ -7,7 +7,8 @@ import pytest
 from shared.mail.render import SUBJECTS, render
 from shared.mail.ses import OutgoingMail, build_mime
 
-BASE = {"name": "<b>Ann</b>", "postal_address": "1 Main St", "login_url": "https://s.example/login/t"}
+BASE = {"name": "<b>Ann</b>", "postal_address": "1 Main St", "login_url": "https://s.example/login/t",
+        "preferences_url": "https://s.example/my-account/email-preferences"}
 FOOTER = {"unsubscribe_url": "https://s.example/unsubscribe/u", "unsubscribe_reason": "Because."}
 
 

@@ -1,0 +1,84 @@
+"""The pages the policy names: My Account, Account Information, Email Preferences."""
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib import cookies
+from chalicelib.http import describe_validation, form_fields, page_route
+from chalicelib.pages import render_page
+
+my_account = Blueprint(__name__)
+
+TOPIC_LABELS = {"newsletter": "Newsletter (periodic announcements)", "promotions": "Special offers"}
+
+
+def _ports():
+    from shared.ports import default_ports
+
+    return default_ports()
+
+
+@page_route(my_account, "/my-account", ["GET"], signed_in=True)
+def my_account_page(account):
+    return render_page("my_account.html", title="My Account", account=account)
+
+
+@page_route(my_account, "/my-account/info", ["GET"], signed_in=True)
+def account_info_page(account):
+    return render_page("account_info.html", title="Account Information", account=account, message=None)
+
+
+@page_route(my_account, "/my-account/info", ["POST"], forms=True, signed_in=True)
+def account_info_update(account):
+    from pydantic import ValidationError
+
+    from functions.accounts import ProfileUpdate, update_profile
+
+    fields = form_fields(my_account.current_request)
+    try:
+        update = ProfileUpdate(name=fields.get("name") or None, email=fields.get("email") or None)
+        result = update_profile(account, update, _ports())
+    except ValidationError as error:
+        return render_page("account_info.html", status=400, title="Account Information", account=account,
+                           message=describe_validation(error))
+    message = "Saved."
+    if result.email_change:
+        message = "Saved. We sent a link to the new address; it takes effect once you use that link."
+    return render_page("account_info.html", title="Account Information", account=account, message=message)
+
+
+def _preferences_page(account, message=None, status=200):
+    from functions.accounts import preferences_of
+
+    topics = preferences_of(account.account_id, _ports()).topics.model_dump()
+    return render_page("email_preferences.html", status=status, title="Email Preferences", topics=topics,
+                       labels=TOPIC_LABELS, message=message)
+
+
+@page_route(my_account, "/my-account/email-preferences", ["GET"], signed_in=True)
+def email_preferences_page(account):
+    return _preferences_page(account)
+
+
+@page_route(my_account, "/my-account/email-preferences", ["POST"], forms=True, signed_in=True)
+def email_preferences_update(account):
+    from functions.accounts import PreferencesBody, set_preferences
+
+    fields = form_fields(my_account.current_request)
+    stop_all = fields.get("action") == "stop_all"
+    topics = {topic: (not stop_all) and fields.get(topic) == "on" for topic in TOPIC_LABELS}
+    set_preferences(account, PreferencesBody.model_validate({"topics": topics}), "preferences_page", _ports())
+    return _preferences_page(account, message="Saved. This applies to every email we send from now on.")
+
+
+@page_route(my_account, "/my-account/deactivate", ["POST"], forms=True, signed_in=True)
+def close_account(account):
+    from functions.accounts import deactivate as deactivate_account
+
+    if form_fields(my_account.current_request).get("confirm") != "yes":
+        return render_page("my_account.html", status=400, title="My Account", account=account,
+                           message="Tick the box to confirm that you want to close your account.")
+    deactivate_account(account, _ports())
+    page = render_page("deactivated.html", title="Account closed")
+    return Response(body=page.body, status_code=200,
+                    headers={**page.headers, "Set-Cookie": cookies.session_cleared()})
