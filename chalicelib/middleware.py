@@ -50,8 +50,10 @@ def _http_guard(event, get_response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.headers.get("Content-Type", "").startswith("text/html"):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        # Token links land on pages; even their error pages must not leak the URL onward.
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        # A page reached by a token link must not leak its URL onward, error pages included.
+        # Other pages keep same-origin: under no-referrer a browser sends "Origin: null" with
+        # form posts, which the cross-site check rightly refuses.
+        response.headers.setdefault("Referrer-Policy", "no-referrer" if route in TOKEN_AUTHORITY_PATHS else "same-origin")
     return response
 
 
