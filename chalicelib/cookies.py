@@ -1,9 +1,9 @@
 """The store's cookies (P20, P21). None is linked to personal data:
 
 - the session cookie: a random sign-in token, HttpOnly, Secure, SameSite=Lax, and no
-  Expires/Max-Age, so it ends when the browser closes. It is the only cookie so far; a
-  cart cookie (an opaque random id, same attributes) and a persistent display-choices
-  cookie are the only others the policy allows.
+  Expires/Max-Age, so it ends when the browser closes;
+- the cart cookie: an opaque random cart id, unrelated to the session, same attributes.
+A persistent cookie for display choices is the only other kind the policy allows.
 
 `__Host-` names make the browser refuse them over plain HTTP or for another domain.
 """
@@ -12,6 +12,7 @@ from __future__ import annotations
 from http.cookies import CookieError, SimpleCookie
 
 SESSION = "__Host-session"
+CART = "__Host-cart"
 _BROWSER_SESSION = "Path=/; Secure; HttpOnly; SameSite=Lax"
 
 
@@ -35,3 +36,7 @@ def session(token: str) -> str:
 def session_cleared() -> str:
     return f"{SESSION}=; {_BROWSER_SESSION}; Max-Age=0"
 
+
+
+def cart(cart_id: str) -> str:
+    return f"{CART}={cart_id}; {_BROWSER_SESSION}"

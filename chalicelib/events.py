@@ -46,7 +46,13 @@ def register(app) -> None:
 
 
 # Names only, so that app import stays light; a test checks them against functions.ops.
-OPERATOR_FUNCTIONS = ("ops_contact_requests", "ops_dispute_lookup", "ops_send_campaign", "ops_service_announcement")
+OPERATOR_FUNCTIONS = (
+    "ops_contact_requests",
+    "ops_dispute_lookup",
+    "ops_send_campaign",
+    "ops_service_announcement",
+    "ops_import_pins",
+)
 
 
 def _register_operator_function(app, name: str) -> None:

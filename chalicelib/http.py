@@ -13,13 +13,13 @@ from typing import Callable
 
 from chalice import Response
 
-from shared.errors import Conflict, DomainError, InvalidInput, InvalidToken, NotFound
+from shared.errors import Conflict, DomainError, InvalidInput, InvalidToken, NotFound, Unavailable
 
 MAX_BODY_BYTES = 64 * 1024
 JSON = "application/json"
 FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
 
-STATUS_OF = {InvalidInput: 400, InvalidToken: 400, NotFound: 404, Conflict: 409}
+STATUS_OF = {InvalidInput: 400, InvalidToken: 400, NotFound: 404, Conflict: 409, Unavailable: 503}
 # Unsafe methods on these routes carry their own authority (a token from our mail) and
 # come from mail providers with no Origin: the cross-site check does not apply.
 TOKEN_AUTHORITY_PATHS = {"/login/{token}", "/unsubscribe/{token}", "/friends/forget/{token}"}
@@ -104,9 +104,11 @@ def signed_in_account(request):
 
 
 def json_route(blueprint, path: str, method: str, *, summary: str, request: str | None = None,
-               response: str | None = None, status: int = 200, signed_in: bool = False) -> Callable:
+               response: str | None = None, status: int = 200, signed_in: bool = False,
+               body_optional: bool = False) -> Callable:
     """A JSON route: body parsed into `request`, result serialised, domain errors mapped.
-    `signed_in`: the view gets the session's `account`; without one the answer is 401."""
+    `signed_in`: the view gets the session's `account`; without one the answer is 401.
+    `body_optional`: an empty body reaches the view as None."""
 
     def register(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -115,7 +117,8 @@ def json_route(blueprint, path: str, method: str, *, summary: str, request: str 
                 if signed_in:
                     params["account"] = signed_in_account(blueprint.current_request)
                 if request is not None:
-                    params["body"] = parse_json(blueprint.current_request, request)
+                    empty = not (blueprint.current_request.raw_body or b"").strip()
+                    params["body"] = None if body_optional and empty else parse_json(blueprint.current_request, request)
                 result = view(**params)
             except DomainError as error:
                 return json_error(status_for(error), error.code, error.message)

@@ -78,6 +78,12 @@ def _deliver(job, ports) -> str:
         context.update(unsubscribe_url=url, unsubscribe_reason=reason.format(topic=job.topic))
         # RFC 8058: providers show an unsubscribe button and POST the one-click body to the URL.
         headers = {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    if job.template == "pin":
+        from functions.orders import cards_of
+
+        order = store.get_order(job.context["order_id"])
+        context["cards"] = [card.model_dump() for card in cards_of(order, ports)]  # decrypted for this mail only
+        context["order_url"] = f"{settings.base_url}/checkout/return?order_id={order.order_id}"
     if job.context.get("login_link"):
         context["login_url"] = sign_in_links.mint(account.account_id, job.context["login_link"], ports)
 

@@ -56,6 +56,18 @@ def _print_progress(line: str) -> None:
     print(line, flush=True)
 
 
+def _import_pins(payload, ports):
+    from functions.inventory import import_pins
+
+    return import_pins(payload, ports, progress=_print_progress)
+
+
+def _import_model():
+    from functions.inventory import ImportPinsInput
+
+    return ImportPinsInput
+
+
 def _models():
     from functions.campaigns import AnnouncementInput, CampaignInput
 
@@ -67,6 +79,7 @@ OPERATIONS = {
     "ops_dispute_lookup": (lambda: DisputeLookupInput, dispute_lookup),
     "ops_send_campaign": (lambda: _models()[0], _campaign),
     "ops_service_announcement": (lambda: _models()[1], _announcement),
+    "ops_import_pins": (_import_model, _import_pins),
 }
 
 

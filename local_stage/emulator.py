@@ -48,6 +48,19 @@ def stage_environment(stage: str = "local") -> dict[str, str]:
     return merged
 
 
+# What the person running the local stage may set themselves (the contract names them).
+CALLER_SETTINGS = ("PROCESSOR_WEBHOOK_SECRET",)
+
+
+def apply_stage_environment(stage: str = "local") -> None:
+    """Put the stage's variables into this process's environment, keeping the caller's own
+    value for the few settings the contract lets them choose."""
+    for name, value in stage_environment(stage).items():
+        if name in CALLER_SETTINGS and os.environ.get(name):
+            continue
+        os.environ[name] = value
+
+
 @dataclass
 class Emulator:
     server: object

@@ -61,11 +61,12 @@ def build_server(host: str, port: int):
     from chalice.config import Config
     from chalice.local import LocalDevServer, create_local_server
 
-    from local_stage import dev_routes
+    from local_stage import dev_routes, sandbox_processor
 
     import app as app_module
 
     dev_routes.register(app_module.app)
+    sandbox_processor.register(app_module.app)
     config = Config.create(chalice_stage="local", app_name="calling-card-store", project_dir=str(ROOT))
     probe = create_local_server(app_module.app, config, host, 0)  # makes the app a LocalChalice
     probe.server.server_close()
@@ -76,13 +77,17 @@ def main() -> None:
     configure_logging()
     port = int(os.environ.get("PORT", "8000"))
     aws = emulator.start("local", port=int(os.environ.get("LOCAL_AWS_PORT", "0")))
-    os.environ.update(emulator.stage_environment("local"))
+    emulator.apply_stage_environment("local")
     server = build_server("127.0.0.1", port)
     port = server.server.server_address[1]
     os.environ["BASE_URL"] = f"http://127.0.0.1:{port}"
     state_file().write_text(json.dumps({"aws_endpoint_url": aws.endpoint_url, "base_url": os.environ["BASE_URL"]}))
 
     from local_stage.driver import LocalDriver
+    from local_stage.seed import seed_catalog
+    from shared.ports import default_ports
+
+    log.info("demo catalog seeded with %d PINs", seed_catalog(default_ports()))
 
     driver = LocalDriver(aws.outputs["TableStreamArn"], aws.outputs["SesFeedbackQueueName"])
     driver.start()

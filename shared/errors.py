@@ -28,3 +28,9 @@ class InvalidToken(DomainError):
 
 class Conflict(DomainError):
     code = "conflict"
+
+
+class Unavailable(DomainError):
+    """A service we depend on did not answer; the client may retry."""
+
+    code = "unavailable"

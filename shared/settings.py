@@ -13,7 +13,12 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # Names of the secrets under SSM_PARAMETER_PATH (SecureString parameters).
-SECRET_PARAMETERS = {"token-signing-keys": "token_signing_keys", "email-hash-key": "email_hash_key"}
+SECRET_PARAMETERS = {
+    "token-signing-keys": "token_signing_keys",
+    "email-hash-key": "email_hash_key",
+    "processor-webhook-secret": "processor_webhook_secret",
+    "processor-api-key": "processor_api_key_secret",
+}
 
 
 class Settings(BaseSettings):
@@ -33,6 +38,10 @@ class Settings(BaseSettings):
     email_hash_key: SecretStr | None = None
     # Transient bounces to one address within the window before it is suppressed.
     soft_bounce_limit: int = Field(default=3, ge=1)
+    pin_key_alias: str
+    processor: Literal["sandbox", "stripe"] = "stripe"
+    processor_webhook_secret: SecretStr | None = None
+    processor_api_key_secret: SecretStr | None = None
 
     @field_validator("base_url")
     @classmethod
@@ -47,6 +56,12 @@ class Settings(BaseSettings):
 
     def hash_key(self) -> bytes:
         return _secret(self, "email_hash_key").encode()
+
+    def webhook_secret(self) -> str:
+        return _secret(self, "processor_webhook_secret")
+
+    def processor_api_key(self) -> str:
+        return _secret(self, "processor_api_key_secret")
 
 
 def _secret(settings: Settings, name: str) -> str:
@@ -73,7 +88,7 @@ def _secrets_from_ssm(settings: Settings) -> dict[str, SecretStr]:
     if not settings.ssm_parameter_path:
         raise RuntimeError("setting SSM_PARAMETER_PATH is missing")
     found = parameters.get_parameters(settings.ssm_parameter_path, decrypt=True, max_age=300)
-    missing = [name for name in SECRET_PARAMETERS if name not in found]
+    missing = [name for name in SECRET_PARAMETERS if name not in found and name != "processor-api-key"]
     if missing:
         raise RuntimeError(f"SSM parameters missing under {settings.ssm_parameter_path}: {missing}")
-    return {field: SecretStr(found[name]) for name, field in SECRET_PARAMETERS.items()}
+    return {field: SecretStr(found[name]) for name, field in SECRET_PARAMETERS.items() if name in found}

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from shared.errors import InvalidToken, NotFound
 from shared.models import ALL_TOPICS
+from shared.store.commerce import CommerceStore
 from shared.store.entities import (
     AUDIENCE_SHARDS,
     OPEN_QUESTIONS_INDEX_KEY,
@@ -49,7 +50,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class Store:
+class Store(CommerceStore):
     def __init__(self, table_name: str, dynamodb=None) -> None:
         from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
@@ -496,19 +497,7 @@ class Store:
         self._db.put_item(TableName=self.table_name, Item=self._to_av(job.to_item()))
 
     def put_jobs(self, jobs: list[MailJob]) -> None:
-        """Many jobs, 25 to a batch; what DynamoDB leaves unprocessed is written again."""
-        import time
-
-        for start in range(0, len(jobs), 25):
-            pending = [{"PutRequest": {"Item": self._to_av(j.to_item())}} for j in jobs[start : start + 25]]
-            for attempt in range(8):
-                left = self._db.batch_write_item(RequestItems={self.table_name: pending}).get("UnprocessedItems", {})
-                pending = left.get(self.table_name, [])
-                if not pending:
-                    break
-                time.sleep(0.05 * 2**attempt)
-            if pending:
-                raise RuntimeError("DynamoDB left mail jobs unwritten after retries")
+        self._batch_put([j.to_item() for j in jobs])
 
     def get_job(self, job_id: str) -> MailJob | None:
         item = self._get(MailJob.key(job_id))

@@ -246,3 +246,79 @@ class EmailChange:
     @classmethod
     def from_item(cls, item: dict) -> "EmailChange":
         return cls(**{k: item[k] for k in cls.__dataclass_fields__} | {"expires_at": int(item["expires_at"])})
+
+
+@dataclass
+class Pin:
+    """One calling card in stock: the PIN is KMS-encrypted, and never logged or shown but to
+    its owner. Available PINs carry the sparse stock index keys."""
+
+    sku: str
+    pin_id: str
+    encrypted_pin: str  # base64 of the KMS ciphertext
+    dialing_instructions: str
+    imported_at: str
+    status: str = "available"
+    order_id: str | None = None
+
+    @staticmethod
+    def key(sku: str, pin_id: str) -> dict:
+        return {"pk": f"PINS#{sku}", "sk": f"PIN#{pin_id}"}
+
+    def to_item(self) -> dict:
+        item = {**self.key(self.sku, self.pin_id), "type": "pin", **asdict(self)}
+        if self.status == "available":
+            item.update(gsi1pk=f"STOCK#{self.sku}", gsi1sk=f"{self.imported_at}#{self.pin_id}")
+        return {k: v for k, v in item.items() if v is not None}
+
+    @classmethod
+    def from_item(cls, item: dict) -> "Pin":
+        return cls(**{k: item[k] for k in cls.__dataclass_fields__ if k in item})
+
+
+@dataclass
+class Order:
+    order_id: str
+    account_id: str
+    lines: list[dict]  # [{sku, quantity, unit_price_cents}]
+    amount_cents: int
+    currency: str
+    description: str
+    status: str
+    created_at: str
+    session_id: str | None = None
+    pin_ids: list[str] = field(default_factory=list)
+    paid_at: str | None = None
+    note: str | None = None
+
+    @staticmethod
+    def key(order_id: str) -> dict:
+        return {"pk": f"ORDER#{order_id}", "sk": "ORDER"}
+
+    def to_item(self) -> dict:
+        item = {
+            **self.key(self.order_id), "type": "order", **asdict(self),
+            "gsi1pk": f"ORDERS#{self.account_id}", "gsi1sk": f"{self.created_at}#{self.order_id}",
+        }
+        return {k: v for k, v in item.items() if v is not None}
+
+    @classmethod
+    def from_item(cls, item: dict) -> "Order":
+        return cls(**{k: item[k] for k in cls.__dataclass_fields__ if k in item})
+
+
+def checkout_session_key(session_id: str) -> dict:
+    """Which order a processor checkout session pays for (the callbacks name the session)."""
+    return {"pk": f"CHECKOUT#{session_id}", "sk": "SESSION"}
+
+
+def idempotency_key(account_id: str, key_hash: str) -> dict:
+    return {"pk": f"IDEMPOTENCY#{account_id}#{key_hash}", "sk": "CHECKOUT"}
+
+
+def awaiting_stock_key(sku: str, order_id: str) -> dict:
+    return {"pk": f"AWAITING#{sku}", "sk": f"ORDER#{order_id}"}
+
+
+def cart_key(cart_id: str) -> dict:
+    return {"pk": f"CART#{cart_id}", "sk": "CART"}

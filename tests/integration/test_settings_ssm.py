@@ -12,6 +12,7 @@ def test_secrets_come_from_ssm_when_the_stage_says_so(aws, monkeypatch):
     path = "/calling-card-store/ssmtest/"
     ssm.put_parameter(Name=path + "token-signing-keys", Value="old-key,new-key", Type="SecureString")
     ssm.put_parameter(Name=path + "email-hash-key", Value="hash-key", Type="SecureString")
+    ssm.put_parameter(Name=path + "processor-webhook-secret", Value="whsec_x", Type="SecureString")
     monkeypatch.setenv("SECRETS_SOURCE", "ssm")
     monkeypatch.setenv("SSM_PARAMETER_PATH", path)
     monkeypatch.delenv("TOKEN_SIGNING_KEYS")
@@ -21,6 +22,7 @@ def test_secrets_come_from_ssm_when_the_stage_says_so(aws, monkeypatch):
         loaded = settings.get_settings()
         assert loaded.signing_keys() == ["old-key", "new-key"]
         assert loaded.hash_key() == b"hash-key"
+        assert loaded.webhook_secret() == "whsec_x"
     finally:
         settings.get_settings.cache_clear()
 

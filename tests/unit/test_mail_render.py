@@ -14,7 +14,9 @@ FOOTER = {"unsubscribe_url": "https://s.example/unsubscribe/u", "unsubscribe_rea
 
 @pytest.mark.parametrize("template", sorted(SUBJECTS))
 def test_every_template_renders_with_and_without_an_unsubscribe_footer(template):
-    extra = {"promotions": True, "subject": "Hello", "body_text": "News"}
+    extra = {"promotions": True, "subject": "Hello", "body_text": "News", "order_id": "ord_1",
+             "order_url": "https://s.example/checkout/return?order_id=ord_1",
+             "cards": [{"name": "Mexico 10", "pin": "123456", "dialing_instructions": "Dial"}]}
     for context in ({**BASE, **extra}, {**BASE, **extra, **FOOTER}):
         subject, text, html = render(template, context)
         assert subject and "1 Main St" in text and "1 Main St" in html

@@ -1,0 +1,124 @@
+"""Catalog, cart, checkout, the processor's callbacks and the customer's orders (P10, P17, P19, P20)."""
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from chalicelib import cookies
+from chalicelib.http import json_route, page_route
+from chalicelib.pages import render_page
+
+shop = Blueprint(__name__)
+
+
+def _ports():
+    from shared.ports import default_ports
+
+    return default_ports()
+
+
+@json_route(shop, "/products", "GET", summary="Calling cards on sale, with stock")
+def products():
+    from functions.catalog import list_products
+
+    return [p.model_dump() for p in list_products(_ports())]
+
+
+@json_route(shop, "/cart", "GET", summary="The cart of the cart cookie", response="functions.cart:CartView")
+def cart_view():
+    from functions import cart
+
+    return cart.view(cart.read(cookies.read(shop.current_request, cookies.CART), _ports()))
+
+
+@json_route(shop, "/cart/items", "POST", summary="Add a card to the cart (sets the cart cookie)",
+            request="functions.cart:CartItemBody", response="functions.cart:CartView")
+def cart_add(body):
+    from functions import cart
+
+    known = cookies.read(shop.current_request, cookies.CART)
+    cart_id, contents = cart.add_item(known, body, _ports())
+    headers = {"Content-Type": "application/json"}
+    if cart_id != known:
+        headers["Set-Cookie"] = cookies.cart(cart_id)
+    return Response(body=contents.model_dump(mode="json"), headers=headers)
+
+
+@json_route(shop, "/cart/items/{sku}", "DELETE", summary="Remove a card from the cart",
+            response="functions.cart:CartView")
+def cart_remove(sku):
+    from functions import cart
+
+    return cart.remove_item(cookies.read(shop.current_request, cookies.CART), sku, _ports())
+
+
+@json_route(shop, "/checkout", "POST", summary="Start paying: the order and the processor's page (Idempotency-Key)",
+            request="functions.checkout:CheckoutBody", response="functions.checkout:CheckoutStarted", status=201,
+            signed_in=True, body_optional=True)
+def checkout(account, body):
+    from functions import cart
+    from functions.checkout import start_checkout
+    from shared.processor import get_processor
+
+    ports = _ports()
+    request = shop.current_request
+    cart_id = cookies.read(request, cookies.CART)
+    started = start_checkout(account, body, cart.read(cart_id, ports) if body is None else {},
+                             request.headers.get("idempotency-key"), ports, get_processor())
+    if body is None:
+        cart.empty(cart_id, ports)
+    return started
+
+
+@page_route(shop, "/shop", ["GET"])
+def shop_page():
+    from functions.catalog import list_products
+
+    return render_page("shop.html", title="Shop", products=list_products(_ports()))
+
+
+@page_route(shop, "/checkout/return", ["GET"], signed_in=True)
+def checkout_return(account):
+    """Where the processor sends the customer back: the order as they see it."""
+    from functions.orders import STATUS_WORDS, cards_of, owned_order
+    from shared.errors import InvalidInput
+
+    request = shop.current_request
+    order_id = (request.query_params or {}).get("order_id")
+    if not order_id:
+        raise InvalidInput("The link names no order.")
+    ports = _ports()
+    order = owned_order(account, order_id, ports)
+    cards = cards_of(order, ports) if order.status == "paid" else []
+    return render_page("order.html", headers={"Cache-Control": "no-store"}, title="Your order", order=order,
+                       status_text=STATUS_WORDS.get(order.status, order.status), cards=cards)
+
+
+@json_route(shop, "/processor/webhook", "POST", summary="Card-processor callbacks (Stripe format, signed)")
+def processor_webhook():
+    from functions.processor_callbacks import handle_callback
+    from shared.errors import InvalidInput
+    from shared.processor import BadCallback
+
+    request = shop.current_request
+    try:
+        return handle_callback(request.raw_body or b"", request.headers.get("stripe-signature"), _ports())
+    except BadCallback as error:
+        raise InvalidInput(f"Callback refused: {error}.", code="bad_callback") from None
+
+
+@json_route(shop, "/account/orders", "GET", summary="The caller's orders", response="functions.orders:OrderList",
+            signed_in=True)
+def orders(account):
+    from functions.orders import list_orders
+
+    return list_orders(account, _ports())
+
+
+@json_route(shop, "/account/orders/{order_id}", "GET", summary="One of the caller's orders (PINs once paid)",
+            response="functions.orders:OrderView", signed_in=True)
+def order(account, order_id):
+    from functions.orders import order_detail
+
+    response = order_detail(account, order_id, _ports())
+    return Response(body=response.model_dump(mode="json"),
+                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})

@@ -1,0 +1,75 @@
+"""The cart (P20): keyed by an opaque random id from a browser-session cookie; it holds
+SKUs and quantities only, never anything about the person."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from shared.catalog import product
+from shared.errors import InvalidInput
+from shared.ids import new_secret_token
+
+CART_LIFETIME_SECONDS = 24 * 3600
+MAX_QUANTITY = 10
+
+
+class CartItemBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    sku: str = Field(min_length=1, max_length=40)
+    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
+
+
+class CartLine(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: str
+    currency: str
+
+
+class CartView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    items: list[CartLine]
+    total: str
+    currency: str | None
+
+
+def view(items: dict[str, int]) -> CartView:
+    lines, total = [], 0
+    for sku, quantity in sorted(items.items()):
+        known = product(sku)
+        if known is None:
+            continue
+        lines.append(CartLine(sku=sku, name=known.name, quantity=quantity, unit_price=known.price,
+                              currency=known.currency))
+        total += known.price_cents * quantity
+    currency = lines[0].currency if lines else None
+    return CartView(items=lines, total=f"{total // 100}.{total % 100:02d}", currency=currency)
+
+
+def read(cart_id: str | None, ports) -> dict[str, int]:
+    return ports.store.get_cart(cart_id, ports.clock.now()) if cart_id else {}
+
+
+def add_item(cart_id: str | None, body: CartItemBody, ports) -> tuple[str, CartView]:
+    """Add to the cart (making one when there is none); returns the cart id and contents."""
+    if product(body.sku) is None:
+        raise InvalidInput(f"sku: no product {body.sku!r}", code="unknown_sku")
+    cart_id = cart_id or new_secret_token()
+    items = read(cart_id, ports)
+    items[body.sku] = min(items.get(body.sku, 0) + body.quantity, MAX_QUANTITY)
+    ports.store.put_cart(cart_id, items, int(ports.clock.now()) + CART_LIFETIME_SECONDS)
+    return cart_id, view(items)
+
+
+def remove_item(cart_id: str | None, sku: str, ports) -> CartView:
+    items = read(cart_id, ports)
+    if cart_id and items.pop(sku, None) is not None:
+        ports.store.put_cart(cart_id, items, int(ports.clock.now()) + CART_LIFETIME_SECONDS)
+    return view(items)
+
+
+def empty(cart_id: str | None, ports) -> None:
+    if cart_id:
+        ports.store.put_cart(cart_id, {}, int(ports.clock.now()) + CART_LIFETIME_SECONDS)

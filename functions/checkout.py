@@ -1,0 +1,115 @@
+"""Checkout (P17, P19): a pending order at a fixed price, and a redirect to the card
+processor's hosted page, with a notice that names the processor.
+
+Idempotent on the client's Idempotency-Key: the same key and body give the same order;
+the same key with another body is refused. The order id is derived from the account and
+the key, so concurrent retries agree on it and the processor's own idempotency (keyed the
+same way) hands them one checkout session.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from functions.cart import MAX_QUANTITY
+from shared.catalog import product
+from shared.errors import Conflict, InvalidInput, Unavailable
+from shared.processor import CheckoutRequest
+from shared.store.entities import Order
+
+IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
+_KEY_SHAPE = re.compile(r"^[\x21-\x7e]{8,200}$")
+
+
+class CheckoutBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    sku: str = Field(min_length=1, max_length=40)
+    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
+
+
+class Notice(BaseModel):
+    processor: str
+    text: str
+
+
+class CheckoutStarted(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    order_id: str
+    redirect_url: str
+    notice: Notice
+
+
+class ProcessorUnavailable(Unavailable):
+    code = "processor_unavailable"
+
+
+def leaving_notice(processor_name: str) -> Notice:
+    return Notice(
+        processor=processor_name,
+        text=(f"You are leaving the Calling Card Store for {processor_name}, an outside payment service. "
+              f"Enter your card details on its page: they go to {processor_name}, never to us."),
+    )
+
+
+def start_checkout(account, body: CheckoutBody | None, cart_items: dict[str, int], idempotency_key: str | None,
+                   ports, processor) -> CheckoutStarted:
+    if not idempotency_key or not _KEY_SHAPE.match(idempotency_key):
+        raise InvalidInput("The Idempotency-Key header is required: 8 to 200 visible characters.",
+                           code="missing_idempotency_key")
+    lines = _lines({body.sku: body.quantity} if body else cart_items)
+    request_hash = hashlib.sha256(json.dumps(body.model_dump() if body else {"cart": lines}, sort_keys=True).encode()).hexdigest()
+    key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest()
+    order_id = _order_id(account.account_id, key_hash, ports)
+    amount = sum(line["quantity"] * line["unit_price_cents"] for line in lines)
+    currency = product(lines[0]["sku"]).currency
+    description = ", ".join(f"{line['quantity']} x {product(line['sku']).name} calling card" for line in lines)
+
+    checkout = _create_hosted_checkout(
+        processor, CheckoutRequest(order_id, amount, currency, description, account.email),
+        f"{account.account_id}:{key_hash}",
+    )
+    answer = CheckoutStarted(order_id=order_id, redirect_url=checkout.url, notice=leaving_notice(processor.name))
+    order = Order(order_id=order_id, account_id=account.account_id, lines=lines, amount_cents=amount,
+                  currency=currency, description=description, status="pending", created_at=ports.clock.iso(),
+                  session_id=checkout.session_id)
+    earlier = ports.store.create_order(order, key_hash, request_hash, answer.model_dump(),
+                                       int(ports.clock.now()) + IDEMPOTENCY_WINDOW_SECONDS)
+    if earlier is None:
+        return answer
+    if earlier["body_hash"] != request_hash:
+        raise Conflict("This Idempotency-Key was used with another body.", code="idempotency_key_reused")
+    return CheckoutStarted.model_validate(earlier["answer"])
+
+
+def _lines(items: dict[str, int]) -> list[dict]:
+    if not items:
+        raise InvalidInput("Nothing to check out: name a sku and quantity, or fill the cart.", code="empty_cart")
+    lines = []
+    for sku, quantity in sorted(items.items()):
+        known = product(sku)
+        if known is None:
+            raise InvalidInput(f"sku: no product {sku!r}", code="unknown_sku")
+        lines.append({"sku": sku, "quantity": quantity, "unit_price_cents": known.price_cents})
+    if len({product(line["sku"]).currency for line in lines}) > 1:
+        raise InvalidInput("One order pays in one currency.", code="mixed_currencies")
+    return lines
+
+
+def _order_id(account_id: str, key_hash: str, ports) -> str:
+    digest = hmac.new(ports.settings.hash_key(), f"order:{account_id}:{key_hash}".encode(), hashlib.sha256)
+    return "ord_" + digest.hexdigest()[:24]
+
+
+def _create_hosted_checkout(processor, request: CheckoutRequest, key: str):
+    try:
+        return processor.create_checkout(request, key)
+    except Exception as error:  # the processor's own errors, translated here and nowhere else
+        if type(error).__name__ == "IdempotencyError":
+            raise Conflict("This Idempotency-Key was used with another body.", code="idempotency_key_reused") from None
+        raise ProcessorUnavailable("The payment service did not answer. Please try again in a minute.") from error

@@ -1,0 +1,77 @@
+"""Orders as their owner sees them (P10): a paid order shows its PINs to its owner only."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from shared import pins as pin_crypto
+from shared.catalog import product
+from shared.errors import NotFound
+
+
+class Card(BaseModel):
+    sku: str
+    name: str
+    pin: str
+    dialing_instructions: str
+
+
+class OrderView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    order_id: str
+    status: str
+    description: str
+    amount: str
+    currency: str
+    created_at: str
+    cards: list[Card] | None = None
+
+
+class OrderList(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    orders: list[OrderView]
+
+
+STATUS_WORDS = {
+    "pending": "Waiting for payment",
+    "paid": "Paid: your card is in your email",
+    "paid_awaiting_stock": "Paid: your card follows by email shortly",
+    "failed": "Payment failed",
+    "expired": "Payment not completed",
+    "flagged": "Under review: we will contact you",
+}
+
+
+def _view(order, cards=None) -> OrderView:
+    return OrderView(order_id=order.order_id, status=order.status, description=order.description,
+                     amount=f"{order.amount_cents // 100}.{order.amount_cents % 100:02d}", currency=order.currency,
+                     created_at=order.created_at, cards=cards)
+
+
+def list_orders(account, ports) -> OrderList:
+    return OrderList(orders=[_view(o) for o in ports.store.orders_of(account.account_id)])
+
+
+def owned_order(account, order_id: str, ports):
+    order = ports.store.get_order(order_id)
+    if order is None or order.account_id != account.account_id:  # another's order: as if it did not exist
+        raise NotFound("No such order.")
+    return order
+
+
+def order_detail(account, order_id: str, ports) -> OrderView:
+    order = owned_order(account, order_id, ports)
+    return _view(order, cards_of(order, ports) if order.status == "paid" else None)
+
+
+def cards_of(order, ports) -> list[Card]:
+    """The order's PINs, decrypted for its owner's page or mail only."""
+    skus = {line["sku"] for line in order.lines}
+    stored = ports.store.get_pins([(sku, pin_id) for sku in skus for pin_id in order.pin_ids])
+    stored = [p for p in stored if p.order_id == order.order_id]
+    return [
+        Card(sku=p.sku, name=product(p.sku).name if product(p.sku) else p.sku,
+             pin=pin_crypto.decrypt(p.encrypted_pin, p.sku, p.pin_id), dialing_instructions=p.dialing_instructions)
+        for p in sorted(stored, key=lambda p: order.pin_ids.index(p.pin_id))
+    ]

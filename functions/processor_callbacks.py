@@ -1,0 +1,59 @@
+"""Card-processor callbacks: verified, then converged on one outcome per checkout session.
+
+| event                                       | effect                                              |
+|---------------------------------------------|-----------------------------------------------------|
+| checkout.session.completed, paid            | fulfil                                              |
+| checkout.session.completed, not yet paid    | none: an asynchronous payment is still under way    |
+| checkout.session.async_payment_succeeded    | fulfil                                              |
+| checkout.session.async_payment_failed       | pending → failed                                    |
+| checkout.session.expired                    | pending → expired                                   |
+
+Paid is final: money received is always delivered, so a success after a failure or an
+expiry still fulfils, and nothing moves a paid order back. An amount or currency that
+differs from the order is not fulfilled but flagged for an operator.
+
+Unknown sessions are answered 200 ("ignored") and logged: the processor retries non-2xx
+answers for days, and a session we never created will not become ours by waiting.
+"""
+from __future__ import annotations
+
+from aws_lambda_powertools import Logger
+
+from functions.fulfilment import fulfil
+from shared.processor import verify_callback
+
+logger = Logger(child=True)
+
+HANDLED = {
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+}
+
+
+def handle_callback(payload: bytes, signature_header: str | None, ports) -> dict:
+    """Raises BadCallback (a 400) for a bad signature or body; otherwise says what happened."""
+    event = verify_callback(payload, signature_header, ports.settings.webhook_secret(), now=ports.clock.now())
+    kind = event["type"]
+    if kind not in HANDLED:
+        return {"status": "ignored", "reason": "event_type"}
+    session = event["data"]["object"]
+    order = ports.store.get_checkout_session(str(session.get("id", "")))
+    if order is None:
+        logger.warning("callback for an unknown checkout session", extra={"event_type": kind})
+        return {"status": "ignored", "reason": "unknown_session"}
+    order_id = order["order_id"]
+    if session.get("amount_total") != order["amount_cents"] or str(session.get("currency", "")).upper() != order["currency"]:
+        ports.store.set_order_status(order_id, "flagged", ("pending", "failed", "expired"), note="amount_mismatch")
+        logger.error("callback amount or currency differs from the order", extra={"order_id": order_id})
+        return {"status": "flagged", "order_id": order_id}
+    if kind == "checkout.session.async_payment_succeeded" or (
+        kind == "checkout.session.completed" and session.get("payment_status") == "paid"
+    ):
+        return {"status": fulfil(order_id, order["account_id"], order["lines"], ports), "order_id": order_id}
+    if kind == "checkout.session.async_payment_failed":
+        ports.store.set_order_status(order_id, "failed", ("pending",))
+    elif kind == "checkout.session.expired":
+        ports.store.set_order_status(order_id, "expired", ("pending",))
+    return {"status": "recorded", "order_id": order_id}

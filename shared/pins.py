@@ -1,0 +1,21 @@
+"""PIN encryption with the stage's KMS key (P27). The encryption context binds each
+ciphertext to its SKU and PIN id, so a ciphertext copied onto another item fails."""
+from __future__ import annotations
+
+import base64
+
+
+def encrypt(plain: str, sku: str, pin_id: str, key_alias: str) -> str:
+    from shared import aws
+
+    result = aws.client("kms").encrypt(KeyId=key_alias, Plaintext=plain.encode(),
+                                       EncryptionContext={"sku": sku, "pin_id": pin_id})
+    return base64.b64encode(result["CiphertextBlob"]).decode()
+
+
+def decrypt(cipher: str, sku: str, pin_id: str) -> str:
+    from shared import aws
+
+    result = aws.client("kms").decrypt(CiphertextBlob=base64.b64decode(cipher),
+                                       EncryptionContext={"sku": sku, "pin_id": pin_id})
+    return result["Plaintext"].decode()

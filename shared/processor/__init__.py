@@ -1,0 +1,65 @@
+"""The card processor port: create a hosted checkout, verify and parse its callbacks.
+
+Two adapters speak the same Stripe wire format: `stripe_checkout` (deployed stages) and
+`sandbox` (the local stage), so verification and fulfilment run the same code everywhere.
+Card numbers never reach this system (P17).
+"""
+from __future__ import annotations
+
+import functools
+import time
+from dataclasses import dataclass
+
+TOLERANCE_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    """Everything the processor receives (P19): nothing else about the customer."""
+
+    order_id: str
+    amount_cents: int
+    currency: str
+    description: str
+    customer_email: str
+
+
+@dataclass(frozen=True)
+class HostedCheckout:
+    session_id: str
+    url: str
+
+
+class BadCallback(Exception):
+    """A callback whose signature, age or body is wrong: answered 400, changes nothing."""
+
+
+def verify_callback(payload: bytes, signature_header: str | None, secret: str, now: float | None = None) -> dict:
+    """Verify a Stripe-format signature (300 s tolerance, and no future timestamps) and parse."""
+    import stripe
+
+    try:
+        event = stripe.Webhook.construct_event(payload, signature_header, secret, tolerance=TOLERANCE_SECONDS)
+        timestamp = int(dict(part.split("=", 1) for part in signature_header.split(","))["t"])
+    except (stripe.SignatureVerificationError, ValueError, KeyError):
+        raise BadCallback("signature, timestamp or body is not valid") from None
+    if timestamp > (now or time.time()) + TOLERANCE_SECONDS:
+        raise BadCallback("timestamp is in the future")
+    event = event.to_dict() if hasattr(event, "to_dict") else dict(event)
+    if not isinstance(event.get("type"), str) or not isinstance(event.get("data", {}).get("object"), dict):
+        raise BadCallback("not an event")
+    return event
+
+
+@functools.cache
+def get_processor():
+    from shared.settings import get_settings
+
+    settings = get_settings()
+    if settings.processor == "sandbox":
+        from shared.processor.sandbox import SandboxProcessor
+
+        return SandboxProcessor(settings.base_url)
+    from shared.processor.stripe_checkout import StripeCheckout
+
+    return StripeCheckout(settings.processor_api_key(), settings.base_url)

@@ -1,0 +1,43 @@
+"""The Stripe Checkout adapter, with Stripe's HTTP layer stubbed (no network): what it sends
+is only what P19 allows, and the idempotency key goes along."""
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs
+
+from stripe import HTTPClient
+
+from shared.processor import CheckoutRequest
+from shared.processor.stripe_checkout import StripeCheckout
+
+
+class StubHTTP(HTTPClient):
+    name = "stub"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests = []
+
+    def request(self, method, url, headers, post_data=None, *, _usage=None):
+        self.requests.append((method, url, dict(headers or {}), post_data))
+        return json.dumps({"id": "cs_test_stub", "object": "checkout.session", "url": "https://checkout.stripe.com/c/pay/cs_test_stub"}), 200, {}
+
+    def close(self):
+        pass
+
+
+def test_p19_the_stripe_request_carries_only_billing_fields():
+    http = StubHTTP()
+    adapter = StripeCheckout("sk_test_unit", "https://store.example", http_client=http)
+    hosted = adapter.create_checkout(
+        CheckoutRequest("ord_1", 2500, "USD", "1 x Mexico 25 calling card", "buyer@example.org"), "acct:key")
+    assert (hosted.session_id, hosted.url) == ("cs_test_stub", "https://checkout.stripe.com/c/pay/cs_test_stub")
+    [(method, url, headers, body)] = http.requests
+    assert method == "post" and url.endswith("/v1/checkout/sessions")
+    assert headers["Idempotency-Key"] == "acct:key"
+    sent = parse_qs(body if isinstance(body, str) else body.decode())
+    personal = {k: v for k, v in sent.items() if "email" in k or "name" in k or "address" in k or "phone" in k}
+    assert personal == {"customer_email": ["buyer@example.org"],
+                        "line_items[0][price_data][product_data][name]": ["1 x Mexico 25 calling card"]}
+    assert sent["line_items[0][price_data][unit_amount]"] == ["2500"] and sent["line_items[0][price_data][currency]"] == ["usd"]
+    assert sent["metadata[order_id]"] == ["ord_1"]
