@@ -3,11 +3,16 @@
 Run it from the repository root:
 
     .venv/bin/python -m bench        (or: make bench)
+    .venv/bin/python -m bench --campaign-sizes 200,2000    (smaller campaigns, for a quick look)
+    .venv/bin/python -m bench --campaign-only              (figure 4 alone)
 
 It needs no network beyond 127.0.0.1 and no AWS account: it sets its own AWS environment
 (local_stage.emulator.AWS_ENVIRONMENT and the local stage's variables; nothing from the
 caller's AWS_* variables or ~/.aws) and starts the moto emulator in this process
-(local_stage.emulator.start("local"), on 127.0.0.1). It takes 10 to 20 seconds.
+(local_stage.emulator.start("local"), on 127.0.0.1); the campaigns get emulators of
+their own, in child processes. Figures 1 to 3 take 10 to 20 seconds; the campaigns take
+most of the run (about 6 to 8 minutes on a 2-core machine, nearly all of it the 10,000
+sends through moto).
 
 What it measures:
 
@@ -28,13 +33,22 @@ What it measures:
    one, and one-click unsubscribe (POST /unsubscribe/{token}, body
    List-Unsubscribe=One-Click; goal <= 2), the token taken from the welcome mail.
    Scan operations are counted over the whole run, in this process and on the
-   emulator's side (which also sees the cold-start children); the goal is 0.
+   emulators' side (which also see the cold-start children and the campaigns); the goal is 0.
+4. A campaign (bench.campaign) to 1,000 and to 10,000 opted-in accounts, each size on a
+   fresh table in an emulator process of its own, measured in a fresh process: the
+   fan-out (send_campaign, one mail job per recipient) and the send (sweep(ports,
+   limit=500) until no job is left). AWS calls per recipient (before-call hook), this
+   process's CPU time per recipient (time.process_time; moto's is not in it) and wall
+   time; the growth 10,000 / 1,000 of total CPU time and of total AWS calls (goal:
+   linear, <= 11x). Checked: every job's outcome is "sent" and moto's SES recorded N
+   mails. One run per size: each is large, but the machine is noisy all the same.
 
 The figures are medians of a noisy machine: read the ratios, not the milliseconds. It
 never asserts a timing; a request that fails (wrong status) stops it with an error.
 """
 from __future__ import annotations
 
+import argparse
 import io
 import logging
 import statistics
@@ -65,12 +79,40 @@ def goal_text(value: float, goal: float, unit: str = "") -> str:
     return f"(goal <= {goal:g}{unit}: {'met' if value <= goal else 'NOT met'})"
 
 
-def main() -> int:
+def sizes_argument(text: str) -> tuple[int, ...]:
+    sizes = tuple(int(part.replace("_", "")) for part in text.split(",") if part.strip())
+    if any(size < 1 for size in sizes):
+        raise argparse.ArgumentTypeError("campaign sizes are positive numbers of recipients")
+    return sizes
+
+
+def arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="The store's benchmark (see bench/__main__.py).")
+    parser.add_argument("--campaign-sizes", type=sizes_argument, default=None, metavar="N,N",
+                        help="recipients of each campaign, comma-separated (default 1000,10000; empty: no campaign)")
+    parser.add_argument("--campaign-only", action="store_true", help="run figure 4 (the campaign) alone")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = arguments(sys.argv[1:] if argv is None else argv)
     started = time.perf_counter()
     environment.isolate()
     # moto's CloudFormation names the types the emulator provisions through the SES API instead.
     warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
     logging.getLogger("moto").setLevel(logging.ERROR)
+
+    from bench import campaign
+
+    campaign_sizes = campaign.SIZES if options.campaign_sizes is None else options.campaign_sizes
+    if options.campaign_only:
+        campaign_runs = campaign.measure(campaign_sizes, progress)
+        print()
+        print(f"calling-card-store benchmark, campaign only ({sys.platform}, Python {sys.version.split()[0]})")
+        print_campaign(campaign_runs)
+        print()
+        progress(f"done in {time.perf_counter() - started:.0f} s")
+        return 0
 
     from bench import aws_calls, cold_start, import_time
 
@@ -101,6 +143,8 @@ def main() -> int:
     finally:
         stage.stop()
 
+    campaign_runs = campaign.measure(campaign_sizes, progress)
+
     # -- report ------------------------------------------------------------------------
     app_ms, app_lo, app_hi = median_spread(app_imports)
     boto_ms, boto_lo, boto_hi = median_spread(boto3_imports)
@@ -113,7 +157,7 @@ def main() -> int:
     new, first = by_label["signup (new)"], by_label["signup (new, first request)"]
     existing = by_label["signup (existing address)"]
     unsub, unsub_again = by_label["one-click unsubscribe"], by_label["one-click unsubscribe (again)"]
-    width = 40
+    width = WIDTH
 
     def row(label: str, text: str) -> None:
         print(f"  {label:<{width}}{text}")
@@ -134,10 +178,12 @@ def main() -> int:
     row("AWS calls, signup (existing)", f"{len(existing.calls)} {ops(existing)}")
     row("AWS calls, one-click unsubscribe",
         f"{len(unsub.calls)} {goal_text(len(unsub.calls), UNSUBSCRIBE_CALL_GOAL)} {ops(unsub)}")
-    total_scans = server_scans.count
+    campaign_scans = sum(r.scans for r in campaign_runs)
+    total_scans = server_scans.count + campaign_scans
     row("Scan operations, whole bench",
         f"{total_scans} (goal 0: {'met' if total_scans == 0 else 'NOT met'}; emulator-side count, all processes; "
-        f"app session in this process: {log.scans_total})")
+        f"of which campaigns: {campaign_scans}; app session in this process: {log.scans_total})")
+    print_campaign(campaign_runs, details=False)
 
     print()
     print("details")
@@ -157,9 +203,80 @@ def main() -> int:
     row("cold start signup, first request loads", ", ".join(cold["signup"][-1].loaded_by_request) or "nothing")
     row("AWS calls, first request in process", f"{len(first.calls)} {ops(first)}")
     row("AWS calls, one-click again", f"{len(unsub_again.calls)} {ops(unsub_again)} (already off)")
+    print_campaign(campaign_runs, headline=False)
     print()
     progress(f"done in {time.perf_counter() - started:.0f} s")
     return 0
+
+
+WIDTH = 40
+
+
+def print_campaign(runs, headline: bool = True, details: bool = True) -> None:
+    """Figure 4's rows: the headline (per recipient, growth, delivery) and/or its details."""
+    from bench.campaign import GROWTH_SLACK, growth
+
+    def row(label: str, text: str) -> None:
+        print(f"  {label:<{WIDTH}}{text}")
+
+    def per(run, value: float) -> float:
+        return value / run.recipients
+
+    def calls_text(calls: dict[str, int]) -> str:
+        return ", ".join(f"{name} {count}" for name, count in sorted(calls.items(), key=lambda i: -i[1])) or "none"
+
+    if not runs:
+        return
+    if headline:
+        for run in runs:
+            n = f"campaign {run.recipients:,}"
+            row(f"{n}, AWS calls/recipient",
+                f"{per(run, run.total_calls):.2f} (fan-out {per(run, run.fan_out.total_calls):.3f} "
+                f"+ send {per(run, run.send.total_calls):.3f})")
+            row(f"{n}, our CPU/recipient",
+                f"{per(run, run.total_cpu_s) * 1000:.2f} ms (fan-out {per(run, run.fan_out.cpu_s) * 1000:.2f} "
+                f"+ send {per(run, run.send.cpu_s) * 1000:.2f}); total {run.total_cpu_s:.1f} s")
+            row(f"{n}, wall time",
+                f"{run.total_wall_s:.1f} s (fan-out {run.fan_out.wall_s:.1f} s + send {run.send.wall_s:.1f} s; "
+                f"{per(run, run.total_wall_s) * 1000:.2f} ms per recipient, mostly moto)")
+            row(f"{n}, delivered",
+                f"{'OK' if run.correct else 'WRONG'}: {run.queued:,} jobs queued, {run.sent:,} sent, "
+                f"moto's SES recorded {run.ses_sent:,}"
+                + (f"; other outcomes {dict((k, v) for k, v in run.outcomes.items() if k != 'sent')}"
+                   if set(run.outcomes) - {"sent"} else "")
+                + ("; jobs LEFT unsent at the sweep bound" if run.jobs_left else ""))
+        found = growth(runs)
+        if found:
+            small, large, size_ratio, goal, cpu_ratio, calls_ratio = found
+            met = cpu_ratio <= goal and calls_ratio <= goal
+            row(f"campaign growth {large.recipients:,} / {small.recipients:,}",
+                f"CPU {cpu_ratio:.2f}x, AWS calls {calls_ratio:.2f}x for {size_ratio:g}x the recipients "
+                f"(goal <= {goal:g}x, linear: {'met' if met else 'NOT met'})")
+    if details:
+        for run in runs:
+            n = f"campaign {run.recipients:,}"
+            retried = run.fan_out.sends + run.send.sends - run.total_calls
+            row(f"{n}, fan-out calls", calls_text(run.fan_out.calls))
+            row(f"{n}, send calls",
+                f"{calls_text(run.send.calls)} ({run.sweeps} sweeps of <= 500"
+                + (f"; +{retried} retried" if retried else "") + ")")
+            row(f"{n}, our CPU per AWS call",
+                f"{run.total_cpu_s / run.total_calls * 1000:.2f} ms (all of the process's CPU / all its calls)")
+            if run.fan_out.server_cpu_s is not None and run.send.server_cpu_s is not None:
+                moto = run.fan_out.server_cpu_s + run.send.server_cpu_s
+                row(f"{n}, moto's CPU/recipient",
+                    f"{per(run, moto) * 1000:.2f} ms (fan-out {per(run, run.fan_out.server_cpu_s) * 1000:.2f} "
+                    f"+ send {per(run, run.send.server_cpu_s) * 1000:.2f}; the emulator's process, not ours)")
+            row(f"{n}, setup (not measured)", f"{run.recipients * 3:,} items by batch_write_item in {run.setup_s:.1f} s")
+        found = growth(runs)
+        if found:
+            small, large, size_ratio, _goal, _cpu, _calls = found
+            fan_cpu = large.fan_out.cpu_s / small.fan_out.cpu_s
+            send_cpu = large.send.cpu_s / small.send.cpu_s
+            wall = large.total_wall_s / small.total_wall_s
+            row("campaign growth, parts",
+                f"CPU fan-out {fan_cpu:.2f}x, send {send_cpu:.2f}x; wall {wall:.2f}x "
+                f"(slack {GROWTH_SLACK:g} for fixed costs and noise)")
 
 
 if __name__ == "__main__":

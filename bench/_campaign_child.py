@@ -1,0 +1,166 @@
+"""One campaign, measured in a fresh interpreter: `python -m bench._campaign_child N`.
+
+Run by bench.campaign against an emulator in another process (AWS_ENDPOINT_URL, and
+BENCH_SERVER_PID to read that process's CPU time from /proc), so this process's CPU time
+is the store's own work: its code, boto3/botocore, Jinja2, logging.
+
+1. Setup, not measured: N active accounts opted in to the newsletter, written with
+   batch_write_item (the Account item with its active-index keys, the Preferences item,
+   the newsletter audience membership item).
+2. Fan-out, measured: functions.campaigns.send_campaign (one mail job per recipient).
+3. Send, measured: functions.mail_outbox.sweep(ports, limit=500) again and again until
+   the unsent index is empty (each job: claim, account, preferences, suppression,
+   render, SES send, mark sent), at most a bounded number of rounds.
+
+Prints one RESULT line of JSON. AWS calls are counted with `before-call` (one per API
+operation) and `before-send` (one per HTTP attempt) hooks on the app's boto3 session.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import Counter
+
+MARKER = "BENCH-CAMPAIGN-RESULT "
+SWEEP_LIMIT = 500
+TOPIC = "newsletter"
+
+
+class CallCounter:
+    def __init__(self) -> None:
+        self.active = False
+        self.calls: Counter = Counter()
+        self.sends = 0
+
+    def on_call(self, model=None, **_kwargs) -> None:
+        if self.active:
+            self.calls[f"{model.service_model.service_name}.{model.name}"] += 1
+
+    def on_send(self, **_kwargs) -> None:
+        if self.active:
+            self.sends += 1
+
+    def start(self) -> None:
+        self.calls, self.sends, self.active = Counter(), 0, True
+
+    def stop(self) -> tuple[dict, int]:
+        self.active = False
+        return dict(self.calls), self.sends
+
+
+def server_cpu_seconds() -> float | None:
+    """utime + stime of the emulator's process (Linux /proc; clock-tick resolution)."""
+    pid = os.environ.get("BENCH_SERVER_PID")
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, TypeError):
+        return None
+
+
+def seed(count: int, settings, dynamodb) -> None:
+    from boto3.dynamodb.types import TypeSerializer
+
+    from shared.clock import system_clock
+    from shared.ids import email_hash, new_id
+    from shared.store.entities import Account, Preferences, audience_key
+
+    serializer = TypeSerializer()
+    key = settings.hash_key()
+    at = system_clock.iso()
+    items = []
+    for i in range(count):
+        account_id = new_id()
+        address = f"bench{i}@example.org"
+        account = Account(account_id=account_id, email=address, email_hash=email_hash(address, key),
+                          name=f"Bench Reader {i}", status="active", created_at=at, policy_version=1)
+        items.append(account.to_item())
+        items.append(Preferences(account_id=account_id, topics={"newsletter": True, "promotions": False},
+                                 updated_at=at).to_item())
+        items.append({**audience_key(TOPIC, account_id), "account_id": account_id})
+    for start in range(0, len(items), 25):
+        pending = [{"PutRequest": {"Item": {k: serializer.serialize(v) for k, v in item.items()}}}
+                   for item in items[start:start + 25]]
+        for _ in range(10):
+            left = dynamodb.batch_write_item(RequestItems={settings.table_name: pending}).get("UnprocessedItems", {})
+            pending = left.get(settings.table_name, [])
+            if not pending:
+                break
+            time.sleep(0.05)
+        if pending:
+            raise RuntimeError("the emulator left setup items unwritten")
+
+
+def measured(counter: CallCounter, work) -> dict:
+    server_before = server_cpu_seconds()
+    counter.start()
+    cpu, wall = time.process_time(), time.perf_counter()
+    outcome = work()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    calls, sends = counter.stop()
+    server_after = server_cpu_seconds()
+    server = server_after - server_before if server_before is not None and server_after is not None else None
+    return {"calls": calls, "sends": sends, "cpu_s": cpu, "wall_s": wall, "server_cpu_s": server, "outcome": outcome}
+
+
+def main() -> None:
+    count = int(sys.argv[1])
+    # The deployed functions log through the service's Powertools logger (JSON, redacted);
+    # keep that cost, send the lines nowhere.
+    from aws_lambda_powertools import Logger
+
+    from shared.logs import SERVICE, install_redaction
+
+    logger = Logger(service=SERVICE)
+    install_redaction(logger.registered_handler)
+    logger.registered_handler.setStream(open(os.devnull, "w"))
+
+    from shared import aws
+
+    counter = CallCounter()
+    events = aws._session().events  # before any client exists: every client inherits the hooks
+    events.register("before-call", counter.on_call)
+    events.register("before-send", counter.on_send)
+
+    from functions.campaigns import CampaignInput, send_campaign
+    from functions.mail_outbox import sweep
+    from shared.ports import default_ports
+
+    ports = default_ports()
+    setup_started = time.perf_counter()
+    seed(count, ports.settings, aws.client("dynamodb"))
+    setup_s = time.perf_counter() - setup_started
+
+    payload = CampaignInput(
+        topic=TOPIC,
+        subject="The spring letterpress collection",
+        text="Our spring collection of letterpress calling cards is here.\n\nCotton paper, two inks, "
+             "and a new serif. Order before the end of the month and the die is on us.",
+        html="<p>Our spring collection of letterpress calling cards is here.</p>"
+             "<p>Cotton paper, two inks, and a new serif. Order before the end of the month and the die is on us.</p>",
+    )
+    fan_out = measured(counter, lambda: send_campaign(payload, ports))
+
+    def send_all() -> dict:
+        outcomes: Counter = Counter()
+        rounds = 0
+        max_rounds = count // SWEEP_LIMIT * 2 + 5
+        while rounds < max_rounds:
+            rounds += 1
+            got = sweep(ports, limit=SWEEP_LIMIT)
+            outcomes.update(got)
+            if not got:
+                break
+        return {"outcomes": dict(outcomes), "sweeps": rounds, "left": bool(got)}
+
+    send = measured(counter, send_all)
+    result = {"recipients": count, "setup_s": setup_s, "fan_out": fan_out, "send": send}
+    sys.stdout.write(MARKER + json.dumps(result) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
