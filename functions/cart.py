@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from shared.catalog import product
+from shared.catalog import format_cents, product
 from shared.errors import InvalidInput
 from shared.ids import new_secret_token
 
@@ -45,7 +45,7 @@ def view(items: dict[str, int]) -> CartView:
                               currency=known.currency))
         total += known.price_cents * quantity
     currency = lines[0].currency if lines else None
-    return CartView(items=lines, total=f"{total // 100}.{total % 100:02d}", currency=currency)
+    return CartView(items=lines, total=format_cents(total), currency=currency)
 
 
 def read(cart_id: str | None, ports) -> dict[str, int]:

@@ -13,9 +13,9 @@ import hmac
 import json
 import re
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, ConfigDict
 
-from functions.cart import MAX_QUANTITY
+from functions.cart import CartItemBody
 from shared.catalog import product
 from shared.errors import Conflict, InvalidInput, Unavailable
 from shared.processor import CheckoutRequest
@@ -25,11 +25,8 @@ IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 _KEY_SHAPE = re.compile(r"^[\x21-\x7e]{8,200}$")
 
 
-class CheckoutBody(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
-
-    sku: str = Field(min_length=1, max_length=40)
-    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY)
+class CheckoutBody(CartItemBody):
+    """One card and its quantity, bought directly rather than from the cart."""
 
 
 class Notice(BaseModel):

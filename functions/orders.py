@@ -4,7 +4,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from shared import pins as pin_crypto
-from shared.catalog import product
+from shared.catalog import format_cents, product
 from shared.errors import NotFound
 
 
@@ -45,7 +45,7 @@ STATUS_WORDS = {
 
 def _view(order, cards=None) -> OrderView:
     return OrderView(order_id=order.order_id, status=order.status, description=order.description,
-                     amount=f"{order.amount_cents // 100}.{order.amount_cents % 100:02d}", currency=order.currency,
+                     amount=format_cents(order.amount_cents), currency=order.currency,
                      created_at=order.created_at, cards=cards)
 
 

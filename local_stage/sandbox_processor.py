@@ -63,9 +63,10 @@ def register(app) -> None:
         if session is None:
             return Response(body="<p>No such checkout session.</p>", status_code=404,
                             headers={"Content-Type": "text/html; charset=utf-8"})
-        amount = session["amount_total"]
+        from shared.catalog import format_cents
+
         return Response(
-            body=PAGE.format(amount=f"{amount // 100}.{amount % 100:02d}", currency=session["currency"].upper(),
+            body=PAGE.format(amount=format_cents(session["amount_total"]), currency=session["currency"].upper(),
                              description=escape(session["description"])),
             headers={"Content-Type": "text/html; charset=utf-8"},
         )

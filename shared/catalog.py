@@ -19,7 +19,12 @@ class Product:
 
     @property
     def price(self) -> str:
-        return f"{self.price_cents // 100}.{self.price_cents % 100:02d}"
+        return format_cents(self.price_cents)
+
+
+def format_cents(cents: int) -> str:
+    """Minor units as the decimal string the API shows: 1050 -> "10.50"."""
+    return f"{cents // 100}.{cents % 100:02d}"
 
 
 @functools.cache

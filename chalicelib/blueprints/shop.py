@@ -89,7 +89,10 @@ def checkout_return(account):
     ports = _ports()
     order = owned_order(account, order_id, ports)
     cards = cards_of(order, ports) if order.status == "paid" else []
+    from shared.catalog import format_cents
+
     return render_page("order.html", headers={"Cache-Control": "no-store"}, title="Your order", order=order,
+                       amount=format_cents(order.amount_cents),
                        status_text=STATUS_WORDS.get(order.status, order.status), cards=cards)
 
 
