@@ -32,6 +32,16 @@ What it measures:
    with chalice.test.Client: signup with a new address (goal <= 2), with an existing
    one, and one-click unsubscribe (POST /unsubscribe/{token}, body
    List-Unsubscribe=One-Click; goal <= 2), the token taken from the welcome mail.
+   Commerce, for a customer signed in through the welcome mail's /login/ link, with PINs
+   imported for MX-10 beforehand (setup, not measured): POST /checkout with body
+   {"sku": "MX-10", "quantity": 1} and a fresh Idempotency-Key (goal <= 3), then the same
+   key and body again (must give the same answer); one delivery of the sandbox processor's
+   signed "pay" callback to POST /processor/webhook (goal <= 3; must fulfil the order), then
+   the same delivery again (must answer already_paid). The checkout's figure includes the
+   signed-in check (session and account reads) that runs before the view; the details say
+   how many calls that is. The local stage's sandbox processor writes its own session
+   record with one PutItem through the app's session: it is counted, but reported apart
+   ("+1 sandbox processor's own record"), since in AWS that work is the processor's.
    Scan operations are counted over the whole run, in this process and on the
    emulators' side (which also see the cold-start children and the campaigns); the goal is 0.
 4. A campaign (bench.campaign) to 1,000 and to 10,000 opted-in accounts, each size on a
@@ -60,6 +70,8 @@ from bench import environment
 
 SIGNUP_CALL_GOAL = 2
 UNSUBSCRIBE_CALL_GOAL = 2
+CHECKOUT_CALL_GOAL = 3
+CALLBACK_CALL_GOAL = 3
 IMPORT_RATIO_GOAL = 1.0
 RUNS = 5
 # Packages whose presence at `import app` time is worth a line in the report.
@@ -157,15 +169,36 @@ def main(argv: list[str] | None = None) -> int:
     new, first = by_label["signup (new)"], by_label["signup (new, first request)"]
     existing = by_label["signup (existing address)"]
     unsub, unsub_again = by_label["one-click unsubscribe"], by_label["one-click unsubscribe (again)"]
+    checkout, replay = by_label["checkout"], by_label["checkout (replay, same key and body)"]
+    paying, duplicate = by_label["paying callback"], by_label["paying callback (duplicate)"]
     width = WIDTH
 
     def row(label: str, text: str) -> None:
         print(f"  {label:<{width}}{text}")
 
     def ops(measured) -> str:
-        retries = measured.sends - len(measured.calls)
+        retries = measured.retries
         names = ", ".join(measured.calls) or "none"
         return f"[{names}]" + (f" +{retries} retried" if retries else "")
+
+    def counted(measured, goal: float | None = None) -> str:
+        """'3 (+1 sandbox processor's own record) (goal <= 3: met) [ops]'."""
+        text = str(len(measured.calls))
+        if measured.processor_calls:
+            n = len(measured.processor_calls)
+            text += (f" (+{n} sandbox processor's own record{'s' if n > 1 else ''}: "
+                     f"{', '.join(measured.processor_calls)})")
+        if goal is not None:
+            text += f" {goal_text(len(measured.calls), goal)}"
+        return f"{text} {ops(measured)}"
+
+    def session_part(measured) -> str:
+        n = measured.session_check
+        if n is None:
+            return "no signed-in check seen"
+        return (f"{n} of the {len(measured.calls)} are the signed-in check (session, then account: "
+                f"{', '.join(measured.calls[:n]) or 'none'}); the view's own: {len(measured.calls) - n} "
+                f"[{', '.join(measured.calls[n:]) or 'none'}]")
 
     print()
     print(f"calling-card-store benchmark (one run, medians of {RUNS}; {sys.platform}, Python {sys.version.split()[0]})")
@@ -178,6 +211,10 @@ def main(argv: list[str] | None = None) -> int:
     row("AWS calls, signup (existing)", f"{len(existing.calls)} {ops(existing)}")
     row("AWS calls, one-click unsubscribe",
         f"{len(unsub.calls)} {goal_text(len(unsub.calls), UNSUBSCRIBE_CALL_GOAL)} {ops(unsub)}")
+    row("AWS calls, checkout (signed in)", counted(checkout, CHECKOUT_CALL_GOAL))
+    row("AWS calls, checkout replay (same key)", counted(replay) + " (same answer)")
+    row("AWS calls, paying callback", counted(paying, CALLBACK_CALL_GOAL) + " (fulfilled)")
+    row("AWS calls, paying callback duplicate", counted(duplicate) + " (already_paid)")
     campaign_scans = sum(r.scans for r in campaign_runs)
     total_scans = server_scans.count + campaign_scans
     row("Scan operations, whole bench",
@@ -203,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     row("cold start signup, first request loads", ", ".join(cold["signup"][-1].loaded_by_request) or "nothing")
     row("AWS calls, first request in process", f"{len(first.calls)} {ops(first)}")
     row("AWS calls, one-click again", f"{len(unsub_again.calls)} {ops(unsub_again)} (already off)")
+    row("AWS calls, checkout's session check", session_part(checkout))
+    row("AWS calls, replay's session check", session_part(replay))
     print_campaign(campaign_runs, headline=False)
     print()
     progress(f"done in {time.perf_counter() - started:.0f} s")

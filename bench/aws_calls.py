@@ -7,25 +7,40 @@ attempt; retries are counted separately with `before-send`.
 
 Scans are counted twice: by the same hook over the whole run of this process, and on the
 emulator's side (moto's DynamoDB backend), which also sees the cold-start children.
+
+The local stage's card processor (shared.processor.sandbox) keeps its checkout session in
+the store's table with one PutItem through the same session: that call is the processor's
+work, not the store's (in AWS it is an HTTPS call to Stripe), so the hook recognizes it by
+its item's key (pk "SANDBOX#...", read from the serialized request it gets as `params`) and
+keeps it apart. Signed-in routes read the session and the account (chalicelib.http.
+signed_in_account) before the view: the bench wraps that function while it measures, to
+say how many of a request's calls are that check.
 """
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+SANDBOX_PREFIX = "SANDBOX#"  # shared.processor.sandbox.session_key: the sandbox processor's own records
+
 
 @dataclass
 class CallLog:
-    calls: list[str] = field(default_factory=list)  # "service.Operation", in order
-    sends: int = 0  # HTTP attempts (calls + retries)
+    calls: list[str] = field(default_factory=list)  # "service.Operation", in order (the store's)
+    processor_calls: list[str] = field(default_factory=list)  # the sandbox processor's own records
+    sends: int = 0  # HTTP attempts (calls + processor calls + retries)
     scans_total: int = 0  # every Scan this process made through the app's session, never reset
+    session_check: list[int] = field(default_factory=list)  # calls made inside signed_in_account, per use
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def on_call(self, model=None, **_kwargs) -> None:
+    def on_call(self, model=None, params=None, **_kwargs) -> None:
         name = f"{model.service_model.service_name}.{model.name}"
+        processor = model.name == "PutItem" and _is_sandbox_record(params)
         with self._lock:
-            self.calls.append(name)
+            (self.processor_calls if processor else self.calls).append(name)
             if model.name == "Scan":
                 self.scans_total += 1
 
@@ -35,11 +50,50 @@ class CallLog:
 
     def reset(self) -> None:
         with self._lock:
-            self.calls, self.sends = [], 0
+            self.calls, self.processor_calls, self.sends, self.session_check = [], [], 0, []
 
     def snapshot(self) -> tuple[list[str], int]:
         with self._lock:
             return list(self.calls), self.sends
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.calls)
+
+
+def _is_sandbox_record(params) -> bool:
+    """A PutItem of the sandbox processor's session: its item's pk starts with SANDBOX#.
+    `params` is botocore's serialized request; DynamoDB's body is JSON."""
+    try:
+        body = params["body"]
+        item = json.loads(body.decode() if isinstance(body, bytes) else body)["Item"]
+        return item["pk"]["S"].startswith(SANDBOX_PREFIX)
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+
+
+@contextlib.contextmanager
+def session_check_counted(log: CallLog):
+    """While inside, each use of chalicelib.http.signed_in_account (the session and account
+    reads of a signed-in route, looked up by name at each request) adds its number of
+    store calls to log.session_check. Changes no behaviour; restored on exit."""
+    from chalicelib import http
+
+    original = http.signed_in_account
+
+    def counted(request):
+        before = log.count()
+        try:
+            return original(request)
+        finally:
+            with log._lock:
+                log.session_check.append(len(log.calls) - before)
+
+    http.signed_in_account = counted
+    try:
+        yield
+    finally:
+        http.signed_in_account = original
 
 
 class ServerScanCounter:
@@ -78,19 +132,34 @@ class Measured:
     status: int
     calls: list[str]
     sends: int
+    processor_calls: list[str] = field(default_factory=list)  # the sandbox processor's, not the store's
+    session_check: int | None = None  # of `calls`, those of the signed-in check (signed-in routes only)
+    body: bytes = b""
+
+    @property
+    def retries(self) -> int:
+        return self.sends - len(self.calls) - len(self.processor_calls)
 
 
-def _measure(log: CallLog, label: str, request, expected_status: int) -> Measured:
+def _measure(log: CallLog, label: str, request, expected_status: int, check=None) -> Measured:
+    """`check(response)` returns an error text, or None when the answer is the expected one."""
     log.reset()
     response = request()
-    calls, sends = log.snapshot()
+    with log._lock:
+        calls, sends = list(log.calls), log.sends
+        processor_calls, checks = list(log.processor_calls), list(log.session_check)
     if response.status_code != expected_status:
         raise RuntimeError(f"{label}: status {response.status_code}, expected {expected_status}: {response.body[:500]!r}")
-    return Measured(label, response.status_code, calls, sends)
+    wrong = check(response) if check else None
+    if wrong:
+        raise RuntimeError(f"{label}: {wrong}: {response.body[:500]!r}")
+    return Measured(label, response.status_code, calls, sends, processor_calls,
+                    sum(checks) if checks else None, response.body)
 
 
-def unsubscribe_path_for(address: str) -> str:
-    """Send the pending mail, then take the /unsubscribe/ link from the welcome's text."""
+def mail_link_path(address: str, prefix: str) -> str:
+    """Send the pending mail, then take the first `prefix` link (e.g. /unsubscribe/) from the
+    newest mail to the address that has one."""
     from functions.mail_outbox import sweep
     from local_stage.outbox import sent_mail
     from shared.ports import default_ports
@@ -101,9 +170,28 @@ def unsubscribe_path_for(address: str) -> str:
             continue
         for word in mail["text"].split():
             url = urlparse(word.strip("<>"))
-            if url.scheme and url.path.startswith("/unsubscribe/"):
+            if url.scheme and url.path.startswith(prefix):
                 return url.path
-    raise RuntimeError(f"no /unsubscribe/ link in any mail to {address}")
+    raise RuntimeError(f"no {prefix} link in any mail to {address}")
+
+
+def unsubscribe_path_for(address: str) -> str:
+    """Send the pending mail, then take the /unsubscribe/ link from the welcome's text."""
+    return mail_link_path(address, "/unsubscribe/")
+
+
+def import_stock(sku: str, count: int) -> None:
+    """Setup, not measured: PINs for the checkout to sell (the operators' import)."""
+    import secrets
+
+    from functions import ops
+    from shared.ports import default_ports
+
+    pins = [{"pin": f"{secrets.randbelow(10**12):012d}", "dialing_instructions": "Dial 1-800-555-0100"}
+            for _ in range(count)]
+    result = ops.run("ops_import_pins", {"sku": sku, "pins": pins}, default_ports())
+    if result.get("imported") != count:
+        raise RuntimeError(f"PIN import for {sku}: {result!r}")
 
 
 def measure(log: CallLog) -> list[Measured]:
@@ -132,4 +220,56 @@ def measure(log: CallLog) -> list[Measured]:
         )
         results.append(_measure(log, "one-click unsubscribe", one_click, 200))
         results.append(_measure(log, "one-click unsubscribe (again)", one_click, 200))
+        results += _commerce(log, client, signup)
+    return results
+
+
+CHECKOUT_BODY = {"sku": "MX-10", "quantity": 1}
+
+
+def _commerce(log: CallLog, client, signup) -> list[Measured]:
+    """A signed-in customer checks out (fresh Idempotency-Key, then the same key and body
+    again); the sandbox processor's signed "pay" callback is delivered, then delivered again
+    (the same bytes and signature, as a processor's retry would be)."""
+    import json
+    import uuid
+
+    from local_stage.sandbox_processor import signed_callback
+    from shared.ports import default_ports
+
+    # -- setup, not measured: stock, and a customer signed in through the welcome mail's link
+    import_stock(CHECKOUT_BODY["sku"], 3)
+    customer = f"bench.customer.{uuid.uuid4().hex[:10]}@example.org"
+    if (signed := signup(customer)).status_code != 202:
+        raise RuntimeError(f"customer signup: status {signed.status_code}: {signed.body[:500]!r}")
+    used = client.http.post(mail_link_path(customer, "/login/"),
+                            headers={"Content-Type": "application/x-www-form-urlencoded"}, body="")
+    cookie = (used.headers.get("Set-Cookie") or "").split(";", 1)[0]
+    if used.status_code != 303 or not cookie.startswith("__Host-session="):
+        raise RuntimeError(f"sign-in link: status {used.status_code}, cookie {cookie[:20]!r}")
+
+    key = f"bench-{uuid.uuid4().hex}"
+    checkout = lambda: client.http.post(  # noqa: E731
+        "/checkout", body=json.dumps(CHECKOUT_BODY),
+        headers={"Cookie": cookie, "Content-Type": "application/json", "Idempotency-Key": key})
+    results = []
+    with session_check_counted(log):
+        first = _measure(log, "checkout", checkout, 201)
+        started = json.loads(first.body)
+        results.append(first)
+        results.append(_measure(log, "checkout (replay, same key and body)", checkout, 201,
+                                lambda r: None if json.loads(r.body) == started else "not the first answer"))
+
+    order = default_ports().store.get_order(started["order_id"])
+    session = {"session_id": order.session_id, "amount_total": order.amount_cents,
+               "currency": order.currency.lower(), "order_id": order.order_id}
+    payload, signature = signed_callback(session, "pay", default_ports().settings.webhook_secret())
+    callback = lambda: client.http.post(  # noqa: E731
+        "/processor/webhook", body=payload, headers={"Content-Type": "application/json", "Stripe-Signature": signature})
+
+    def answered(status):
+        return lambda r: None if json.loads(r.body).get("status") == status else f"expected status {status!r}"
+
+    results.append(_measure(log, "paying callback", callback, 200, answered("fulfilled")))
+    results.append(_measure(log, "paying callback (duplicate)", callback, 200, answered("already_paid")))
     return results
