@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench ops chromium lint clean
+.PHONY: run test bench ops chromium package clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -34,5 +34,13 @@ bench: $(INSTALLED)
 ops: $(INSTALLED)
 	$(BIN)/python -m local_stage.ops $(NAME) $(INPUT)
 
+# make package STAGE=prod: one template (app + stateful resources) and the zip, in out/STAGE/.
+# Packaging talks to no AWS account; chalice only wants a region to name.
+STAGE ?= dev
+package: $(INSTALLED)
+	$(BIN)/python infra/merge_template.py $(STAGE) out/merge-$(STAGE).json
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(BIN)/chalice package --stage $(STAGE) \
+	  --merge-template out/merge-$(STAGE).json out/$(STAGE)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .local-stage.json
+	rm -rf $(VENV) .pytest_cache .local-stage.json out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import os
 from dataclasses import dataclass
 from typing import Callable
 
@@ -38,6 +39,22 @@ class JsonRoute:
 
 JSON_ROUTES: list[JsonRoute] = []
 HTML_PATHS: set[str] = set()
+
+
+@functools.cache
+def cors_config():
+    """Browsers on the stage's other web origin may call the JSON routes with cookies. One
+    named origin per stage (CORS_ALLOWED_ORIGIN), never a wildcard; none by default. Read
+    when routes register, as Chalice needs it then."""
+    origin = os.environ.get("CORS_ALLOWED_ORIGIN", "").strip()
+    if not origin:
+        return None
+    if "*" in origin or not origin.startswith("https://"):
+        raise RuntimeError("setting CORS_ALLOWED_ORIGIN must be one https origin, never a wildcard")
+    from chalice import CORSConfig
+
+    return CORSConfig(allow_origin=origin, allow_credentials=True, max_age=600,
+                      allow_headers=["Content-Type", "Idempotency-Key"])
 
 
 @functools.cache
@@ -133,6 +150,8 @@ def json_route(blueprint, path: str, method: str, *, summary: str, request: str 
             content_types = [JSON, *FORM_TYPES]
         if content_types:
             options["content_types"] = content_types
+        if cors_config() is not None:
+            options["cors"] = cors_config()
         blueprint.route(path, **options)(handle)
         JSON_ROUTES.append(JsonRoute(path, method, summary, request, response, status, signed_in))
         return handle

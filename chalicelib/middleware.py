@@ -93,9 +93,11 @@ def _cross_site(request) -> bool:
 
     from shared.settings import get_settings
 
-    ours = urlsplit(get_settings().base_url)
+    from chalicelib.http import cors_config
+
+    allowed = {get_settings().base_url} | ({cors_config().allow_origin} if cors_config() else set())
     origin = request.headers.get("origin") or request.headers.get("referer")
     if not origin:
         return False
     theirs = urlsplit(origin)
-    return (theirs.scheme, theirs.netloc) != (ours.scheme, ours.netloc)
+    return all((theirs.scheme, theirs.netloc) != (urlsplit(o).scheme, urlsplit(o).netloc) for o in allowed)

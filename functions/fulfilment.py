@@ -8,6 +8,7 @@ import random
 
 from aws_lambda_powertools import Logger
 
+from shared import metrics
 from shared.ids import new_id
 from shared.models import MailKind
 from shared.store.entities import MailJob
@@ -44,6 +45,7 @@ def _await_stock(order_id: str, lines: list[dict], ports) -> str:
     if ports.store.mark_awaiting_stock(order_id, skus, ports.clock.iso()):
         # An operator must import PINs: this line is what the "awaiting stock" alarm counts.
         logger.error("paid order awaiting stock", extra={"order_id": order_id, "skus": skus})
+        metrics.count("OrdersAwaitingStock")
     return "awaiting_stock"
 
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 from aws_lambda_powertools import Logger
 
 from functions.fulfilment import fulfil
-from shared.processor import verify_callback
+from shared import metrics
+from shared.processor import BadCallback, verify_callback
 
 logger = Logger(child=True)
 
@@ -34,7 +35,11 @@ HANDLED = {
 
 def handle_callback(payload: bytes, signature_header: str | None, ports) -> dict:
     """Raises BadCallback (a 400) for a bad signature or body; otherwise says what happened."""
-    event = verify_callback(payload, signature_header, ports.settings.webhook_secret(), now=ports.clock.now())
+    try:
+        event = verify_callback(payload, signature_header, ports.settings.webhook_secret(), now=ports.clock.now())
+    except BadCallback:
+        metrics.count("WebhookVerificationFailures")  # alarmed: forged traffic or a wrong secret
+        raise
     kind = event["type"]
     if kind not in HANDLED:
         return {"status": "ignored", "reason": "event_type"}

@@ -36,6 +36,7 @@ TYPES_MOTO_SKIPS = frozenset(
         "AWS::SES::ConfigurationSetEventDestination",
         "AWS::SNS::Subscription",
         "AWS::SQS::QueuePolicy",
+        "AWS::CloudWatch::Alarm",
     }
 )
 

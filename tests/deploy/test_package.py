@@ -1,0 +1,151 @@
+"""The deployed form, checked without an AWS account: the chalice package is whole and
+imports on its own, the merged template is lint-clean and wired, and every stage's policy
+names its own resources and no wildcard AWS would let us narrow."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from local_stage import emulator
+
+ROOT = emulator.ROOT
+STAGES = ("dev", "prod")
+MAX_ZIP_BYTES = 10 * 1024 * 1024
+# What the Lambda Python runtime itself provides.
+LAMBDA_RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "six.py", "urllib3")
+# Actions AWS grants on "*" only.
+STAR_ONLY_ACTIONS = {"dynamodb:ListStreams"}
+
+
+def _env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT")}
+    return {**env, "AWS_DEFAULT_REGION": "us-east-1", **extra}
+
+
+@pytest.fixture(scope="session")
+def package(tmp_path_factory) -> Path:
+    """`make package STAGE=prod`, into a folder of the test's own."""
+    out = tmp_path_factory.mktemp("package")
+    subprocess.run([sys.executable, "infra/merge_template.py", "prod", str(out / "merge.json")], cwd=ROOT, check=True,
+                   env=_env(), capture_output=True)
+    built = subprocess.run([str(Path(sys.executable).parent / "chalice"), "package", "--stage", "prod",
+                            "--merge-template", str(out / "merge.json"), str(out / "prod")],
+                           cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0, built.stderr[-3000:]
+    return out / "prod"
+
+
+@pytest.fixture(scope="session")
+def unpacked(package, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("unpacked")
+    with zipfile.ZipFile(package / "deployment.zip") as archive:
+        archive.extractall(folder)
+    return folder
+
+
+def lambda_runtime(tmp_path) -> Path:
+    """A folder holding only what Lambda's Python runtime provides, linked from this venv."""
+    import boto3
+
+    site = Path(boto3.__file__).parent.parent
+    runtime = tmp_path / "runtime"
+    runtime.mkdir()
+    for name in LAMBDA_RUNTIME_PACKAGES:
+        (runtime / name).symlink_to(site / name)
+    return runtime
+
+
+def test_the_zip_holds_the_code_and_templates_but_not_boto3_and_fits_10_mb(package, unpacked):
+    size = (package / "deployment.zip").stat().st_size
+    assert size <= MAX_ZIP_BYTES, f"{size / 1e6:.1f} MB"
+    for needed in ("app.py", "chalicelib/templates/layout.html", "chalicelib/static/site.js", "functions/checkout.py",
+                   "shared/store/dynamo.py", "shared/mail/templates/welcome.txt", "shared/policy/v1.md",
+                   "shared/catalog.json"):
+        assert (unpacked / needed).is_file(), needed
+    assert not (unpacked / "boto3").exists() and not (unpacked / "botocore").exists()
+    assert not (unpacked / "local_stage").exists() and not (unpacked / "tests").exists()
+
+
+def test_the_unpacked_package_imports_in_a_fresh_interpreter_with_only_itself_and_boto3(unpacked, tmp_path):
+    runtime = lambda_runtime(tmp_path)
+    stage_env = emulator.stage_environment("prod")
+    probe = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; import app; "
+             "assert app.__file__.startswith(sys.argv[1]), app.__file__; "
+             "import functions.checkout, shared.store, chalicelib.openapi; "
+             "print(len(app.app.routes), sorted(app.app.handler_map)[:3])")
+    result = subprocess.run([sys.executable, "-I", "-S", "-c", probe, str(unpacked), str(runtime)],
+                            env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", **stage_env},
+                            capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_the_merged_template_holds_the_stateful_resources_and_wires_every_event_source(package):
+    template = json.loads((package / "sam.json").read_text())
+    resources = template["Resources"]
+    assert {"Table", "PinKey", "SesFeedbackQueue", "MailDeadLetterQueue", "AlarmTopic"} <= set(resources)
+    stream = resources["MailOutboxStream"]["Properties"]["Events"]["MailOutboxStreamDynamodbEventSource"]["Properties"]
+    assert stream["Stream"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
+    queue = resources["SesFeedback"]["Properties"]["Events"]["SesFeedbackSqsEventSource"]["Properties"]["Queue"]
+    assert "calling-card-store-prod-ses-feedback" in json.dumps(queue)
+    assert resources["MailOutboxSweeper"]["Properties"]["Events"]["MailOutboxSweeperEvent"]["Type"] == "Schedule"
+    operators = {k for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function" and k.startswith("Ops")}
+    assert operators == {"OpsContactRequests", "OpsDisputeLookup", "OpsSendCampaign", "OpsServiceAnnouncement",
+                         "OpsImportPins"}
+
+
+def test_cfn_lint_is_clean_over_infra_and_the_merged_template(package):
+    cfn_lint = str(Path(sys.executable).parent / "cfn-lint")
+    for template in (ROOT / "infra" / "stateful.yaml", package / "sam.json"):
+        result = subprocess.run([cfn_lint, str(template)], capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, f"{template.name}: {result.stdout[-3000:]}"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_each_stage_has_its_own_least_privilege_policy(stage):
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())["stages"][stage]
+    assert config["autogen_policy"] is False
+    policy = json.loads((ROOT / ".chalice" / config["iam_policy_file"]).read_text())
+    text = json.dumps(policy)
+    other = next(s for s in STAGES if s != stage)
+    assert f"calling-card-store-{other}" not in text and f"calling-card-store/{other}" not in text
+    for needed in (f"table/calling-card-store-{stage}", f"table/calling-card-store-{stage}/stream/",
+                   f"alias/calling-card-store-{stage}-pins", f"configuration-set/calling-card-store-{stage}",
+                   f"calling-card-store-{stage}-ses-feedback", f"calling-card-store-{stage}-mail-dlq",
+                   f"parameter/calling-card-store/{stage}"):
+        assert needed in text, needed
+    for statement in policy["Statement"]:
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        actions = set(statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]])
+        assert all("*" not in action for action in actions), statement["Sid"]
+        if "*" in resources:
+            assert actions <= STAR_ONLY_ACTIONS, f"{statement['Sid']} uses Resource * where AWS allows narrower"
+        if any(r.endswith("key/*") for r in resources):
+            assert "Condition" in statement, f"{statement['Sid']}: a KMS grant needs a condition naming the key"
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_cors_names_one_origin_per_stage_never_a_wildcard(stage):
+    env = emulator.stage_environment(stage)
+    origin = env.get("CORS_ALLOWED_ORIGIN", "")
+    assert origin == "" or (origin.startswith("https://") and "*" not in origin)
+    probe = "import app; r = app.app.routes['/signup']['POST']; print(r.cors.get_access_control_headers() if r.cors else None)"
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
+                            env=_env(**env), timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    if origin:
+        assert f"'Access-Control-Allow-Origin': '{origin}'" in result.stdout
+        assert "'Access-Control-Allow-Credentials': 'true'" in result.stdout
+    else:
+        assert result.stdout.strip() == "None"
+
+
+def test_a_wildcard_origin_is_refused_when_the_app_loads():
+    result = subprocess.run([sys.executable, "-c", "import app"], cwd=ROOT, capture_output=True, text=True,
+                            env=_env(CORS_ALLOWED_ORIGIN="*"), timeout=60)
+    assert result.returncode != 0 and "CORS_ALLOWED_ORIGIN" in result.stderr
