@@ -155,6 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         stage.stop()
 
+    from bench import package
+
+    progress("the deployed package: chalice package, then imports from the unpacked zip ...")
+    packaged = package.measure(runs=RUNS, warmups=2)
+
     campaign_runs = campaign.measure(campaign_sizes, progress)
 
     # -- report ------------------------------------------------------------------------
@@ -207,6 +212,13 @@ def main(argv: list[str] | None = None) -> int:
         f"{goal_text(import_ratio, IMPORT_RATIO_GOAL, 'x')}")
     row("cold start to first signup",
         f"signup {signup_ms:6.1f} ms  bare {bare_ms:6.1f} ms  ratio {signup_ms / bare_ms:.2f}x (signup / bare)")
+    package_ratio = packaged["app_ms"] / packaged["boto3_ms"]
+    row("deployed zip",
+        f"{packaged['zip_bytes'] / 1e6:.1f} MB {goal_text(packaged['zip_bytes'] / 1e6, 10.0, ' MB')}; largest: "
+        + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in packaged["room"]))
+    row("import app from the zip vs boto3",
+        f"app {packaged['app_ms']:6.1f} ms  boto3 {packaged['boto3_ms']:6.1f} ms  ratio {package_ratio:.2f}x "
+        "(bare interpreter: the zip and Lambda's runtime only)")
     row("AWS calls, signup (new)", f"{len(new.calls)} {goal_text(len(new.calls), SIGNUP_CALL_GOAL)} {ops(new)}")
     row("AWS calls, signup (existing)", f"{len(existing.calls)} {ops(existing)}")
     row("AWS calls, one-click unsubscribe",
