@@ -20,7 +20,10 @@ def _ports():
 
 @page_route(my_account, "/my-account", ["GET"], signed_in=True)
 def my_account_page(account):
-    return render_page("my_account.html", title="My Account", account=account)
+    from functions.orders import STATUS_WORDS, list_orders
+
+    orders = list_orders(account, _ports()).orders
+    return render_page("my_account.html", title="My Account", account=account, orders=orders, status_words=STATUS_WORDS)
 
 
 @page_route(my_account, "/my-account/info", ["GET"], signed_in=True)
@@ -76,8 +79,8 @@ def close_account(account):
     from functions.accounts import deactivate as deactivate_account
 
     if form_fields(my_account.current_request).get("confirm") != "yes":
-        return render_page("my_account.html", status=400, title="My Account", account=account,
-                           message="Tick the box to confirm that you want to close your account.")
+        return render_page("my_account.html", status=400, title="My Account", account=account, orders=[],
+                           status_words={}, message="Tick the box to confirm that you want to close your account.")
     deactivate_account(account, _ports())
     page = render_page("deactivated.html", title="Account closed")
     return Response(body=page.body, status_code=200,

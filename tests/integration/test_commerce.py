@@ -323,6 +323,8 @@ def test_p10_the_owner_sees_the_pin_again_and_another_account_gets_404(http, por
     assert [o["order_id"] for o in listed] == [order_id] and listed[0]["cards"] is None
     page = http.client.http.get(f"/checkout/return?order_id={order_id}", headers=as_user(cookie))
     assert page.status_code == 200 and pin.encode() in page.body and page.headers["Cache-Control"] == "no-store"
+    my_account = http.client.http.get("/my-account", headers=as_user(cookie))
+    assert f"/checkout/return?order_id={order_id}".encode() in my_account.body and pin.encode() not in my_account.body
     _, stranger = signed_in(http, ports, make_person())
     assert http.client.http.get(f"/account/orders/{order_id}", headers=as_user(stranger)).status_code == 404
     assert http.client.http.get(f"/checkout/return?order_id={order_id}", headers=as_user(stranger)).status_code == 404
