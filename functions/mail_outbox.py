@@ -47,16 +47,13 @@ def send_job(job_id: str, ports) -> str:
 
 def _deliver(job, ports) -> str:
     store, settings = ports.store, ports.settings
-    account = store.get_account(job.account_id) if job.account_id else None
+    account, preferences = store.get_account_and_preferences(job.account_id) if job.account_id else (None, None)
     if account is None:
         store.finish_job(job.job_id, "skipped", ports.clock.iso(), "no_recipient")
         return "skipped:no_recipient"
     address = job.to_address or account.email
     address_hash = email_hash(address, settings.hash_key()) if job.to_address else account.email_hash
-    topic_on = False
-    if job.kind == MailKind.promotional:
-        preferences = store.get_preferences(account.account_id)
-        topic_on = bool(preferences and preferences.topics.get(job.topic))
+    topic_on = bool(job.kind == MailKind.promotional and preferences and preferences.topics.get(job.topic))
     # Re-checked at send time: a preference, bounce or deactivation that landed after the job
     # was written still stops it.
     why_not = refusal(job.kind, Recipient(account.status, store.suppression_of(address_hash), topic_on))

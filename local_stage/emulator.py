@@ -115,6 +115,16 @@ def start(stage: str = "local", port: int = 0) -> Emulator:
     return Emulator(server=server, endpoint_url=endpoint_url, outputs=outputs)
 
 
+def reset(emulator: Emulator, stage: str = "local") -> Emulator:
+    """Empty every emulated service and provision the stage again (tests use a fresh table
+    per module: moto's transactions and index queries cost time in proportion to it)."""
+    import urllib.request
+
+    urllib.request.urlopen(urllib.request.Request(f"{emulator.endpoint_url}/moto-api/reset", method="POST"), timeout=30)
+    emulator.outputs = provision(stage)
+    return emulator
+
+
 def provision(stage: str) -> dict[str, str]:
     import boto3
 

@@ -151,6 +151,17 @@ class Store(CommerceStore):
         item = self._get(Account.key(account_id))
         return Account.from_item(item) if item else None
 
+    def get_account_and_preferences(self, account_id: str) -> tuple[Account | None, Preferences | None]:
+        """Both items of an account in one round trip (the mail sender's re-check)."""
+        keys = [self._to_av(Account.key(account_id)), self._to_av(Preferences.key(account_id))]
+        found = self._db.batch_get_item(RequestItems={self.table_name: {"Keys": keys, "ConsistentRead": True}})
+        items = {i["sk"]: i for i in (self._from_av(i) for i in found["Responses"].get(self.table_name, []))}
+        if found.get("UnprocessedKeys"):  # throttled: fall back to one read each
+            return self.get_account(account_id), self.get_preferences(account_id)
+        account = Account.from_item(items["PROFILE"]) if "PROFILE" in items else None
+        preferences = Preferences.from_item(items["PREFS"]) if "PREFS" in items else None
+        return account, preferences
+
     def get_preferences(self, account_id: str) -> Preferences | None:
         item = self._get(Preferences.key(account_id))
         return Preferences.from_item(item) if item else None

@@ -1,4 +1,5 @@
-"""moto-backed fixtures: one emulator for the session, provisioned from infra/ like `make run`."""
+"""moto-backed fixtures: one emulator for the session, provisioned from infra/ like `make run`,
+emptied and provisioned again for each test module."""
 from __future__ import annotations
 
 import json
@@ -11,13 +12,19 @@ from local_stage import emulator
 
 
 @pytest.fixture(scope="session")
-def aws():
+def emulated_aws():
     from shared import aws as clients
 
     started = emulator.start("local")
     clients.reset()
     yield started
     started.stop()
+
+
+@pytest.fixture(scope="module")
+def aws(emulated_aws):
+    """A freshly provisioned stage for each module, so tables stay small and modules apart."""
+    return emulator.reset(emulated_aws)
 
 
 @pytest.fixture
