@@ -30,10 +30,9 @@ EVENTS = {
 
 
 def _session(session_id: str) -> dict | None:
-    from shared.processor.sandbox import session_key
     from shared.store import get_store
 
-    return get_store()._get(session_key(session_id))
+    return get_store().get_sandbox_session(session_id)
 
 
 def signed_callback(session: dict, action: str, secret: str, timestamp: int | None = None) -> tuple[bytes, str]:

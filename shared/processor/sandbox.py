@@ -10,10 +10,6 @@ from shared.processor import CheckoutRequest, HostedCheckout
 NAME = "Sandbox Card Processor"
 
 
-def session_key(session_id: str) -> dict:
-    return {"pk": f"SANDBOX#{session_id}", "sk": "SESSION"}
-
-
 class SandboxProcessor:
     name = NAME
 
@@ -25,15 +21,10 @@ class SandboxProcessor:
 
         # Like the real processor's idempotency: the same key gives the same session.
         session_id = "cs_test_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
-        store = get_store()
-        store._db.put_item(
-            TableName=store.table_name,
-            Item=store._to_av({
-                **session_key(session_id), "type": "sandbox_session", "session_id": session_id,
-                "order_id": request.order_id, "amount_total": request.amount_cents,
-                "currency": request.currency.lower(), "description": request.description,
-                "customer_email": request.customer_email,
-                "success_url": f"{self._base_url}/checkout/return?order_id={request.order_id}",
-            }),
-        )
+        get_store().put_sandbox_session({
+            "session_id": session_id, "order_id": request.order_id, "amount_total": request.amount_cents,
+            "currency": request.currency.lower(), "description": request.description,
+            "customer_email": request.customer_email,
+            "success_url": f"{self._base_url}/checkout/return?order_id={request.order_id}",
+        })
         return HostedCheckout(session_id=session_id, url=f"{self._base_url}/dev/processor/pay/{session_id}")

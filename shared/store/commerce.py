@@ -10,6 +10,7 @@ from shared.store.entities import (
     cart_key,
     checkout_session_key,
     idempotency_key,
+    sandbox_session_key,
 )
 
 
@@ -161,6 +162,14 @@ class CommerceStore:
 
     def orders_awaiting_stock(self, sku: str) -> list[str]:
         return [i["order_id"] for i in self._query_key(f"AWAITING#{sku}", "ORDER#")]
+
+    # -- the sandbox processor's records (local stage only) ----------------------------
+    def put_sandbox_session(self, session: dict) -> None:
+        self._db.put_item(TableName=self.table_name, Item=self._to_av(
+            {**sandbox_session_key(session["session_id"]), "type": "sandbox_session", **session}))
+
+    def get_sandbox_session(self, session_id: str) -> dict | None:
+        return self._get(sandbox_session_key(session_id))
 
     # -- batches -----------------------------------------------------------------------
     def _batch_put(self, items: list[dict]) -> None:

@@ -322,3 +322,8 @@ def awaiting_stock_key(sku: str, order_id: str) -> dict:
 
 def cart_key(cart_id: str) -> dict:
     return {"pk": f"CART#{cart_id}", "sk": "CART"}
+
+
+def sandbox_session_key(session_id: str) -> dict:
+    """The local stage's sandbox processor keeps its checkout sessions here (its own side)."""
+    return {"pk": f"SANDBOX#{session_id}", "sk": "SESSION"}
