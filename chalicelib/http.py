@@ -101,7 +101,7 @@ def parse_json(request, model_name: str):
     raw = request.raw_body or b""
     try:
         data = json.loads(raw) if raw else None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise InvalidInput("The body is not valid JSON.", code="invalid_json") from None
     if not isinstance(data, dict):
         raise InvalidInput("The body must be a JSON object.", code="invalid_json")

@@ -48,7 +48,13 @@ def view(items: dict[str, int]) -> CartView:
     return CartView(items=lines, total=format_cents(total), currency=currency)
 
 
+def valid_cart_id(cart_id: str | None) -> str | None:
+    """A cart id is one we minted (43 URL-safe characters); anything else means no cart."""
+    return cart_id if cart_id and len(cart_id) == 43 and cart_id.replace("-", "").replace("_", "").isalnum() else None
+
+
 def read(cart_id: str | None, ports) -> dict[str, int]:
+    cart_id = valid_cart_id(cart_id)
     return ports.store.get_cart(cart_id, ports.clock.now()) if cart_id else {}
 
 
@@ -56,7 +62,7 @@ def add_item(cart_id: str | None, body: CartItemBody, ports) -> tuple[str, CartV
     """Add to the cart (making one when there is none); returns the cart id and contents."""
     if product(body.sku) is None:
         raise InvalidInput(f"sku: no product {body.sku!r}", code="unknown_sku")
-    cart_id = cart_id or new_secret_token()
+    cart_id = valid_cart_id(cart_id) or new_secret_token()
     items = read(cart_id, ports)
     items[body.sku] = min(items.get(body.sku, 0) + body.quantity, MAX_QUANTITY)
     ports.store.put_cart(cart_id, items, int(ports.clock.now()) + CART_LIFETIME_SECONDS)
@@ -65,11 +71,11 @@ def add_item(cart_id: str | None, body: CartItemBody, ports) -> tuple[str, CartV
 
 def remove_item(cart_id: str | None, sku: str, ports) -> CartView:
     items = read(cart_id, ports)
-    if cart_id and items.pop(sku, None) is not None:
+    if valid_cart_id(cart_id) and items.pop(sku, None) is not None:
         ports.store.put_cart(cart_id, items, int(ports.clock.now()) + CART_LIFETIME_SECONDS)
     return view(items)
 
 
 def empty(cart_id: str | None, ports) -> None:
-    if cart_id:
+    if valid_cart_id(cart_id):
         ports.store.put_cart(cart_id, {}, int(ports.clock.now()) + CART_LIFETIME_SECONDS)

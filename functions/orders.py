@@ -1,11 +1,16 @@
 """Orders as their owner sees them (P10): a paid order shows its PINs to its owner only."""
 from __future__ import annotations
 
+import re
+
 from pydantic import BaseModel, ConfigDict
 
 from shared import pins as pin_crypto
 from shared.catalog import format_cents, product
 from shared.errors import NotFound
+
+
+_ORDER_ID = re.compile(r"^ord_[0-9a-f]{24}$")  # functions.checkout mints them
 
 
 class Card(BaseModel):
@@ -54,6 +59,8 @@ def list_orders(account, ports) -> OrderList:
 
 
 def owned_order(account, order_id: str, ports):
+    if not _ORDER_ID.match(order_id or ""):
+        raise NotFound("No such order.")
     order = ports.store.get_order(order_id)
     if order is None or order.account_id != account.account_id:  # another's order: as if it did not exist
         raise NotFound("No such order.")

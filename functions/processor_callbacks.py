@@ -44,7 +44,8 @@ def handle_callback(payload: bytes, signature_header: str | None, ports) -> dict
     if kind not in HANDLED:
         return {"status": "ignored", "reason": "event_type"}
     session = event["data"]["object"]
-    order = ports.store.get_checkout_session(str(session.get("id", "")))
+    session_id = str(session.get("id", ""))
+    order = ports.store.get_checkout_session(session_id) if 0 < len(session_id) <= 255 else None
     if order is None:
         logger.warning("callback for an unknown checkout session", extra={"event_type": kind})
         return {"status": "ignored", "reason": "unknown_session"}

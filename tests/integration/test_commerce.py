@@ -328,3 +328,17 @@ def test_p10_the_owner_sees_the_pin_again_and_another_account_gets_404(http, por
     _, stranger = signed_in(http, ports, make_person())
     assert http.client.http.get(f"/account/orders/{order_id}", headers=as_user(stranger)).status_code == 404
     assert http.client.http.get(f"/checkout/return?order_id={order_id}", headers=as_user(stranger)).status_code == 404
+
+
+@pytest.mark.parametrize("order_id", ["x" * 3000, "ord_" + "g" * 24, "ORDER-1"])
+def test_order_ids_we_never_minted_are_404_not_a_crash(http, customer, order_id):
+    _, cookie, _ = customer
+    assert http.client.http.get(f"/account/orders/{order_id}", headers=as_user(cookie)).status_code == 404
+    assert http.client.http.get(f"/checkout/return?order_id={order_id}", headers=as_user(cookie)).status_code == 404
+
+
+def test_a_signed_callback_with_an_absurd_session_id_is_ignored(http, ports):
+    session = {"session_id": "cs_" + "x" * 3000, "amount_total": 1000, "currency": "usd", "order_id": "ord_x"}
+    payload, signature = signed_callback(session, "pay", ports.settings.webhook_secret())
+    response = http.client.http.post("/processor/webhook", headers={"Content-Type": "application/json", "Stripe-Signature": signature}, body=payload)
+    assert response.status_code == 200 and http.json(response)["reason"] == "unknown_session"

@@ -119,3 +119,16 @@ def test_openapi_document_is_valid_openapi(http):
     from openapi_spec_validator import validate
 
     validate(http.json(http.get("/openapi.json")))
+
+
+def test_deeply_nested_json_is_a_400_not_a_crash(http):
+    assert_error(http.post_json("/signup", "[" * 20_000 + "]" * 20_000), 400, "invalid_json")
+
+
+@pytest.mark.parametrize("cookie", ["__Host-cart=" + "x" * 3000, "__Host-cart=../../etc", "__Host-cart="])
+def test_a_cart_cookie_we_did_not_mint_is_no_cart(http, cookie):
+    response = http.client.http.get("/cart", headers={"Cookie": cookie})
+    assert response.status_code == 200 and http.json(response)["items"] == []
+    added = http.client.http.post("/cart/items", headers={"Cookie": cookie, "Content-Type": "application/json"},
+                                  body=json.dumps({"sku": "MX-10", "quantity": 1}))
+    assert added.status_code == 200 and added.headers["Set-Cookie"].startswith("__Host-cart=")
