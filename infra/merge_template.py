@@ -47,7 +47,21 @@ def merge_template(stage: str) -> dict:
         "Properties": {"Events": {"MailOutboxStreamDynamodbEventSource": {
             "Properties": {"Stream": {"Fn::GetAtt": ["Table", "StreamArn"]}}}}}
     }
+    # API Gateway answers a path no route matches with its own 403 "Missing Authentication
+    # Token"; the contract answers 404 in its error shape.
+    template["Resources"]["UnknownRouteResponse"] = {
+        "Type": "AWS::ApiGateway::GatewayResponse",
+        "Properties": {
+            "RestApiId": {"Ref": "RestAPI"},
+            "ResponseType": "MISSING_AUTHENTICATION_TOKEN",
+            "StatusCode": "404",
+            "ResponseTemplates": {"application/json": json.dumps(UNKNOWN_ROUTE)},
+        },
+    }
     return template
+
+
+UNKNOWN_ROUTE = {"error": {"code": "not_found", "message": "There is nothing at this address."}}
 
 
 if __name__ == "__main__":

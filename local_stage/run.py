@@ -17,6 +17,7 @@ from local_stage import emulator
 from local_stage.emulator import ROOT
 
 log = logging.getLogger("local_stage")
+UNKNOWN_ROUTE = {"error": {"code": "not_found", "message": "There is nothing at this address."}}
 
 
 def state_file():
@@ -32,10 +33,19 @@ def _request_handler_class():
     access = logging.getLogger("local_stage.access")
 
     class RedactingRequestHandler(ChaliceRequestHandler):
-        """Access lines go through logging, whose handler filter strips tokens from paths."""
+        """Access lines go through logging, whose handler filter strips tokens from paths;
+        a path no route matches answers the contract's 404, as the deployed stage's
+        gateway response does (infra/merge_template.py)."""
 
         def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
             access.info("%s %s", self.address_string(), format % args)
+
+        def _send_error_response(self, error):
+            if error.CODE == 403 and b"Missing Authentication Token" in (error.body or b""):
+                body = json.dumps(UNKNOWN_ROUTE).encode()
+                self._send_http_response(404, {"Content-Type": "application/json"}, body)
+                return
+            super()._send_error_response(error)
 
     return RedactingRequestHandler
 

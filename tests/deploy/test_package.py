@@ -94,6 +94,9 @@ def test_the_merged_template_holds_the_stateful_resources_and_wires_every_event_
     queue = resources["SesFeedback"]["Properties"]["Events"]["SesFeedbackSqsEventSource"]["Properties"]["Queue"]
     assert "calling-card-store-prod-ses-feedback" in json.dumps(queue)
     assert resources["MailOutboxSweeper"]["Properties"]["Events"]["MailOutboxSweeperEvent"]["Type"] == "Schedule"
+    unknown = resources["UnknownRouteResponse"]["Properties"]
+    assert unknown["ResponseType"] == "MISSING_AUTHENTICATION_TOKEN" and unknown["StatusCode"] == "404"
+    assert json.loads(unknown["ResponseTemplates"]["application/json"])["error"]["code"] == "not_found"
     operators = {k for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function" and k.startswith("Ops")}
     assert operators == {"OpsContactRequests", "OpsDisputeLookup", "OpsSendCampaign", "OpsServiceAnnouncement",
                          "OpsImportPins"}

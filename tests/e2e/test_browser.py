@@ -60,3 +60,16 @@ def test_the_outbox_page_lists_mail_with_clickable_links(local_stage, page, pers
     page.goto(local_stage.url("/dev/outbox"))
     assert page.locator("article.mail").count() >= 1
     assert page.locator("article.mail a[href*='/login/']").count() >= 1
+
+
+def test_a_path_no_route_matches_answers_the_contracts_404(local_stage):
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        urllib.request.urlopen(local_stage.url("/no/such/page"), timeout=10)
+        raise AssertionError("expected a 404")
+    except urllib.error.HTTPError as error:
+        assert error.code == 404
+        assert json.loads(error.read())["error"]["code"] == "not_found"
