@@ -79,8 +79,8 @@ class CommerceStore:
         return Order.from_item(item) if item else None
 
     def orders_of(self, account_id: str) -> list[Order]:
-        return [Order.from_item(self._get(Order.key(i["order_id"])) or i)
-                for i in self._query_index(f"ORDERS#{account_id}")]
+        """The index projects every attribute, so its items are the orders (eventually consistent)."""
+        return [Order.from_item(i) for i in self._query_index(f"ORDERS#{account_id}")]
 
     # -- fulfilment --------------------------------------------------------------------
     def fulfil(self, order_id: str, pins: list[tuple[str, str]], job: MailJob, at: str) -> str:
@@ -88,30 +88,14 @@ class CommerceStore:
 
         Returns "fulfilled", "already_paid" (nothing written) or "pin_taken" (another order
         got one of the PINs first; nothing written, try other PINs)."""
-        order_update = {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": self._to_av(Order.key(order_id)),
-                "UpdateExpression": "SET #s = :paid, pin_ids = :pins, paid_at = :at",
-                "ConditionExpression": "attribute_exists(pk) AND #s <> :paid",
-                "ExpressionAttributeNames": {"#s": "status"},
-                "ExpressionAttributeValues": self._values(
-                    {":paid": "paid", ":pins": [pin_id for _, pin_id in pins], ":at": at}),
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }
-        }
+        order_update = self._update(
+            Order.key(order_id), "SET #s = :paid, pin_ids = :pins, paid_at = :at", "attribute_exists(pk) AND #s <> :paid",
+            {":paid": "paid", ":pins": [pin_id for _, pin_id in pins], ":at": at},
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
         allocations = [
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": self._to_av(Pin.key(sku, pin_id)),
-                    "UpdateExpression": "SET #s = :allocated, order_id = :order REMOVE gsi1pk, gsi1sk",
-                    "ConditionExpression": "#s = :available",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": self._values(
-                        {":allocated": "allocated", ":order": order_id, ":available": "available"}),
-                }
-            }
+            self._update(Pin.key(sku, pin_id), "SET #s = :allocated, order_id = :order REMOVE gsi1pk, gsi1sk",
+                         "#s = :available", {":allocated": "allocated", ":order": order_id, ":available": "available"})
             for sku, pin_id in pins
         ]
         skus = sorted({sku for sku, _ in pins})
@@ -129,17 +113,9 @@ class CommerceStore:
     def mark_awaiting_stock(self, order_id: str, skus: list[str], at: str) -> bool:
         """Paid but no PIN left: the order waits for an import, visibly to operators."""
         reasons = self._transact([
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": self._to_av(Order.key(order_id)),
-                    "UpdateExpression": "SET #s = :waiting, paid_at = :at",
-                    "ConditionExpression": "attribute_exists(pk) AND NOT #s IN (:paid, :waiting)",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": self._values(
-                        {":waiting": "paid_awaiting_stock", ":paid": "paid", ":at": at}),
-                }
-            },
+            self._update(Order.key(order_id), "SET #s = :waiting, paid_at = :at",
+                         "attribute_exists(pk) AND NOT #s IN (:paid, :waiting)",
+                         {":waiting": "paid_awaiting_stock", ":paid": "paid", ":at": at}),
             *[self._put({**awaiting_stock_key(sku, order_id), "type": "awaiting_stock", "order_id": order_id,
                          "at": at}) for sku in skus],
         ])

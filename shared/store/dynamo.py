@@ -11,7 +11,6 @@ from shared.errors import InvalidToken, NotFound
 from shared.models import ALL_TOPICS
 from shared.store.commerce import CommerceStore
 from shared.store.entities import (
-    AUDIENCE_SHARDS,
     OPEN_QUESTIONS_INDEX_KEY,
     UNSENT_INDEX_KEY,
     Account,
@@ -97,16 +96,19 @@ class Store(CommerceStore):
                 for r in reasons
             ]
 
+    def _update(self, key: dict, expression: str, condition: str, values: dict, names: dict | None = None,
+                **extra) -> dict:
+        """One Update of a transaction; `#s` always names the reserved word `status`."""
+        names = {**({"#s": "status"} if "#s" in expression + condition else {}), **(names or {})}
+        op = {"TableName": self.table_name, "Key": self._to_av(key), "UpdateExpression": expression,
+              "ConditionExpression": condition, "ExpressionAttributeValues": self._values(values), **extra}
+        if names:
+            op["ExpressionAttributeNames"] = names
+        return {"Update": op}
+
     def _counter_update(self, key: dict, cap: int, expires_at: int) -> dict:
-        return {
-            "Update": {
-                "TableName": self.table_name,
-                "Key": self._to_av(key),
-                "UpdateExpression": "ADD sent :one SET expires_at = :exp",
-                "ConditionExpression": "attribute_not_exists(sent) OR sent < :cap",
-                "ExpressionAttributeValues": self._values({":one": 1, ":exp": expires_at, ":cap": cap}),
-            }
-        }
+        return self._update(key, "ADD sent :one SET expires_at = :exp", "attribute_not_exists(sent) OR sent < :cap",
+                            {":one": 1, ":exp": expires_at, ":cap": cap})
 
     # -- accounts ----------------------------------------------------------------------
     def create_account(
@@ -178,20 +180,12 @@ class Store(CommerceStore):
             return account
         preferences = self.get_preferences(account_id)
         topics_on = [t for t, on in (preferences.topics if preferences else {}).items() if on]
+        index = active_index_key(account_id)
         operations = [
-            {
-                "Update": {
-                    "TableName": self.table_name,
-                    "Key": self._to_av(Account.key(account_id)),
-                    "UpdateExpression": "SET #s = :active, gsi1pk = :gpk, gsi1sk = :gsk",
-                    "ConditionExpression": "#s = :pending",
-                    "ExpressionAttributeNames": {"#s": "status"},
-                    "ExpressionAttributeValues": self._values(
-                        {":active": "active", ":pending": "pending",
-                         ":gpk": active_index_key(account_id)["gsi1pk"], ":gsk": active_index_key(account_id)["gsi1sk"]}
-                    ),
-                }
-            },
+            self._update(
+                Account.key(account_id), "SET #s = :active, gsi1pk = :gpk, gsi1sk = :gsk", "#s = :pending",
+                {":active": "active", ":pending": "pending", ":gpk": index["gsi1pk"], ":gsk": index["gsi1sk"]},
+            ),
             *[self._put({**audience_key(t, account_id), "account_id": account_id}) for t in topics_on],
         ]
         if self._transact(operations) is not None:  # confirmed concurrently by another click
@@ -214,16 +208,8 @@ class Store(CommerceStore):
         deleted. False when it already was deactivated."""
         reasons = self._transact(
             [
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": self._to_av(Account.key(account_id)),
-                        "UpdateExpression": "SET #s = :gone, deactivated_at = :at REMOVE gsi1pk, gsi1sk",
-                        "ConditionExpression": "attribute_exists(pk) AND #s <> :gone",
-                        "ExpressionAttributeNames": {"#s": "status"},
-                        "ExpressionAttributeValues": self._values({":gone": "deactivated", ":at": at}),
-                    }
-                },
+                self._update(Account.key(account_id), "SET #s = :gone, deactivated_at = :at REMOVE gsi1pk, gsi1sk",
+                             "attribute_exists(pk) AND #s <> :gone", {":gone": "deactivated", ":at": at}),
                 *[
                     {"Delete": {"TableName": self.table_name, "Key": self._to_av(audience_key(t, account_id))}}
                     for t in ALL_TOPICS
@@ -286,17 +272,8 @@ class Store(CommerceStore):
                         "ExpressionAttributeValues": self._values({":id": account_id}),
                     }
                 },
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": self._to_av(Account.key(account_id)),
-                        "UpdateExpression": "SET email = :email, email_hash = :hash",
-                        "ConditionExpression": "email_hash = :old",
-                        "ExpressionAttributeValues": self._values(
-                            {":email": change.new_email, ":hash": change.new_email_hash, ":old": account.email_hash}
-                        ),
-                    }
-                },
+                self._update(Account.key(account_id), "SET email = :email, email_hash = :hash", "email_hash = :old",
+                             {":email": change.new_email, ":hash": change.new_email_hash, ":old": account.email_hash}),
                 {"Delete": {"TableName": self.table_name, "Key": self._to_av(EmailChange.key(account_id))}},
                 self._put(notice.to_item()),
             ]
@@ -342,17 +319,9 @@ class Store(CommerceStore):
                 audience_ops.append({"Delete": {"TableName": self.table_name, "Key": self._to_av(key)}})
         reasons = self._transact(
             [
-                {
-                    "Update": {
-                        "TableName": self.table_name,
-                        "Key": self._to_av(Preferences.key(account_id)),
-                        "UpdateExpression": f"SET {assignments}, updated_at = :at",
-                        "ConditionExpression": f"attribute_exists(pk) AND ({differs})",
-                        "ExpressionAttributeNames": names,
-                        "ExpressionAttributeValues": self._values({**values, ":at": consent.at}),
-                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-                    }
-                },
+                self._update(Preferences.key(account_id), f"SET {assignments}, updated_at = :at",
+                             f"attribute_exists(pk) AND ({differs})", {**values, ":at": consent.at}, names,
+                             ReturnValuesOnConditionCheckFailure="ALL_OLD"),
                 self._put(consent.to_item()),
                 *audience_ops,
                 *([self._still_active(account_id)] if any(on for on in changes.values()) and in_audience else []),

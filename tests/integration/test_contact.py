@@ -4,7 +4,6 @@ from __future__ import annotations
 from functions import ops
 from shared.ids import email_hash, new_id
 from shared.store.entities import ContactQuestion
-from tests.integration.test_signup import account_of
 from tests.integration.test_unsubscribe import active_subscriber
 
 
