@@ -66,7 +66,7 @@ def seed(count: int, settings, dynamodb) -> None:
 
     from shared.clock import system_clock
     from shared.ids import email_hash, new_id
-    from shared.store.entities import Account, Preferences, audience_key
+    from shared.store.accounts import Account, Preferences, audience_key
 
     serializer = TypeSerializer()
     key = settings.hash_key()
@@ -127,9 +127,9 @@ def main() -> None:
 
     from functions.campaigns import CampaignInput, send_campaign
     from functions.mail_outbox import sweep
-    from shared.ports import default_ports
+    from shared import bootstrap
 
-    ports = default_ports()
+    ports = bootstrap.ports()
     setup_started = time.perf_counter()
     seed(count, ports.settings, aws.client("dynamodb"))
     setup_s = time.perf_counter() - setup_started

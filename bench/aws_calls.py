@@ -24,7 +24,7 @@ import threading
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
-SANDBOX_PREFIX = "SANDBOX#"  # shared.processor.sandbox.session_key: the sandbox processor's own records
+SANDBOX_PREFIX = "SANDBOX#"  # shared.store.sandbox: the sandbox processor's own records
 
 
 @dataclass
@@ -162,9 +162,9 @@ def mail_link_path(address: str, prefix: str) -> str:
     newest mail to the address that has one."""
     from functions.mail_outbox import sweep
     from local_stage.outbox import sent_mail
-    from shared.ports import default_ports
+    from shared.bootstrap import ports
 
-    sweep(default_ports())
+    sweep(ports())
     for mail in sent_mail():
         if address.lower() not in (t.lower() for t in mail["to"]):
             continue
@@ -185,11 +185,11 @@ def import_stock(sku: str, count: int) -> None:
     import secrets
 
     from functions import ops
-    from shared.ports import default_ports
+    from shared.bootstrap import ports
 
     pins = [{"pin": f"{secrets.randbelow(10**12):012d}", "dialing_instructions": "Dial 1-800-555-0100"}
             for _ in range(count)]
-    result = ops.run("ops_import_pins", {"sku": sku, "pins": pins}, default_ports())
+    result = ops.run("ops_import_pins", {"sku": sku, "pins": pins}, ports())
     if result.get("imported") != count:
         raise RuntimeError(f"PIN import for {sku}: {result!r}")
 
@@ -235,7 +235,7 @@ def _commerce(log: CallLog, client, signup) -> list[Measured]:
     import uuid
 
     from local_stage.sandbox_processor import signed_callback
-    from shared.ports import default_ports
+    from shared.bootstrap import ports
 
     # -- setup, not measured: stock, and a customer signed in through the welcome mail's link
     import_stock(CHECKOUT_BODY["sku"], 3)
@@ -260,10 +260,10 @@ def _commerce(log: CallLog, client, signup) -> list[Measured]:
         results.append(_measure(log, "checkout (replay, same key and body)", checkout, 201,
                                 lambda r: None if json.loads(r.body) == started else "not the first answer"))
 
-    order = default_ports().store.get_order(started["order_id"])
+    order = ports().commerce.order(started["order_id"])
     session = {"session_id": order.session_id, "amount_total": order.amount_cents,
                "currency": order.currency.lower(), "order_id": order.order_id}
-    payload, signature = signed_callback(session, "pay", default_ports().settings.webhook_secret())
+    payload, signature = signed_callback(session, "pay", ports().settings.webhook_secret())
     callback = lambda: client.http.post(  # noqa: E731
         "/processor/webhook", body=payload, headers={"Content-Type": "application/json", "Stripe-Signature": signature})
 

@@ -18,9 +18,9 @@ def register(app) -> None:
         @app.on_dynamodb_record(stream_arn=stream_arn, batch_size=25, starting_position="LATEST")
         def mail_outbox_stream(event):
             from functions.mail_outbox import handle_stream_records
-            from shared.ports import default_ports
+            from shared.bootstrap import ports
 
-            handle_stream_records([record.to_dict() for record in event], default_ports())
+            handle_stream_records([record.to_dict() for record in event], ports())
 
     feedback_queue = os.environ.get("SES_FEEDBACK_QUEUE")
     if feedback_queue:
@@ -28,18 +28,18 @@ def register(app) -> None:
         @app.on_sqs_message(queue=feedback_queue, batch_size=10)
         def ses_feedback(event):
             from functions.mail_feedback import handle_sns_envelope
-            from shared.ports import default_ports
+            from shared.bootstrap import ports
 
             # A failure raises: SQS retries the batch, then parks it in the dead-letter queue.
             for record in event:
-                handle_sns_envelope(record.body, default_ports())
+                handle_sns_envelope(record.body, ports())
 
     @app.schedule(Rate(1, unit=Rate.MINUTES))
     def mail_outbox_sweeper(event):
         from functions.mail_outbox import sweep
-        from shared.ports import default_ports
+        from shared.bootstrap import ports
 
-        sweep(default_ports(), limit=500)
+        sweep(ports(), limit=500)
 
     for name in OPERATOR_FUNCTIONS:
         _register_operator_function(app, name)
@@ -58,8 +58,9 @@ OPERATOR_FUNCTIONS = (
 def _register_operator_function(app, name: str) -> None:
     def operator_function(event, context):
         from functions.ops import run
+        from shared.bootstrap import ports
 
-        return run(name, event)
+        return run(name, event, ports())
 
     operator_function.__name__ = name
     app.lambda_function(name=name)(operator_function)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import inspect
 import json
 import os
 from dataclasses import dataclass
@@ -14,13 +15,12 @@ from typing import Callable
 
 from chalice import Response
 
-from shared.errors import Conflict, DomainError, InvalidInput, InvalidToken, NotFound, Unavailable
+from shared.errors import DomainError, InvalidInput, NotSignedIn
 
 MAX_BODY_BYTES = 64 * 1024
 JSON = "application/json"
 FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
 
-STATUS_OF = {InvalidInput: 400, InvalidToken: 400, NotFound: 404, Conflict: 409, Unavailable: 503}
 # Unsafe methods on these routes carry their own authority (a token from our mail) and
 # come from mail providers with no Origin: the cross-site check does not apply.
 TOKEN_AUTHORITY_PATHS = {"/login/{token}", "/unsubscribe/{token}", "/friends/forget/{token}"}
@@ -77,15 +77,6 @@ def html_error(status: int, message: str) -> Response:
     return render_page("error.html", status=status, title="Something is not right", message=message)
 
 
-def status_for(error: DomainError) -> int:
-    if error.code == "not_signed_in":
-        return 401
-    for kind, status in STATUS_OF.items():
-        if isinstance(error, kind):
-            return status
-    return 400
-
-
 def describe_validation(error) -> str:
     """Which fields are wrong and why, never echoing the input (it may be personal data)."""
     parts = []
@@ -111,13 +102,30 @@ def parse_json(request, model_name: str):
         raise InvalidInput(describe_validation(error), code="validation_error") from None
 
 
-def signed_in_account(request):
+def signed_in_account(request, ports):
     """The active account of the request's session cookie, or NotSignedIn."""
     from chalicelib import cookies
     from functions.sessions import account_for
-    from shared.ports import default_ports
 
-    return account_for(cookies.read(request, cookies.SESSION), default_ports())
+    return account_for(cookies.read(request, cookies.SESSION), ports)
+
+
+def _view_arguments(view: Callable, signed_in: bool) -> Callable[[dict, object], None]:
+    """What the edge hands a view besides the path's values: the process's ports, where the
+    view names them, and the signed-in account."""
+    wants_ports = "ports" in inspect.signature(view).parameters
+
+    def fill(params: dict, request) -> None:
+        if not (wants_ports or signed_in):
+            return
+        from shared.bootstrap import ports
+
+        if wants_ports:
+            params["ports"] = ports()
+        if signed_in:
+            params["account"] = signed_in_account(request, ports())
+
+    return fill
 
 
 def json_route(blueprint, path: str, method: str, *, summary: str, request: str | None = None,
@@ -128,17 +136,18 @@ def json_route(blueprint, path: str, method: str, *, summary: str, request: str 
     `body_optional`: an empty body reaches the view as None."""
 
     def register(view: Callable) -> Callable:
+        fill = _view_arguments(view, signed_in)
+
         @functools.wraps(view)
         def handle(**params):
             try:
-                if signed_in:
-                    params["account"] = signed_in_account(blueprint.current_request)
+                fill(params, blueprint.current_request)
                 if request is not None:
                     empty = not (blueprint.current_request.raw_body or b"").strip()
                     params["body"] = None if body_optional and empty else parse_json(blueprint.current_request, request)
                 result = view(**params)
             except DomainError as error:
-                return json_error(status_for(error), error.code, error.message)
+                return json_error(error.status, error.code, error.message)
             if isinstance(result, Response):
                 return result
             body = result.model_dump(mode="json") if hasattr(result, "model_dump") else result
@@ -164,18 +173,19 @@ def page_route(blueprint, path: str, methods: list[str], *, forms: bool = False,
     `signed_in`: the view gets the session's `account`; without one, the sign-in page (401)."""
 
     def register(view: Callable) -> Callable:
+        fill = _view_arguments(view, signed_in)
+
         @functools.wraps(view)
         def handle(**params):
             try:
-                if signed_in:
-                    params["account"] = signed_in_account(blueprint.current_request)
+                fill(params, blueprint.current_request)
                 return view(**params)
-            except DomainError as error:
-                if error.code == "not_signed_in":
-                    from chalicelib.pages import render_page
+            except NotSignedIn as error:
+                from chalicelib.pages import render_page
 
-                    return render_page("sign_in.html", status=401, title="Sign in", message=error.message)
-                return html_error(status_for(error), error.message)
+                return render_page("sign_in.html", status=error.status, title="Sign in", message=error.message)
+            except DomainError as error:
+                return html_error(error.status, error.message)
 
         options = {"methods": methods}
         if forms:

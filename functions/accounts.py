@@ -1,14 +1,19 @@
 """My Account (P04, P28): read and change the profile, preferences, deactivation, export."""
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, StrictBool
 
-from functions.sign_in_links import LIFETIMES
+from functions import email_change
+from functions.consent import change_topics
 from functions.validation import EmailAddress, PersonName
-from shared.errors import InvalidInput
-from shared.ids import email_hash, new_id, normalize_email
-from shared.models import ALL_TOPICS, MailKind
-from shared.store.entities import Account, ConsentEvent, EmailChange, MailJob
+from shared.errors import InvalidInput, NotFound
+from shared.ids import normalize_email
+from shared.models import ALL_TOPICS
+from shared.ports import Ports
+from shared.store.accounts import ALREADY_DEACTIVATED, Account
+from shared.store.table import ConditionFailed, ItemNotFound, Transaction
 
 
 class Topics(BaseModel):
@@ -51,13 +56,13 @@ class ProfileUpdated(BaseModel):
     email_change: str | None = None  # "check_your_email" while a new address awaits its link
 
 
-def preferences_of(account_id: str, ports) -> PreferencesBody:
-    stored = ports.store.get_preferences(account_id)
+def preferences_of(account_id: str, ports: Ports) -> PreferencesBody:
+    stored = ports.accounts.preferences(account_id)
     topics = {t: bool(stored and stored.topics.get(t)) for t in ALL_TOPICS}
     return PreferencesBody(topics=Topics(**topics))
 
 
-def view(account: Account, ports) -> AccountView:
+def view(account: Account, ports: Ports) -> AccountView:
     return AccountView(
         account_id=account.account_id,
         email=account.email,
@@ -68,16 +73,14 @@ def view(account: Account, ports) -> AccountView:
     )
 
 
-def set_preferences(account: Account, body: PreferencesBody, source: str, ports) -> PreferencesBody:
+def set_preferences(account: Account, body: PreferencesBody, source: str, ports: Ports) -> PreferencesBody:
     """Switch topics on or off with a consent event; audiences follow in the same write."""
-    changes = body.topics.model_dump()
-    consent = ConsentEvent(account_id=account.account_id, at=ports.clock.iso(), event_id=new_id(),
-                           source=source, topics=changes)
-    ports.store.set_topics(account.account_id, changes, consent, in_audience=account.status == "active")
+    change_topics(account.account_id, body.topics.model_dump(), source, ports,
+                  join_audiences=account.status == "active")
     return preferences_of(account.account_id, ports)
 
 
-def update_profile(account: Account, update: ProfileUpdate, ports) -> ProfileUpdated:
+def update_profile(account: Account, update: ProfileUpdate, ports: Ports) -> ProfileUpdated:
     """A new name applies at once; a new address only once the link sent to it is used (P04).
 
     An address that already has an account gets nothing, and the answer is the same, so
@@ -85,40 +88,35 @@ def update_profile(account: Account, update: ProfileUpdate, ports) -> ProfileUpd
     if update.name is None and update.email is None:
         raise InvalidInput("Nothing to change: give a name or an email.", code="validation_error")
     if update.name is not None and update.name != account.name:
-        ports.store.update_name(account.account_id, update.name)
+        try:
+            ports.accounts.update_name(account.account_id, update.name)
+        except ItemNotFound:
+            raise NotFound("No such account.") from None
         account.name = update.name
     pending = None
     if update.email is not None and normalize_email(update.email) != normalize_email(account.email):
         pending = "check_your_email"
-        new_hash = email_hash(update.email, ports.settings.hash_key())
-        if ports.store.account_id_for(new_hash) is None:
-            now = int(ports.clock.now())
-            confirm = MailJob(
-                job_id=new_id(), kind=MailKind.transactional.value, template="email_change_confirm",
-                created_at=ports.clock.iso(), account_id=account.account_id, to_address=update.email,
-                context={"login_link": "email_change"},
-            )
-            change = EmailChange(account.account_id, update.email, new_hash, now + LIFETIMES["email_change"])
-            ports.store.put_email_change(change, confirm)
+        email_change.request_change(account, update.email, ports)
     return ProfileUpdated(account=view(account, ports), email_change=pending)
 
 
-def complete_email_change(account_id: str, ports) -> Account:
-    """The new address's link was used: switch to it, and tell the old address."""
-    old = ports.store.get_account(account_id)
-    notice = MailJob(
-        job_id=new_id(), kind=MailKind.transactional.value, template="email_changed_notice",
-        created_at=ports.clock.iso(), account_id=account_id, to_address=old.email if old else None,
-    )
-    return ports.store.apply_email_change(account_id, ports.clock.now(), notice)
+def deactivate(account: Account, ports: Ports) -> bool:
+    """P28: no more mail or sign-in, out of every audience and index, every session ended;
+    the data stays for disputes. False when it already was deactivated."""
+    tx = Transaction()
+    ports.accounts.add_deactivation(tx, account.account_id, ports.clock.iso(), ALL_TOPICS)
+    try:
+        ports.table.commit(tx)
+        done = True
+    except ConditionFailed as failed:
+        if ALREADY_DEACTIVATED not in failed.tags:
+            raise
+        done = False
+    ports.sign_in.delete_sessions_of(account.account_id)
+    return done
 
 
-def deactivate(account: Account, ports) -> None:
-    """P28: no more mail or sign-in, out of every audience; the data stays for disputes."""
-    ports.store.deactivate_account(account.account_id, ports.clock.iso())
-
-
-def export(account: Account, ports) -> dict:
+def export(account: Account, ports: Ports) -> dict[str, Any]:
     """Everything held about the caller."""
     return {
         "profile": {
@@ -130,7 +128,7 @@ def export(account: Account, ports) -> dict:
             "policy_version": account.policy_version,
         },
         "preferences": preferences_of(account.account_id, ports).model_dump(),
-        "consent_history": ports.store.consent_history(account.account_id),
+        "consent_history": ports.accounts.consent_history(account.account_id),
         "orders": [],
         "referrals": [],
     }

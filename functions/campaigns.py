@@ -7,14 +7,17 @@ sent, so an unsubscribe, a bounce or a deactivation during the send stops it.
 """
 from __future__ import annotations
 
-from typing import Callable, Optional
+from typing import Any, Callable, Optional
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from typing_extensions import Annotated
 
 from shared.ids import new_id
 from shared.models import MailKind, Topic
-from shared.store.entities import AUDIENCE_SHARDS, MailJob
+from shared.ports import Page, Ports
+from shared.store.accounts import AUDIENCE_SHARDS
+from shared.store.mail import MailJob
+from shared.store.table import Key
 
 Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)]
@@ -39,7 +42,7 @@ class AnnouncementInput(BaseModel):
 Progress = Callable[[str], None]
 
 
-def send_campaign(payload: CampaignInput, ports, progress: Progress = lambda line: None) -> dict:
+def send_campaign(payload: CampaignInput, ports: Ports, progress: Progress = lambda line: None) -> dict[str, Any]:
     campaign_id = new_id()
     context = {"subject": payload.subject, "body_text": payload.text, "body_html": payload.html}
 
@@ -48,12 +51,13 @@ def send_campaign(payload: CampaignInput, ports, progress: Progress = lambda lin
                        created_at=ports.clock.iso(), account_id=account_id, topic=payload.topic.value,
                        context=context, campaign_id=campaign_id)
 
-    queued = _fan_out(lambda shard, start: ports.store.audience_members(payload.topic.value, shard, start),
+    queued = _fan_out(lambda shard, start: ports.accounts.audience_page(payload.topic.value, shard, start),
                       job_for, ports, progress)
     return {"campaign_id": campaign_id, "topic": payload.topic.value, "queued": queued}
 
 
-def send_service_announcement(payload: AnnouncementInput, ports, progress: Progress = lambda line: None) -> dict:
+def send_service_announcement(payload: AnnouncementInput, ports: Ports,
+                              progress: Progress = lambda line: None) -> dict[str, Any]:
     announcement_id = new_id()
     context = {"subject": payload.subject, "body_text": payload.text}
 
@@ -62,17 +66,18 @@ def send_service_announcement(payload: AnnouncementInput, ports, progress: Progr
                        created_at=ports.clock.iso(), account_id=account_id, context=context,
                        campaign_id=announcement_id)
 
-    queued = _fan_out(ports.store.active_account_ids, job_for, ports, progress)
+    queued = _fan_out(ports.accounts.active_page, job_for, ports, progress)
     return {"announcement_id": announcement_id, "queued": queued}
 
 
-def _fan_out(page_of, job_for, ports, progress: Progress) -> int:
+def _fan_out(page_of: Callable[[int, Key | None], Page], job_for: Callable[[str], MailJob], ports: Ports,
+             progress: Progress) -> int:
     queued = 0
     for shard in range(AUDIENCE_SHARDS):
-        start = None
+        start: Key | None = None
         while True:
             account_ids, start = page_of(shard, start)
-            ports.store.put_jobs([job_for(account_id) for account_id in account_ids])
+            ports.mail.put_jobs([job_for(account_id) for account_id in account_ids])
             queued += len(account_ids)
             if start is None:
                 break

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt
 from shared.catalog import format_cents, product
 from shared.errors import InvalidInput
 from shared.ids import new_secret_token
+from shared.ports import Ports
 
 CART_LIFETIME_SECONDS = 24 * 3600
 MAX_QUANTITY = 10
@@ -53,29 +54,31 @@ def valid_cart_id(cart_id: str | None) -> str | None:
     return cart_id if cart_id and len(cart_id) == 43 and cart_id.replace("-", "").replace("_", "").isalnum() else None
 
 
-def read(cart_id: str | None, ports) -> dict[str, int]:
-    cart_id = valid_cart_id(cart_id)
-    return ports.store.get_cart(cart_id, ports.clock.now()) if cart_id else {}
+def read(cart_id: str | None, ports: Ports) -> dict[str, int]:
+    known = valid_cart_id(cart_id)
+    return ports.commerce.cart(known, ports.clock.now()) if known else {}
 
 
-def add_item(cart_id: str | None, body: CartItemBody, ports) -> tuple[str, CartView]:
+def add_item(cart_id: str | None, body: CartItemBody, ports: Ports) -> tuple[str, CartView]:
     """Add to the cart (making one when there is none); returns the cart id and contents."""
     if product(body.sku) is None:
         raise InvalidInput(f"sku: no product {body.sku!r}", code="unknown_sku")
-    cart_id = valid_cart_id(cart_id) or new_secret_token()
-    items = read(cart_id, ports)
+    known = valid_cart_id(cart_id) or new_secret_token()
+    items = read(known, ports)
     items[body.sku] = min(items.get(body.sku, 0) + body.quantity, MAX_QUANTITY)
-    ports.store.put_cart(cart_id, items, int(ports.clock.now()) + CART_LIFETIME_SECONDS)
-    return cart_id, view(items)
+    ports.commerce.put_cart(known, items, int(ports.clock.now()) + CART_LIFETIME_SECONDS)
+    return known, view(items)
 
 
-def remove_item(cart_id: str | None, sku: str, ports) -> CartView:
-    items = read(cart_id, ports)
-    if valid_cart_id(cart_id) and items.pop(sku, None) is not None:
-        ports.store.put_cart(cart_id, items, int(ports.clock.now()) + CART_LIFETIME_SECONDS)
+def remove_item(cart_id: str | None, sku: str, ports: Ports) -> CartView:
+    known = valid_cart_id(cart_id)
+    items = read(known, ports)
+    if known and items.pop(sku, None) is not None:
+        ports.commerce.put_cart(known, items, int(ports.clock.now()) + CART_LIFETIME_SECONDS)
     return view(items)
 
 
-def empty(cart_id: str | None, ports) -> None:
-    if valid_cart_id(cart_id):
-        ports.store.put_cart(cart_id, {}, int(ports.clock.now()) + CART_LIFETIME_SECONDS)
+def empty(cart_id: str | None, ports: Ports) -> None:
+    known = valid_cart_id(cart_id)
+    if known:
+        ports.commerce.put_cart(known, {}, int(ports.clock.now()) + CART_LIFETIME_SECONDS)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 from shared.catalog import products
+from shared.ports import Ports
 
 
 class ProductView(BaseModel):
@@ -22,9 +23,9 @@ class ProductList(BaseModel):
     products: list[ProductView]
 
 
-def list_products(ports) -> list[ProductView]:
+def list_products(ports: Ports) -> list[ProductView]:
     return [
         ProductView(sku=p.sku, name=p.name, destination=p.destination, denomination=p.denomination,
-                    price=p.price, currency=p.currency, in_stock=ports.store.has_stock(p.sku))
+                    price=p.price, currency=p.currency, in_stock=ports.commerce.has_stock(p.sku))
         for p in products().values()
     ]

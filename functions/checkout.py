@@ -13,13 +13,18 @@ import hmac
 import json
 import re
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
 from functions.cart import CartItemBody
-from shared.catalog import product
+from shared.catalog import Product, product
 from shared.errors import Conflict, InvalidInput, Unavailable
-from shared.processor import CheckoutRequest
-from shared.store.entities import Order
+from shared.ports import CardProcessor, Ports
+from shared.processor import CheckoutRequest, HostedCheckout
+from shared.store.accounts import Account
+from shared.store.commerce import KEY_USED, CheckoutSession, Order
+from shared.store.table import ConditionFailed, Transaction
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 _KEY_SHAPE = re.compile(r"^[\x21-\x7e]{8,200}$")
@@ -54,8 +59,8 @@ def leaving_notice(processor_name: str) -> Notice:
     )
 
 
-def start_checkout(account, body: CheckoutBody | None, cart_items: dict[str, int], idempotency_key: str | None,
-                   ports, processor) -> CheckoutStarted:
+def start_checkout(account: Account, body: CheckoutBody | None, cart_items: dict[str, int],
+                   idempotency_key: str | None, ports: Ports) -> CheckoutStarted:
     if not idempotency_key or not _KEY_SHAPE.match(idempotency_key):
         raise InvalidInput("The Idempotency-Key header is required: 8 to 200 visible characters.",
                            code="missing_idempotency_key")
@@ -64,46 +69,58 @@ def start_checkout(account, body: CheckoutBody | None, cart_items: dict[str, int
     key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest()
     order_id = _order_id(account.account_id, key_hash, ports)
     amount = sum(line["quantity"] * line["unit_price_cents"] for line in lines)
-    currency = product(lines[0]["sku"]).currency
-    description = ", ".join(f"{line['quantity']} x {product(line['sku']).name} calling card" for line in lines)
+    currency = _known(lines[0]["sku"]).currency
+    description = ", ".join(f"{line['quantity']} x {_known(line['sku']).name} calling card" for line in lines)
 
     checkout = _create_hosted_checkout(
-        processor, CheckoutRequest(order_id, amount, currency, description, account.email),
+        ports.processor, CheckoutRequest(order_id, amount, currency, description, account.email),
         f"{account.account_id}:{key_hash}",
     )
-    answer = CheckoutStarted(order_id=order_id, redirect_url=checkout.url, notice=leaving_notice(processor.name))
+    answer = CheckoutStarted(order_id=order_id, redirect_url=checkout.url, notice=leaving_notice(ports.processor.name))
     order = Order(order_id=order_id, account_id=account.account_id, lines=lines, amount_cents=amount,
                   currency=currency, description=description, status="pending", created_at=ports.clock.iso(),
                   session_id=checkout.session_id)
-    earlier = ports.store.create_order(order, key_hash, request_hash, answer.model_dump(),
-                                       int(ports.clock.now()) + IDEMPOTENCY_WINDOW_SECONDS)
-    if earlier is None:
+    session = CheckoutSession(session_id=checkout.session_id, order_id=order_id, account_id=account.account_id,
+                              amount_cents=amount, currency=currency, lines=lines)
+    now = int(ports.clock.now())
+    tx = Transaction()
+    ports.commerce.add_checkout(tx, order, session, key_hash, request_hash, answer.model_dump(), now,
+                                now + IDEMPOTENCY_WINDOW_SECONDS)
+    try:
+        ports.table.commit(tx)
         return answer
+    except ConditionFailed as failed:
+        earlier = failed.old.get(KEY_USED)
+        if earlier is None:
+            raise
     if earlier["body_hash"] != request_hash:
         raise Conflict("This Idempotency-Key was used with another body.", code="idempotency_key_reused")
     return CheckoutStarted.model_validate(earlier["answer"])
 
 
-def _lines(items: dict[str, int]) -> list[dict]:
+def _known(sku: str) -> Product:
+    known = product(sku)
+    if known is None:
+        raise InvalidInput(f"sku: no product {sku!r}", code="unknown_sku")
+    return known
+
+
+def _lines(items: dict[str, int]) -> list[dict[str, Any]]:
     if not items:
         raise InvalidInput("Nothing to check out: name a sku and quantity, or fill the cart.", code="empty_cart")
-    lines = []
-    for sku, quantity in sorted(items.items()):
-        known = product(sku)
-        if known is None:
-            raise InvalidInput(f"sku: no product {sku!r}", code="unknown_sku")
-        lines.append({"sku": sku, "quantity": quantity, "unit_price_cents": known.price_cents})
-    if len({product(line["sku"]).currency for line in lines}) > 1:
+    lines = [{"sku": sku, "quantity": quantity, "unit_price_cents": _known(sku).price_cents}
+             for sku, quantity in sorted(items.items())]
+    if len({_known(line["sku"]).currency for line in lines}) > 1:
         raise InvalidInput("One order pays in one currency.", code="mixed_currencies")
     return lines
 
 
-def _order_id(account_id: str, key_hash: str, ports) -> str:
+def _order_id(account_id: str, key_hash: str, ports: Ports) -> str:
     digest = hmac.new(ports.settings.hash_key(), f"order:{account_id}:{key_hash}".encode(), hashlib.sha256)
     return "ord_" + digest.hexdigest()[:24]
 
 
-def _create_hosted_checkout(processor, request: CheckoutRequest, key: str):
+def _create_hosted_checkout(processor: CardProcessor, request: CheckoutRequest, key: str) -> HostedCheckout:
     try:
         return processor.create_checkout(request, key)
     except Exception as error:  # the processor's own errors, translated here and nowhere else

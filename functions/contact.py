@@ -9,11 +9,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from typing_extensions import Annotated
 
-from functions.unsubscribe import stop_topics
+from functions.consent import stop_topics
 from functions.validation import EmailAddress
 from shared.ids import email_hash, new_id
 from shared.models import ALL_TOPICS
-from shared.store.entities import ContactQuestion
+from shared.ports import Ports
+from shared.store.questions import ContactQuestion
 
 QUESTION_RETENTION_SECONDS = 90 * 24 * 3600
 
@@ -32,18 +33,18 @@ class ContactAccepted(BaseModel):
     status: str = "accepted"
 
 
-def contact(request: ContactRequest, ports) -> ContactAccepted:
-    store, clock = ports.store, ports.clock
+def contact(request: ContactRequest, ports: Ports) -> ContactAccepted:
+    clock = ports.clock
     address_hash = email_hash(request.email, ports.settings.hash_key())
     if request.topic == "unsubscribe":
-        account_id = store.account_id_for(address_hash)
+        account_id = ports.accounts.account_id_for(address_hash)
         if account_id is not None:
             stop_topics(account_id, ALL_TOPICS, "contact_form", ports)
     elif request.topic == "forget_friend":
         # Nothing else holds friend data yet; the hash keeps the address from ever being invited.
-        store.forget_friend(address_hash, clock.iso())
+        ports.mail.mark_forgotten(address_hash, clock.iso())
     else:
-        store.put_question(
+        ports.questions.put(
             ContactQuestion(
                 question_id=new_id(),
                 email=request.email,

@@ -5,55 +5,74 @@ once. A paid order with no PIN in stock waits, flagged, and the next import fulf
 from __future__ import annotations
 
 import random
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from shared import metrics
+from shared.errors import NotFound
 from shared.ids import new_id
 from shared.models import MailKind
-from shared.store.entities import MailJob
+from shared.ports import Ports
+from shared.store.commerce import ORDER_ALREADY_PAID, PIN_TAKEN
+from shared.store.mail import MailJob
+from shared.store.table import ConditionFailed, Transaction
 
 logger = Logger(child=True)
 ALLOCATION_ATTEMPTS = 5
 
 
-def fulfil(order_id: str, account_id: str, lines: list[dict], ports) -> str:
+def fulfil(order_id: str, account_id: str, lines: list[dict[str, Any]], ports: Ports) -> str:
     """Returns "fulfilled", "already_paid" or "awaiting_stock"."""
-    store = ports.store
     for attempt in range(ALLOCATION_ATTEMPTS):
         pins = []
         for line in lines:
             # The stock index lags and racing orders take PINs too: after a lost race, look
             # further and pick at random among more candidates.
-            candidates = store.stock_candidates(line["sku"], line["quantity"] * (1 + attempt * 2))
+            candidates = ports.commerce.stock_candidates(line["sku"], line["quantity"] * (1 + attempt * 2))
             if len(candidates) < line["quantity"]:
                 return _await_stock(order_id, lines, ports)
             chosen = candidates[: line["quantity"]] if attempt == 0 else random.sample(candidates, line["quantity"])
             pins += [(line["sku"], pin_id) for pin_id in chosen]
         job = MailJob(job_id=new_id(), kind=MailKind.transactional.value, template="pin",
                       created_at=ports.clock.iso(), account_id=account_id, context={"order_id": order_id})
-        outcome = store.fulfil(order_id, pins, job, ports.clock.iso())
-        if outcome != "pin_taken":
-            if outcome == "fulfilled":
-                logger.info("order fulfilled", extra={"order_id": order_id, "pins": len(pins)})
-            return outcome
+        tx = Transaction()
+        ports.commerce.add_payment(tx, order_id, pins, ports.clock.iso())
+        ports.mail.add_job(tx, job)
+        try:
+            ports.table.commit(tx)
+        except ConditionFailed as failed:
+            if ORDER_ALREADY_PAID in failed.tags:
+                if failed.old[ORDER_ALREADY_PAID] is None:
+                    raise NotFound("No such order.") from None
+                return "already_paid"
+            if PIN_TAKEN in failed.tags:
+                continue  # another order got one of these PINs first: try others
+            raise
+        logger.info("order fulfilled", extra={"order_id": order_id, "pins": len(pins)})
+        return "fulfilled"
     return _await_stock(order_id, lines, ports)
 
 
-def _await_stock(order_id: str, lines: list[dict], ports) -> str:
+def _await_stock(order_id: str, lines: list[dict[str, Any]], ports: Ports) -> str:
     skus = sorted({line["sku"] for line in lines})
-    if ports.store.mark_awaiting_stock(order_id, skus, ports.clock.iso()):
-        # An operator must import PINs: this line is what the "awaiting stock" alarm counts.
-        logger.error("paid order awaiting stock", extra={"order_id": order_id, "skus": skus})
-        metrics.count("OrdersAwaitingStock")
+    tx = Transaction()
+    ports.commerce.add_awaiting_stock(tx, order_id, skus, ports.clock.iso())
+    try:
+        ports.table.commit(tx)
+    except ConditionFailed:  # paid meanwhile, or already waiting
+        return "awaiting_stock"
+    # An operator must import PINs: this line is what the "awaiting stock" alarm counts.
+    logger.error("paid order awaiting stock", extra={"order_id": order_id, "skus": skus})
+    metrics.count("OrdersAwaitingStock")
     return "awaiting_stock"
 
 
-def fulfil_waiting_orders(sku: str, ports) -> int:
+def fulfil_waiting_orders(sku: str, ports: Ports) -> int:
     """After an import: fulfil the orders that were paid while the SKU was out of stock."""
     fulfilled = 0
-    for order_id in ports.store.orders_awaiting_stock(sku):
-        order = ports.store.get_order(order_id)
+    for order_id in ports.commerce.orders_awaiting_stock(sku):
+        order = ports.commerce.order(order_id)
         if order and order.status == "paid_awaiting_stock":
             fulfilled += fulfil(order_id, order.account_id, order.lines, ports) == "fulfilled"
     return fulfilled

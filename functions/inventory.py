@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Optional
+from typing import Any, Callable, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from typing_extensions import Annotated
 
 from functions.fulfilment import fulfil_waiting_orders
-from shared import pins as pin_crypto
 from shared.catalog import product
 from shared.ids import new_id
-from shared.store.entities import Pin
+from shared.ports import Ports
+from shared.store.commerce import Pin
 
 PinText = Annotated[str, Field(pattern=r"^[0-9A-Za-z-]{4,40}$")]
 Instructions = Annotated[str, Field(min_length=1, max_length=1000)]
@@ -36,7 +36,7 @@ class ImportPinsInput(BaseModel):
     csv: Optional[str] = Field(default=None, max_length=5_000_000)
 
     @model_validator(mode="after")
-    def _one_source(self):
+    def _one_source(self) -> ImportPinsInput:
         if product(self.sku) is None:
             raise ValueError(f"sku: no product {self.sku!r}")
         if (self.pins is None) == (self.csv is None):
@@ -50,16 +50,17 @@ class ImportPinsInput(BaseModel):
         return self
 
 
-def import_pins(payload: ImportPinsInput, ports, progress=lambda line: None) -> dict:
+def import_pins(payload: ImportPinsInput, ports: Ports,
+                progress: Callable[[str], None] = lambda line: None) -> dict[str, Any]:
     at = ports.clock.iso()
-    key = ports.settings.pin_key_alias
+    new_pins = payload.pins or []
     stored = []
-    for n, new in enumerate(payload.pins, start=1):
+    for n, new in enumerate(new_pins, start=1):
         pin_id = new_id()
-        stored.append(Pin(sku=payload.sku, pin_id=pin_id, encrypted_pin=pin_crypto.encrypt(new.pin, payload.sku, pin_id, key),
+        stored.append(Pin(sku=payload.sku, pin_id=pin_id, encrypted_pin=ports.pins.encrypt(new.pin, payload.sku, pin_id),
                           dialing_instructions=new.dialing_instructions, imported_at=at))
         if n % 500 == 0:
-            progress(f"{n}/{len(payload.pins)} PINs encrypted")
-    ports.store.put_pins(stored)
+            progress(f"{n}/{len(new_pins)} PINs encrypted")
+    ports.commerce.put_pins(stored)
     fulfilled = fulfil_waiting_orders(payload.sku, ports)
     return {"sku": payload.sku, "imported": len(stored), "orders_fulfilled": fulfilled}

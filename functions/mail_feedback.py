@@ -9,24 +9,27 @@ reputation SES judges us by, and three in two weeks rules out a single bad day.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from functions.consent import stop_topics
 from shared.ids import email_hash
-from shared.models import SuppressionReason
+from shared.models import ALL_TOPICS, SuppressionReason
+from shared.ports import Ports
 
 logger = Logger(child=True)
 SOFT_BOUNCE_WINDOW = 14 * 24 * 3600
 
 
-def handle_sns_envelope(body: str, ports) -> None:
+def handle_sns_envelope(body: str, ports: Ports) -> None:
     """A message from the feedback queue: an SNS envelope around the SES notification."""
     envelope = json.loads(body)
     message = envelope.get("Message", envelope) if isinstance(envelope, dict) else envelope
     handle_notification(json.loads(message) if isinstance(message, str) else message, ports)
 
 
-def handle_notification(notification: dict, ports) -> None:
+def handle_notification(notification: dict[str, Any], ports: Ports) -> None:
     kind = notification.get("notificationType") or notification.get("eventType")
     key, at = ports.settings.hash_key(), ports.clock.iso()
     if kind == "Bounce":
@@ -35,28 +38,30 @@ def handle_notification(notification: dict, ports) -> None:
         for recipient in bounce.get("bouncedRecipients", []):
             address_hash = email_hash(recipient["emailAddress"], key)
             if permanent:
-                ports.store.suppress(address_hash, SuppressionReason.hard_bounce.value, at)
+                _suppress(address_hash, SuppressionReason.hard_bounce.value, at, ports)
                 _stop_topics(address_hash, "hard_bounce", ports)
             else:
-                count = ports.store.count_soft_bounce(address_hash, ports.clock.now(), SOFT_BOUNCE_WINDOW)
+                count = ports.mail.count_soft_bounce(address_hash, ports.clock.now(), SOFT_BOUNCE_WINDOW)
                 if count >= ports.settings.soft_bounce_limit:
-                    ports.store.suppress(address_hash, SuppressionReason.repeated_soft_bounce.value, at)
+                    _suppress(address_hash, SuppressionReason.repeated_soft_bounce.value, at, ports)
             logger.info("bounce recorded", extra={"address_hash": address_hash, "permanent": permanent})
     elif kind == "Complaint":
         for recipient in notification.get("complaint", {}).get("complainedRecipients", []):
             address_hash = email_hash(recipient["emailAddress"], key)
-            ports.store.suppress(address_hash, SuppressionReason.complaint.value, at)
+            _suppress(address_hash, SuppressionReason.complaint.value, at, ports)
             _stop_topics(address_hash, "complaint", ports)
             logger.info("complaint recorded", extra={"address_hash": address_hash})
     else:
         logger.info("feedback ignored", extra={"notification_type": str(kind)})
 
 
-def _stop_topics(address_hash: str, source: str, ports) -> None:
-    """A customer's preferences show what the suppression did, as a consent event."""
-    from functions.unsubscribe import stop_topics
-    from shared.models import ALL_TOPICS
+def _suppress(address_hash: str, reason: str, at: str, ports: Ports) -> None:
+    """A hard bounce outranks every other reason: nothing later replaces it."""
+    ports.mail.suppress(address_hash, reason, at, keep=(SuppressionReason.hard_bounce.value,))
 
-    account_id = ports.store.account_id_for(address_hash)
+
+def _stop_topics(address_hash: str, source: str, ports: Ports) -> None:
+    """A customer's preferences show what the suppression did, as a consent event."""
+    account_id = ports.accounts.account_id_for(address_hash)
     if account_id is not None:
         stop_topics(account_id, ALL_TOPICS, source, ports)

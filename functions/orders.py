@@ -5,9 +5,11 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
-from shared import pins as pin_crypto
 from shared.catalog import format_cents, product
 from shared.errors import NotFound
+from shared.ports import Ports
+from shared.store.accounts import Account
+from shared.store.commerce import Order
 
 
 _ORDER_ID = re.compile(r"^ord_[0-9a-f]{24}$")  # functions.checkout mints them
@@ -48,37 +50,42 @@ STATUS_WORDS = {
 }
 
 
-def _view(order, cards=None) -> OrderView:
+def _view(order: Order, cards: list[Card] | None = None) -> OrderView:
     return OrderView(order_id=order.order_id, status=order.status, description=order.description,
                      amount=format_cents(order.amount_cents), currency=order.currency,
                      created_at=order.created_at, cards=cards)
 
 
-def list_orders(account, ports) -> OrderList:
-    return OrderList(orders=[_view(o) for o in ports.store.orders_of(account.account_id)])
+def list_orders(account: Account, ports: Ports) -> OrderList:
+    return OrderList(orders=[_view(o) for o in ports.commerce.orders_of(account.account_id)])
 
 
-def owned_order(account, order_id: str, ports):
+def owned_order(account: Account, order_id: str, ports: Ports) -> Order:
     if not _ORDER_ID.match(order_id or ""):
         raise NotFound("No such order.")
-    order = ports.store.get_order(order_id)
+    order = ports.commerce.order(order_id)
     if order is None or order.account_id != account.account_id:  # another's order: as if it did not exist
         raise NotFound("No such order.")
     return order
 
 
-def order_detail(account, order_id: str, ports) -> OrderView:
+def order_detail(account: Account, order_id: str, ports: Ports) -> OrderView:
     order = owned_order(account, order_id, ports)
     return _view(order, cards_of(order, ports) if order.status == "paid" else None)
 
 
-def cards_of(order, ports) -> list[Card]:
+def cards_of(order: Order, ports: Ports) -> list[Card]:
     """The order's PINs, decrypted for its owner's page or mail only."""
     skus = {line["sku"] for line in order.lines}
-    stored = ports.store.get_pins([(sku, pin_id) for sku in skus for pin_id in order.pin_ids])
+    stored = ports.commerce.pins([(sku, pin_id) for sku in skus for pin_id in order.pin_ids])
     stored = [p for p in stored if p.order_id == order.order_id]
     return [
-        Card(sku=p.sku, name=product(p.sku).name if product(p.sku) else p.sku,
-             pin=pin_crypto.decrypt(p.encrypted_pin, p.sku, p.pin_id), dialing_instructions=p.dialing_instructions)
+        Card(sku=p.sku, name=_product_name(p.sku), pin=ports.pins.decrypt(p.encrypted_pin, p.sku, p.pin_id),
+             dialing_instructions=p.dialing_instructions)
         for p in sorted(stored, key=lambda p: order.pin_ids.index(p.pin_id))
     ]
+
+
+def _product_name(sku: str) -> str:
+    known = product(sku)
+    return known.name if known else sku

@@ -17,11 +17,14 @@ answers for days, and a session we never created will not become ours by waiting
 """
 from __future__ import annotations
 
+from typing import Any
+
 from aws_lambda_powertools import Logger
 
 from functions.fulfilment import fulfil
 from shared import metrics
-from shared.processor import BadCallback, verify_callback
+from shared.ports import Ports
+from shared.processor import BadCallback
 
 logger = Logger(child=True)
 
@@ -33,10 +36,10 @@ HANDLED = {
 }
 
 
-def handle_callback(payload: bytes, signature_header: str | None, ports) -> dict:
+def handle_callback(payload: bytes, signature_header: str | None, ports: Ports) -> dict[str, Any]:
     """Raises BadCallback (a 400) for a bad signature or body; otherwise says what happened."""
     try:
-        event = verify_callback(payload, signature_header, ports.settings.webhook_secret(), now=ports.clock.now())
+        event = ports.processor.verify_callback(payload, signature_header, now=ports.clock.now())
     except BadCallback:
         metrics.count("WebhookVerificationFailures")  # alarmed: forged traffic or a wrong secret
         raise
@@ -45,21 +48,21 @@ def handle_callback(payload: bytes, signature_header: str | None, ports) -> dict
         return {"status": "ignored", "reason": "event_type"}
     session = event["data"]["object"]
     session_id = str(session.get("id", ""))
-    order = ports.store.get_checkout_session(session_id) if 0 < len(session_id) <= 255 else None
+    order = ports.commerce.checkout_session(session_id) if 0 < len(session_id) <= 255 else None
     if order is None:
         logger.warning("callback for an unknown checkout session", extra={"event_type": kind})
         return {"status": "ignored", "reason": "unknown_session"}
-    order_id = order["order_id"]
-    if session.get("amount_total") != order["amount_cents"] or str(session.get("currency", "")).upper() != order["currency"]:
-        ports.store.set_order_status(order_id, "flagged", ("pending", "failed", "expired"), note="amount_mismatch")
+    order_id = order.order_id
+    if session.get("amount_total") != order.amount_cents or str(session.get("currency", "")).upper() != order.currency:
+        ports.commerce.set_order_status(order_id, "flagged", ("pending", "failed", "expired"), note="amount_mismatch")
         logger.error("callback amount or currency differs from the order", extra={"order_id": order_id})
         return {"status": "flagged", "order_id": order_id}
     if kind == "checkout.session.async_payment_succeeded" or (
         kind == "checkout.session.completed" and session.get("payment_status") == "paid"
     ):
-        return {"status": fulfil(order_id, order["account_id"], order["lines"], ports), "order_id": order_id}
+        return {"status": fulfil(order_id, order.account_id, order.lines, ports), "order_id": order_id}
     if kind == "checkout.session.async_payment_failed":
-        ports.store.set_order_status(order_id, "failed", ("pending",))
+        ports.commerce.set_order_status(order_id, "failed", ("pending",))
     elif kind == "checkout.session.expired":
-        ports.store.set_order_status(order_id, "expired", ("pending",))
+        ports.commerce.set_order_status(order_id, "expired", ("pending",))
     return {"status": "recorded", "order_id": order_id}

@@ -1,23 +1,20 @@
-"""One-time links that confirm an address, sign in, or confirm a new address (the
-`/login/{token}` links).
-
-The token exists only in the mail: it is minted when the mail is sent and only its hash
-is stored, with its expiry. Using it deletes it (single use).
-"""
+"""Sign-in by link: a request mails one to an active account; using one confirms a pending
+address or signs in."""
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from functions import email_change
+from functions.one_time_links import CheckYourEmail, consume, queue_link_mail
 from functions.validation import EmailAddress
 from shared.errors import InvalidToken
-from shared.ids import email_hash, new_id, new_secret_token, token_hash
-from shared.models import AccountStatus, MailKind
-from shared.store.entities import LoginToken, MailJob
+from shared.ids import email_hash
+from shared.models import AccountStatus
+from shared.ports import Ports
+from shared.store.accounts import NOT_PENDING, Account
+from shared.store.table import ConditionFailed, Transaction
 
-LIFETIMES = {"confirm": 7 * 24 * 3600, "signin": 15 * 60, "email_change": 24 * 3600}
-# Link mails (confirm and sign-in) per address per hour, counted across signup and login:
-# enough for a person retrying, too few to turn the store into a mail cannon.
-LINK_MAILS_PER_HOUR = 5
+NO_LONGER_VALID = "This link is no longer valid."
 
 
 class SignInRequest(BaseModel):
@@ -26,57 +23,41 @@ class SignInRequest(BaseModel):
     email: EmailAddress
 
 
-class CheckYourEmail(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    status: str = "check_your_email"
-
-
-def mint(account_id: str, purpose: str, ports) -> str:
-    """A fresh link for the account; returns its URL."""
-    token = new_secret_token()
-    expires_at = int(ports.clock.now()) + LIFETIMES[purpose]
-    ports.store.put_login_token(LoginToken(token_hash(token), account_id, purpose, expires_at))
-    return f"{ports.settings.base_url}/login/{token}"
-
-
-def queue_link_mail(account, purpose: str, template: str, ports) -> bool:
-    """A link mail to the account's address, within the per-address hourly cap (else nothing)."""
-    job = MailJob(
-        job_id=new_id(),
-        kind=MailKind.transactional.value,
-        template=template,
-        created_at=ports.clock.iso(),
-        account_id=account.account_id,
-        context={"login_link": purpose},
-    )
-    return ports.store.queue_link_mail(account.email_hash, int(ports.clock.now() // 3600), LINK_MAILS_PER_HOUR, job)
-
-
-def request_sign_in(request: SignInRequest, ports) -> CheckYourEmail:
+def request_sign_in(request: SignInRequest, ports: Ports) -> CheckYourEmail:
     """Only an active account gets a link; every address gets the same answer."""
-    account_id = ports.store.account_id_for(email_hash(request.email, ports.settings.hash_key()))
-    account = ports.store.get_account(account_id) if account_id else None
+    account_id = ports.accounts.account_id_for(email_hash(request.email, ports.settings.hash_key()))
+    account = ports.accounts.get(account_id) if account_id else None
     if account is not None and account.status == AccountStatus.active:
         queue_link_mail(account, "signin", "signin_link", ports)
     return CheckYourEmail()
 
 
-def check(token: str, ports) -> LoginToken:
-    """Is the link usable? Reads only: mail scanners prefetch links, so a GET must not use it."""
-    return ports.store.peek_login_token(token_hash(token), ports.clock.now())
-
-
-def use(token: str, ports):
+def use(token: str, ports: Ports) -> Account:
     """Use the link (it is gone afterwards) and return the account it signs in."""
-    login = ports.store.consume_login_token(token_hash(token), ports.clock.now())
-    if login.purpose == "confirm":
-        return ports.store.activate_account(login.account_id)
+    login = consume(token, ports)
     if login.purpose == "email_change":
-        from functions.accounts import complete_email_change
+        return email_change.complete(login.account_id, ports)
+    account = ports.accounts.get(login.account_id)
+    if account is None or account.status == AccountStatus.deactivated:
+        raise InvalidToken(NO_LONGER_VALID)  # a link never revives a closed account
+    if login.purpose == "confirm" and account.status == AccountStatus.pending:
+        return _activate(account, ports)
+    if account.status != AccountStatus.active:
+        raise InvalidToken(NO_LONGER_VALID)
+    return account
 
-        return complete_email_change(login.account_id, ports)
-    account = ports.store.get_account(login.account_id)
-    if account is None or account.status != AccountStatus.active:
-        raise InvalidToken("This link is no longer valid.")
+
+def _activate(account: Account, ports: Ports) -> Account:
+    """pending → active, joining the audiences of the topics already switched on."""
+    preferences = ports.accounts.preferences(account.account_id)
+    tx = Transaction()
+    ports.accounts.add_activation(tx, account.account_id,
+                                  [t for t, on in (preferences.topics if preferences else {}).items() if on])
+    try:
+        ports.table.commit(tx)
+    except ConditionFailed as failed:
+        if NOT_PENDING not in failed.tags:
+            raise
+        return ports.accounts.get(account.account_id) or account  # confirmed meanwhile by another click
+    account.status = AccountStatus.active.value
     return account

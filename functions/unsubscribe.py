@@ -6,12 +6,13 @@ at send time, and the audience items go in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
+from functions.consent import stop_topics
 from shared import tokens
 from shared.errors import InvalidToken
-from shared.ids import new_id
 from shared.models import ALL_TOPICS
-from shared.store.entities import ConsentEvent
+from shared.ports import Ports
 
 
 @dataclass(frozen=True)
@@ -20,12 +21,12 @@ class UnsubscribeLink:
     topics: tuple[str, ...]
 
 
-def link_url(account_id: str, topics, ports) -> str:
+def link_url(account_id: str, topics: Iterable[str], ports: Ports) -> str:
     token = tokens.sign(ports.settings.signing_keys(), tokens.UNSUBSCRIBE, {"a": account_id, "t": list(topics)})
     return f"{ports.settings.base_url}/unsubscribe/{token}"
 
 
-def read_link(token: str, ports) -> UnsubscribeLink:
+def read_link(token: str, ports: Ports) -> UnsubscribeLink:
     payload = tokens.verify(ports.settings.signing_keys(), tokens.UNSUBSCRIBE, token)
     account_id, topics = payload.get("a"), payload.get("t")
     if not isinstance(account_id, str) or not isinstance(topics, list) or not set(topics) <= set(ALL_TOPICS):
@@ -33,15 +34,7 @@ def read_link(token: str, ports) -> UnsubscribeLink:
     return UnsubscribeLink(account_id, tuple(topics))
 
 
-def stop_topics(account_id: str, topics, source: str, ports) -> bool:
-    """Switch the topics off, with a consent event; False when they were already off."""
-    changes = {topic: False for topic in topics}
-    at = ports.clock.iso()
-    consent = ConsentEvent(account_id=account_id, at=at, event_id=new_id(), source=source, topics=changes)
-    return ports.store.set_topics(account_id, changes, consent, in_audience=False)
-
-
-def unsubscribe(token: str, source: str, ports, everything: bool = False) -> UnsubscribeLink:
+def unsubscribe(token: str, source: str, ports: Ports, everything: bool = False) -> UnsubscribeLink:
     """Use a link: stop its topics (or every topic, when the reader chose "stop all")."""
     link = read_link(token, ports)
     topics = ALL_TOPICS if everything else link.topics

@@ -45,7 +45,7 @@ class LocalDriver(threading.Thread):
 
     def _stream(self, streams) -> None:
         from functions.mail_outbox import handle_stream_records
-        from shared.ports import default_ports
+        from shared.bootstrap import ports
 
         for shard in streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]:
             shard_id = shard["ShardId"]
@@ -56,18 +56,18 @@ class LocalDriver(threading.Thread):
             page = streams.get_records(ShardIterator=self._iterators[shard_id], Limit=100)
             self._iterators[shard_id] = page["NextShardIterator"]
             if page["Records"]:
-                handle_stream_records(page["Records"], default_ports())
+                handle_stream_records(page["Records"], ports())
 
     def _feedback(self, sqs, queue_url: str) -> None:
         from functions.mail_feedback import handle_sns_envelope
-        from shared.ports import default_ports
+        from shared.bootstrap import ports
 
         for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-            handle_sns_envelope(message["Body"], default_ports())
+            handle_sns_envelope(message["Body"], ports())
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def _sweep(self) -> None:
         from functions.mail_outbox import sweep
-        from shared.ports import default_ports
+        from shared.bootstrap import ports
 
-        sweep(default_ports())
+        sweep(ports())

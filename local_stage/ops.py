@@ -36,7 +36,9 @@ def main(argv: list[str]) -> int:
         payload = json.loads(text) if text else {}
     else:
         payload = {}
-    result = run(argv[0], payload)
+    from shared.bootstrap import ports
+
+    result = run(argv[0], payload, ports())
     print(json.dumps(result, indent=2))
     return 1 if "error" in result else 0
 

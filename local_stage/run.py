@@ -95,9 +95,9 @@ def main() -> None:
 
     from local_stage.driver import LocalDriver
     from local_stage.seed import seed_catalog
-    from shared.ports import default_ports
+    from shared.bootstrap import ports
 
-    log.info("demo catalog seeded with %d PINs", seed_catalog(default_ports()))
+    log.info("demo catalog seeded with %d PINs", seed_catalog(ports()))
 
     driver = LocalDriver(aws.outputs["TableStreamArn"], aws.outputs["SesFeedbackQueueName"])
     driver.start()

@@ -30,9 +30,11 @@ EVENTS = {
 
 
 def _session(session_id: str) -> dict | None:
-    from shared.store import get_store
+    from shared.bootstrap import ports
+    from shared.processor.sandbox import SandboxProcessor
 
-    return get_store().get_sandbox_session(session_id)
+    processor = ports().processor
+    return processor.session(session_id) if isinstance(processor, SandboxProcessor) else None
 
 
 def signed_callback(session: dict, action: str, secret: str, timestamp: int | None = None) -> tuple[bytes, str]:

@@ -5,17 +5,20 @@ from __future__ import annotations
 import base64
 
 
-def encrypt(plain: str, sku: str, pin_id: str, key_alias: str) -> str:
-    from shared import aws
+class KmsPinVault:
+    def __init__(self, key_alias: str) -> None:
+        self._key_alias = key_alias
 
-    result = aws.client("kms").encrypt(KeyId=key_alias, Plaintext=plain.encode(),
-                                       EncryptionContext={"sku": sku, "pin_id": pin_id})
-    return base64.b64encode(result["CiphertextBlob"]).decode()
+    def encrypt(self, plain: str, sku: str, pin_id: str) -> str:
+        from shared import aws
 
+        result = aws.client("kms").encrypt(KeyId=self._key_alias, Plaintext=plain.encode(),
+                                           EncryptionContext={"sku": sku, "pin_id": pin_id})
+        return base64.b64encode(result["CiphertextBlob"]).decode()
 
-def decrypt(cipher: str, sku: str, pin_id: str) -> str:
-    from shared import aws
+    def decrypt(self, cipher: str, sku: str, pin_id: str) -> str:
+        from shared import aws
 
-    result = aws.client("kms").decrypt(CiphertextBlob=base64.b64decode(cipher),
-                                       EncryptionContext={"sku": sku, "pin_id": pin_id})
-    return result["Plaintext"].decode()
+        result = aws.client("kms").decrypt(CiphertextBlob=base64.b64decode(cipher),
+                                           EncryptionContext={"sku": sku, "pin_id": pin_id})
+        return result["Plaintext"].decode()

@@ -10,27 +10,21 @@ from chalicelib.pages import TOKEN_PAGE_HEADERS, render_page
 accounts = Blueprint(__name__)
 
 
-def _ports():
-    from shared.ports import default_ports
-
-    return default_ports()
-
-
 @json_route(accounts, "/signup", "POST", summary="Sign up (same answer for new and known addresses)",
-            request="functions.signup:SignupRequest", response="functions.sign_in_links:CheckYourEmail", status=202)
-def signup(body):
+            request="functions.signup:SignupRequest", response="functions.one_time_links:CheckYourEmail", status=202)
+def signup(body, ports):
     from functions.signup import sign_up
 
-    return sign_up(body, _ports())
+    return sign_up(body, ports)
 
 
 @json_route(accounts, "/login", "POST", summary="Ask for a sign-in link (same answer for every address)",
-            request="functions.sign_in_links:SignInRequest", response="functions.sign_in_links:CheckYourEmail",
+            request="functions.sign_in_links:SignInRequest", response="functions.one_time_links:CheckYourEmail",
             status=202)
-def login(body):
+def login(body, ports):
     from functions.sign_in_links import request_sign_in
 
-    return request_sign_in(body, _ports())
+    return request_sign_in(body, ports)
 
 
 @page_route(accounts, "/login", ["GET"])
@@ -39,11 +33,11 @@ def login_form():
 
 
 @page_route(accounts, "/login/{token}", ["GET"])
-def login_page(token):
+def login_page(token, ports):
     """Shows a button; never uses the token (mail scanners prefetch links)."""
-    from functions import sign_in_links
+    from functions.one_time_links import peek
 
-    purpose = sign_in_links.check(token, _ports()).purpose
+    purpose = peek(token, ports).purpose
     heading, explanation = {
         "confirm": ("Confirm your address", "Press Continue to confirm your email address and sign in."),
         "email_change": ("Confirm your new address", "Press Continue to start using this address for your account."),
@@ -53,11 +47,10 @@ def login_page(token):
 
 
 @page_route(accounts, "/login/{token}", ["POST"], forms=True)
-def login_use(token):
+def login_use(token, ports):
     """Uses the link, starts a fresh session (the browser's old one ends) and goes to My Account."""
     from functions import sessions, sign_in_links
 
-    ports = _ports()
     account = sign_in_links.use(token, ports)
     previous = cookies.read(accounts.current_request, cookies.SESSION)
     session_token = sessions.start(account.account_id, ports, replacing=previous)
@@ -66,11 +59,11 @@ def login_use(token):
 
 
 @json_route(accounts, "/logout", "POST", summary="End the session")
-def logout():
+def logout(ports):
     from functions import sessions
 
     request = accounts.current_request
-    sessions.end(cookies.read(request, cookies.SESSION), _ports())
+    sessions.end(cookies.read(request, cookies.SESSION), ports)
     if request.headers.get("content-type", JSON).startswith(JSON):
         return Response(body={"status": "signed_out"}, headers={"Set-Cookie": cookies.session_cleared()})
     return Response(body="", status_code=303, headers={"Location": "/", "Set-Cookie": cookies.session_cleared()})
@@ -78,48 +71,48 @@ def logout():
 
 @json_route(accounts, "/account", "GET", summary="The signed-in account", response="functions.accounts:AccountView",
             signed_in=True)
-def account_view(account):
+def account_view(account, ports):
     from functions.accounts import view
 
-    return view(account, _ports())
+    return view(account, ports)
 
 
 @json_route(accounts, "/account", "PATCH", summary="Change name and/or email (a new email needs its link)",
             request="functions.accounts:ProfileUpdate", response="functions.accounts:ProfileUpdated", signed_in=True)
-def account_update(account, body):
+def account_update(account, body, ports):
     from functions.accounts import update_profile
 
-    return update_profile(account, body, _ports())
+    return update_profile(account, body, ports)
 
 
 @json_route(accounts, "/account/preferences", "GET", summary="Promotional topics",
             response="functions.accounts:PreferencesBody", signed_in=True)
-def preferences_view(account):
+def preferences_view(account, ports):
     from functions.accounts import preferences_of
 
-    return preferences_of(account.account_id, _ports())
+    return preferences_of(account.account_id, ports)
 
 
 @json_route(accounts, "/account/preferences", "PUT", summary="Switch promotional topics on or off",
             request="functions.accounts:PreferencesBody", response="functions.accounts:PreferencesBody",
             signed_in=True)
-def preferences_update(account, body):
+def preferences_update(account, body, ports):
     from functions.accounts import set_preferences
 
-    return set_preferences(account, body, "preferences_api", _ports())
+    return set_preferences(account, body, "preferences_api", ports)
 
 
 @json_route(accounts, "/account/deactivate", "POST", summary="Deactivate the account (ends every session)",
             signed_in=True)
-def account_deactivate(account):
+def account_deactivate(account, ports):
     from functions.accounts import deactivate as deactivate_account
 
-    deactivate_account(account, _ports())
+    deactivate_account(account, ports)
     return Response(body={"status": "deactivated"}, headers={"Set-Cookie": cookies.session_cleared()})
 
 
 @json_route(accounts, "/account/export", "GET", summary="Everything held about the caller", signed_in=True)
-def account_export(account):
+def account_export(account, ports):
     from functions.accounts import export as export_account
 
-    return export_account(account, _ports())
+    return export_account(account, ports)

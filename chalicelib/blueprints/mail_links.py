@@ -17,13 +17,12 @@ def _topics_text(topics) -> str:
 
 
 @page_route(mail_links, "/unsubscribe/{token}", ["GET"])
-def unsubscribe_page(token):
+def unsubscribe_page(token, ports):
     """Names what the link stops and asks for a confirming click; changes nothing."""
     from functions.unsubscribe import read_link
     from shared.models import ALL_TOPICS
-    from shared.ports import default_ports
 
-    link = read_link(token, default_ports())
+    link = read_link(token, ports)
     return render_page(
         "unsubscribe.html",
         headers=TOKEN_PAGE_HEADERS,
@@ -35,17 +34,16 @@ def unsubscribe_page(token):
 
 
 @page_route(mail_links, "/unsubscribe/{token}", ["POST"], forms=True)
-def unsubscribe_post(token):
+def unsubscribe_post(token, ports):
     """The page's form and RFC 8058 one-click (no cookies, no redirect): 200, effective at once."""
     from functions.unsubscribe import unsubscribe
-    from shared.ports import default_ports
 
     fields = form_fields(mail_links.current_request)
     one_click = fields.get("List-Unsubscribe") == "One-Click"
     stopped = unsubscribe(
         token,
         source="one_click" if one_click else "unsubscribe_page",
-        ports=default_ports(),
+        ports=ports,
         everything=fields.get("scope") == "all",
     )
     return render_page(
@@ -55,8 +53,7 @@ def unsubscribe_post(token):
 
 @json_route(mail_links, "/contact", "POST", summary="Contact request (same answer whatever the address)",
             request="functions.contact:ContactRequest", response="functions.contact:ContactAccepted", status=202)
-def contact(body):
+def contact(body, ports):
     from functions.contact import contact as handle
-    from shared.ports import default_ports
 
-    return handle(body, default_ports())
+    return handle(body, ports)

@@ -12,17 +12,11 @@ my_account = Blueprint(__name__)
 TOPIC_LABELS = {"newsletter": "Newsletter (periodic announcements)", "promotions": "Special offers"}
 
 
-def _ports():
-    from shared.ports import default_ports
-
-    return default_ports()
-
-
 @page_route(my_account, "/my-account", ["GET"], signed_in=True)
-def my_account_page(account):
+def my_account_page(account, ports):
     from functions.orders import STATUS_WORDS, list_orders
 
-    orders = list_orders(account, _ports()).orders
+    orders = list_orders(account, ports).orders
     return render_page("my_account.html", title="My Account", account=account, orders=orders, status_words=STATUS_WORDS)
 
 
@@ -32,7 +26,7 @@ def account_info_page(account):
 
 
 @page_route(my_account, "/my-account/info", ["POST"], forms=True, signed_in=True)
-def account_info_update(account):
+def account_info_update(account, ports):
     from pydantic import ValidationError
 
     from functions.accounts import ProfileUpdate, update_profile
@@ -40,7 +34,7 @@ def account_info_update(account):
     fields = form_fields(my_account.current_request)
     try:
         update = ProfileUpdate(name=fields.get("name") or None, email=fields.get("email") or None)
-        result = update_profile(account, update, _ports())
+        result = update_profile(account, update, ports)
     except ValidationError as error:
         return render_page("account_info.html", status=400, title="Account Information", account=account,
                            message=describe_validation(error))
@@ -50,38 +44,38 @@ def account_info_update(account):
     return render_page("account_info.html", title="Account Information", account=account, message=message)
 
 
-def _preferences_page(account, message=None, status=200):
+def _preferences_page(account, ports, message=None, status=200):
     from functions.accounts import preferences_of
 
-    topics = preferences_of(account.account_id, _ports()).topics.model_dump()
+    topics = preferences_of(account.account_id, ports).topics.model_dump()
     return render_page("email_preferences.html", status=status, title="Email Preferences", topics=topics,
                        labels=TOPIC_LABELS, message=message)
 
 
 @page_route(my_account, "/my-account/email-preferences", ["GET"], signed_in=True)
-def email_preferences_page(account):
-    return _preferences_page(account)
+def email_preferences_page(account, ports):
+    return _preferences_page(account, ports)
 
 
 @page_route(my_account, "/my-account/email-preferences", ["POST"], forms=True, signed_in=True)
-def email_preferences_update(account):
+def email_preferences_update(account, ports):
     from functions.accounts import PreferencesBody, set_preferences
 
     fields = form_fields(my_account.current_request)
     stop_all = fields.get("action") == "stop_all"
     topics = {topic: (not stop_all) and fields.get(topic) == "on" for topic in TOPIC_LABELS}
-    set_preferences(account, PreferencesBody.model_validate({"topics": topics}), "preferences_page", _ports())
-    return _preferences_page(account, message="Saved. This applies to every email we send from now on.")
+    set_preferences(account, PreferencesBody.model_validate({"topics": topics}), "preferences_page", ports)
+    return _preferences_page(account, ports, message="Saved. This applies to every email we send from now on.")
 
 
 @page_route(my_account, "/my-account/deactivate", ["POST"], forms=True, signed_in=True)
-def close_account(account):
+def close_account(account, ports):
     from functions.accounts import deactivate as deactivate_account
 
     if form_fields(my_account.current_request).get("confirm") != "yes":
         return render_page("my_account.html", status=400, title="My Account", account=account, orders=[],
                            status_words={}, message="Tick the box to confirm that you want to close your account.")
-    deactivate_account(account, _ports())
+    deactivate_account(account, ports)
     page = render_page("deactivated.html", title="Account closed")
     return Response(body=page.body, status_code=200,
                     headers={**page.headers, "Set-Cookie": cookies.session_cleared()})

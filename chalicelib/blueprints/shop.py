@@ -10,33 +10,27 @@ from chalicelib.pages import render_page
 shop = Blueprint(__name__)
 
 
-def _ports():
-    from shared.ports import default_ports
-
-    return default_ports()
-
-
 @json_route(shop, "/products", "GET", summary="Calling cards on sale, with stock")
-def products():
+def products(ports):
     from functions.catalog import list_products
 
-    return [p.model_dump() for p in list_products(_ports())]
+    return [p.model_dump() for p in list_products(ports)]
 
 
 @json_route(shop, "/cart", "GET", summary="The cart of the cart cookie", response="functions.cart:CartView")
-def cart_view():
+def cart_view(ports):
     from functions import cart
 
-    return cart.view(cart.read(cookies.read(shop.current_request, cookies.CART), _ports()))
+    return cart.view(cart.read(cookies.read(shop.current_request, cookies.CART), ports))
 
 
 @json_route(shop, "/cart/items", "POST", summary="Add a card to the cart (sets the cart cookie)",
             request="functions.cart:CartItemBody", response="functions.cart:CartView")
-def cart_add(body):
+def cart_add(body, ports):
     from functions import cart
 
     known = cookies.read(shop.current_request, cookies.CART)
-    cart_id, contents = cart.add_item(known, body, _ports())
+    cart_id, contents = cart.add_item(known, body, ports)
     headers = {"Content-Type": "application/json"}
     if cart_id != known:
         headers["Set-Cookie"] = cookies.cart(cart_id)
@@ -45,39 +39,37 @@ def cart_add(body):
 
 @json_route(shop, "/cart/items/{sku}", "DELETE", summary="Remove a card from the cart",
             response="functions.cart:CartView")
-def cart_remove(sku):
+def cart_remove(sku, ports):
     from functions import cart
 
-    return cart.remove_item(cookies.read(shop.current_request, cookies.CART), sku, _ports())
+    return cart.remove_item(cookies.read(shop.current_request, cookies.CART), sku, ports)
 
 
 @json_route(shop, "/checkout", "POST", summary="Start paying: the order and the processor's page (Idempotency-Key)",
             request="functions.checkout:CheckoutBody", response="functions.checkout:CheckoutStarted", status=201,
             signed_in=True, body_optional=True)
-def checkout(account, body):
+def checkout(account, body, ports):
     from functions import cart
     from functions.checkout import start_checkout
-    from shared.processor import get_processor
 
-    ports = _ports()
     request = shop.current_request
     cart_id = cookies.read(request, cookies.CART)
     started = start_checkout(account, body, cart.read(cart_id, ports) if body is None else {},
-                             request.headers.get("idempotency-key"), ports, get_processor())
+                             request.headers.get("idempotency-key"), ports)
     if body is None:
         cart.empty(cart_id, ports)
     return started
 
 
 @page_route(shop, "/shop", ["GET"])
-def shop_page():
+def shop_page(ports):
     from functions.catalog import list_products
 
-    return render_page("shop.html", title="Shop", products=list_products(_ports()))
+    return render_page("shop.html", title="Shop", products=list_products(ports))
 
 
 @page_route(shop, "/checkout/return", ["GET"], signed_in=True)
-def checkout_return(account):
+def checkout_return(account, ports):
     """Where the processor sends the customer back: the order as they see it."""
     from functions.orders import STATUS_WORDS, cards_of, owned_order
     from shared.errors import InvalidInput
@@ -86,7 +78,6 @@ def checkout_return(account):
     order_id = (request.query_params or {}).get("order_id")
     if not order_id:
         raise InvalidInput("The link names no order.")
-    ports = _ports()
     order = owned_order(account, order_id, ports)
     cards = cards_of(order, ports) if order.status == "paid" else []
     from shared.catalog import format_cents
@@ -97,31 +88,26 @@ def checkout_return(account):
 
 
 @json_route(shop, "/processor/webhook", "POST", summary="Card-processor callbacks (Stripe format, signed)")
-def processor_webhook():
+def processor_webhook(ports):
     from functions.processor_callbacks import handle_callback
-    from shared.errors import InvalidInput
-    from shared.processor import BadCallback
 
     request = shop.current_request
-    try:
-        return handle_callback(request.raw_body or b"", request.headers.get("stripe-signature"), _ports())
-    except BadCallback as error:
-        raise InvalidInput(f"Callback refused: {error}.", code="bad_callback") from None
+    return handle_callback(request.raw_body or b"", request.headers.get("stripe-signature"), ports)
 
 
 @json_route(shop, "/account/orders", "GET", summary="The caller's orders", response="functions.orders:OrderList",
             signed_in=True)
-def orders(account):
+def orders(account, ports):
     from functions.orders import list_orders
 
-    return list_orders(account, _ports())
+    return list_orders(account, ports)
 
 
 @json_route(shop, "/account/orders/{order_id}", "GET", summary="One of the caller's orders (PINs once paid)",
             response="functions.orders:OrderView", signed_in=True)
-def order(account, order_id):
+def order(account, order_id, ports):
     from functions.orders import order_detail
 
-    response = order_detail(account, order_id, _ports())
+    response = order_detail(account, order_id, ports)
     return Response(body=response.model_dump(mode="json"),
                     headers={"Content-Type": "application/json", "Cache-Control": "no-store"})

@@ -6,9 +6,11 @@ Card numbers never reach this system (P17).
 """
 from __future__ import annotations
 
-import functools
 import time
 from dataclasses import dataclass
+from typing import Any, Callable
+
+from shared.errors import InvalidInput
 
 TOLERANCE_SECONDS = 300
 
@@ -30,11 +32,14 @@ class HostedCheckout:
     url: str
 
 
-class BadCallback(Exception):
+class BadCallback(InvalidInput):
     """A callback whose signature, age or body is wrong: answered 400, changes nothing."""
 
+    code = "bad_callback"
 
-def verify_callback(payload: bytes, signature_header: str | None, secret: str, now: float | None = None) -> dict:
+
+def verify_callback(payload: bytes, signature_header: str | None, secret: str,
+                    now: float | None = None) -> dict[str, Any]:
     """Verify a Stripe-format signature (300 s tolerance, and no future timestamps) and parse."""
     import stripe
 
@@ -42,24 +47,21 @@ def verify_callback(payload: bytes, signature_header: str | None, secret: str, n
         event = stripe.Webhook.construct_event(payload, signature_header, secret, tolerance=TOLERANCE_SECONDS)
         timestamp = int(dict(part.split("=", 1) for part in signature_header.split(","))["t"])
     except (stripe.SignatureVerificationError, ValueError, KeyError):
-        raise BadCallback("signature, timestamp or body is not valid") from None
+        raise BadCallback("Callback refused: signature, timestamp or body is not valid.") from None
     if timestamp > (now or time.time()) + TOLERANCE_SECONDS:
-        raise BadCallback("timestamp is in the future")
+        raise BadCallback("Callback refused: timestamp is in the future.")
     event = event.to_dict() if hasattr(event, "to_dict") else dict(event)
     if not isinstance(event.get("type"), str) or not isinstance(event.get("data", {}).get("object"), dict):
-        raise BadCallback("not an event")
+        raise BadCallback("Callback refused: not an event.")
     return event
 
 
-@functools.cache
-def get_processor():
-    from shared.settings import get_settings
+class StripeFormatCallbacks:
+    """Both adapters verify callbacks the same way, with the stage's webhook secret (read
+    at each call, so a rotated secret applies as soon as settings see it)."""
 
-    settings = get_settings()
-    if settings.processor == "sandbox":
-        from shared.processor.sandbox import SandboxProcessor
+    def __init__(self, webhook_secret: Callable[[], str]) -> None:
+        self._webhook_secret = webhook_secret
 
-        return SandboxProcessor(settings.base_url)
-    from shared.processor.stripe_checkout import StripeCheckout
-
-    return StripeCheckout(settings.processor_api_key(), settings.base_url)
+    def verify_callback(self, payload: bytes, signature_header: str | None, now: float) -> dict[str, Any]:
+        return verify_callback(payload, signature_header, self._webhook_secret(), now=now)

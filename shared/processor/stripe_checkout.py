@@ -1,24 +1,36 @@
 """Stripe Checkout: the customer pays on Stripe's hosted page."""
 from __future__ import annotations
 
-from shared.processor import CheckoutRequest, HostedCheckout
+from typing import Any, Callable
+
+from shared.processor import CheckoutRequest, HostedCheckout, StripeFormatCallbacks
 
 NAME = "Stripe"
 
 
-class StripeCheckout:
+class StripeCheckout(StripeFormatCallbacks):
     name = NAME
 
-    def __init__(self, api_key: str, base_url: str, http_client=None) -> None:
-        import stripe
-
-        self._client = stripe.StripeClient(api_key, http_client=http_client, max_network_retries=2)
+    def __init__(self, api_key: Callable[[], str], base_url: str, webhook_secret: Callable[[], str],
+                 http_client: Any = None) -> None:
+        super().__init__(webhook_secret)
+        self._api_key = api_key
         self._base_url = base_url
+        self._http_client = http_client
+        self._client: Any = None
+
+    def _stripe(self) -> Any:
+        if self._client is None:  # stripe is a large import: only a checkout pays for it
+            import stripe
+
+            self._client = stripe.StripeClient(self._api_key(), http_client=self._http_client,
+                                               max_network_retries=2)
+        return self._client
 
     def create_checkout(self, request: CheckoutRequest, idempotency_key: str) -> HostedCheckout:
         """Only the order id, amount, currency, description and email leave us (P19)."""
         return_url = f"{self._base_url}/checkout/return?order_id={request.order_id}"
-        session = self._client.v1.checkout.sessions.create(
+        session = self._stripe().v1.checkout.sessions.create(
             {
                 "mode": "payment",
                 "client_reference_id": request.order_id,

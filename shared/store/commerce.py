@@ -1,164 +1,219 @@
-"""Table access for the catalog's stock, carts, orders and fulfilment (part of Store)."""
+"""Commerce: PIN stock, carts, orders, checkout sessions and orders waiting for stock.
+
+Key shapes: `PINS#<sku>` / `PIN#<id>` (gsi1 `STOCK#<sku>` while available); `CART#<id>` /
+`CART`; `ORDER#<id>` / `ORDER` (gsi1 `ORDERS#<account>`); `IDEMPOTENCY#<account>#<sha256>`
+/ `CHECKOUT`; `CHECKOUT#<session>` / `SESSION`; `AWAITING#<sku>` / `ORDER#<id>`.
+"""
 from __future__ import annotations
 
-from shared.errors import NotFound
-from shared.store.entities import (
-    MailJob,
-    Order,
-    Pin,
-    awaiting_stock_key,
-    cart_key,
-    checkout_session_key,
-    idempotency_key,
-    sandbox_session_key,
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from shared.store.expressions import ITEM_ABSENT, ITEM_EXISTS, Attr, Changes, Item
+from shared.store.table import (
+    ConditionFailed,
+    Delete,
+    Key,
+    Put,
+    Table,
+    Transaction,
+    Update,
+    query_all,
 )
 
+INDEX = "gsi1"
 
-class CommerceStore:
-    # -- stock -------------------------------------------------------------------------
+# Tags of the conditional operations a use case may want to tell apart.
+KEY_USED = "idempotency_key_used"  # old value: {"body_hash", "answer"} of the earlier request
+ORDER_ALREADY_PAID = "order_already_paid"  # old value: None when there is no such order
+PIN_TAKEN = "pin_taken"
+NOT_WAITING = "order_not_waiting"
+
+
+@dataclass
+class Pin:
+    """One calling card in stock: the PIN is KMS-encrypted, and never logged or shown but to
+    its owner. Available PINs carry the sparse stock index keys."""
+
+    sku: str
+    pin_id: str
+    encrypted_pin: str  # base64 of the KMS ciphertext
+    dialing_instructions: str
+    imported_at: str
+    status: str = "available"
+    order_id: str | None = None
+
+    @staticmethod
+    def key(sku: str, pin_id: str) -> Key:
+        return {"pk": f"PINS#{sku}", "sk": f"PIN#{pin_id}"}
+
+    def to_item(self) -> Item:
+        item = {**self.key(self.sku, self.pin_id), "type": "pin", **asdict(self)}
+        if self.status == "available":
+            item.update(gsi1pk=f"STOCK#{self.sku}", gsi1sk=f"{self.imported_at}#{self.pin_id}")
+        return {k: v for k, v in item.items() if v is not None}
+
+    @classmethod
+    def from_item(cls, item: Item) -> Pin:
+        return cls(**{k: item[k] for k in cls.__dataclass_fields__ if k in item})
+
+
+@dataclass
+class Order:
+    order_id: str
+    account_id: str
+    lines: list[dict[str, Any]]  # [{sku, quantity, unit_price_cents}]
+    amount_cents: int
+    currency: str
+    description: str
+    status: str
+    created_at: str
+    session_id: str | None = None
+    pin_ids: list[str] = field(default_factory=list)
+    paid_at: str | None = None
+    note: str | None = None
+
+    @staticmethod
+    def key(order_id: str) -> Key:
+        return {"pk": f"ORDER#{order_id}", "sk": "ORDER"}
+
+    def to_item(self) -> Item:
+        item = {**self.key(self.order_id), "type": "order", **asdict(self),
+                "gsi1pk": f"ORDERS#{self.account_id}", "gsi1sk": f"{self.created_at}#{self.order_id}"}
+        return {k: v for k, v in item.items() if v is not None}
+
+    @classmethod
+    def from_item(cls, item: Item) -> Order:
+        return cls(**{k: item[k] for k in cls.__dataclass_fields__ if k in item})
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    """Which order a processor checkout session pays for (the callbacks name the session)."""
+
+    session_id: str
+    order_id: str
+    account_id: str
+    amount_cents: int
+    currency: str
+    lines: list[dict[str, Any]]
+
+    @staticmethod
+    def key(session_id: str) -> Key:
+        return {"pk": f"CHECKOUT#{session_id}", "sk": "SESSION"}
+
+    def to_item(self) -> Item:
+        return {**self.key(self.session_id), "type": "checkout_session", **asdict(self)}
+
+    @classmethod
+    def from_item(cls, item: Item) -> CheckoutSession:
+        values = {k: item[k] for k in cls.__dataclass_fields__ if k in item}
+        values.setdefault("session_id", item["pk"].removeprefix("CHECKOUT#"))  # items written before it was stored
+        return cls(**values)
+
+
+def _awaiting_key(sku: str, order_id: str) -> Key:
+    return {"pk": f"AWAITING#{sku}", "sk": f"ORDER#{order_id}"}
+
+
+def _cart_key(cart_id: str) -> Key:
+    return {"pk": f"CART#{cart_id}", "sk": "CART"}
+
+
+def _earlier_request(item: Item) -> dict[str, Any]:
+    return {"body_hash": item["body_hash"], "answer": item["answer"]}
+
+
+def _present(item: Item) -> bool:
+    return True
+
+
+class CommerceRepository:
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    # -- stock ----------------------------------------------------------------------------
+    def stock_candidates(self, sku: str, count: int) -> list[str]:
+        """Ids of PINs the index shows available (it lags: allocation re-checks each)."""
+        return [i["pin_id"] for i in self._table.query(f"STOCK#{sku}", index=INDEX, limit=count).items]
+
     def has_stock(self, sku: str) -> bool:
         return bool(self.stock_candidates(sku, 1))
 
-    def stock_candidates(self, sku: str, count: int) -> list[str]:
-        """Ids of PINs the index shows available (it lags: allocation re-checks each)."""
-        page = self._db.query(
-            TableName=self.table_name, IndexName="gsi1", KeyConditionExpression="gsi1pk = :p",
-            ExpressionAttributeValues=self._values({":p": f"STOCK#{sku}"}), Limit=count,
-        )
-        return [self._from_av(i)["pin_id"] for i in page.get("Items", [])]
-
     def put_pins(self, pins: list[Pin]) -> None:
-        self._batch_put([p.to_item() for p in pins])
+        self._table.put_many([p.to_item() for p in pins])
 
-    def get_pins(self, sku_and_ids: list[tuple[str, str]]) -> list[Pin]:
-        if not sku_and_ids:
-            return []
-        keys = [self._to_av(Pin.key(sku, pin_id)) for sku, pin_id in sku_and_ids]
-        found = self._db.batch_get_item(RequestItems={self.table_name: {"Keys": keys, "ConsistentRead": True}})
-        return [Pin.from_item(self._from_av(i)) for i in found["Responses"].get(self.table_name, [])]
+    def pins(self, sku_and_ids: list[tuple[str, str]]) -> list[Pin]:
+        return [Pin.from_item(i) for i in self._table.get_many([Pin.key(s, p) for s, p in sku_and_ids])]
 
-    # -- carts -------------------------------------------------------------------------
-    def get_cart(self, cart_id: str, now: float) -> dict[str, int]:
-        item = self._get(cart_key(cart_id))
+    def pins_of_sku(self, sku: str) -> list[Pin]:
+        """Every PIN item of a SKU, whatever its state (operators and audits)."""
+        return [Pin.from_item(i) for i in query_all(self._table, f"PINS#{sku}", prefix="PIN#")]
+
+    # -- carts ----------------------------------------------------------------------------
+    def cart(self, cart_id: str, now: float) -> dict[str, int]:
+        item = self._table.get(_cart_key(cart_id))
         if not item or item["expires_at"] <= now:
             return {}
         return {sku: int(quantity) for sku, quantity in item["items"].items()}
 
     def put_cart(self, cart_id: str, items: dict[str, int], expires_at: int) -> None:
-        self._db.put_item(TableName=self.table_name, Item=self._to_av(
-            {**cart_key(cart_id), "type": "cart", "items": items, "expires_at": expires_at}))
+        self._table.put(Put({**_cart_key(cart_id), "type": "cart", "items": items, "expires_at": expires_at}))
 
-    # -- checkout ----------------------------------------------------------------------
-    def create_order(self, order: Order, key_hash: str, body_hash: str, answer: dict, expires_at: int) -> dict | None:
-        """Order, idempotency record and session lookup in one write. Returns None when
-        created, else the record an earlier request with the same key left."""
-        reasons = self._transact([
-            self._put(
-                {**idempotency_key(order.account_id, key_hash), "type": "idempotency", "body_hash": body_hash,
-                 "answer": answer, "expires_at": expires_at},
-                "attribute_not_exists(pk) OR expires_at < :now",
-                ExpressionAttributeValues=self._values({":now": int(expires_at - 24 * 3600)}),
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            ),
-            self._put(order.to_item()),
-            self._put({**checkout_session_key(order.session_id), "type": "checkout_session",
-                       "order_id": order.order_id, "account_id": order.account_id,
-                       "amount_cents": order.amount_cents, "currency": order.currency, "lines": order.lines}),
-        ])
-        if reasons is None:
-            return None
-        if reasons[0]["item"] is None:
-            raise RuntimeError("order transaction refused without an earlier request")
-        return reasons[0]["item"]
+    # -- checkout -------------------------------------------------------------------------
+    def add_checkout(self, tx: Transaction, order: Order, session: CheckoutSession, key_hash: str, body_hash: str,
+                     answer: dict[str, Any], now: int, expires_at: int) -> None:
+        """The order, its idempotency record and its session lookup. KEY_USED fails while
+        an unexpired record of the same key exists."""
+        record = {"pk": f"IDEMPOTENCY#{order.account_id}#{key_hash}", "sk": "CHECKOUT", "type": "idempotency",
+                  "body_hash": body_hash, "answer": answer, "expires_at": expires_at}
+        tx.add(
+            Put(record, ITEM_ABSENT | (Attr("expires_at") < now), tag=KEY_USED, decode=_earlier_request),
+            Put(order.to_item()),
+            Put(session.to_item()),
+        )
 
-    def get_checkout_session(self, session_id: str) -> dict | None:
-        return self._get(checkout_session_key(session_id), consistent=False)
+    def checkout_session(self, session_id: str) -> CheckoutSession | None:
+        item = self._table.get(CheckoutSession.key(session_id), consistent=False)
+        return CheckoutSession.from_item(item) if item else None
 
-    def get_order(self, order_id: str) -> Order | None:
-        item = self._get(Order.key(order_id))
+    def order(self, order_id: str) -> Order | None:
+        item = self._table.get(Order.key(order_id))
         return Order.from_item(item) if item else None
 
     def orders_of(self, account_id: str) -> list[Order]:
         """The index projects every attribute, so its items are the orders (eventually consistent)."""
-        return [Order.from_item(i) for i in self._query_index(f"ORDERS#{account_id}")]
+        return [Order.from_item(i) for i in query_all(self._table, f"ORDERS#{account_id}", index=INDEX)]
 
-    # -- fulfilment --------------------------------------------------------------------
-    def fulfil(self, order_id: str, pins: list[tuple[str, str]], job: MailJob, at: str) -> str:
-        """Paid, with these PINs and the PIN mail, in one transaction.
+    # -- fulfilment -----------------------------------------------------------------------
+    def add_payment(self, tx: Transaction, order_id: str, pins: list[tuple[str, str]], at: str) -> None:
+        """The order paid with these PINs, each allocated only if still available, and out
+        of the waiting lists. ORDER_ALREADY_PAID or PIN_TAKEN fail otherwise."""
+        tx.add(Update(Order.key(order_id), Changes(set={"status": "paid", "pin_ids": [p for _, p in pins], "paid_at": at}),
+                      ITEM_EXISTS & (Attr("status") != "paid"), tag=ORDER_ALREADY_PAID, decode=_present))
+        for sku, pin_id in pins:
+            tx.add(Update(Pin.key(sku, pin_id), Changes(set={"status": "allocated", "order_id": order_id},
+                                                        remove=("gsi1pk", "gsi1sk")),
+                          Attr("status") == "available", tag=PIN_TAKEN))
+        for sku in sorted({sku for sku, _ in pins}):
+            tx.add(Delete(_awaiting_key(sku, order_id)))
 
-        Returns "fulfilled", "already_paid" (nothing written) or "pin_taken" (another order
-        got one of the PINs first; nothing written, try other PINs)."""
-        order_update = self._update(
-            Order.key(order_id), "SET #s = :paid, pin_ids = :pins, paid_at = :at", "attribute_exists(pk) AND #s <> :paid",
-            {":paid": "paid", ":pins": [pin_id for _, pin_id in pins], ":at": at},
-            ReturnValuesOnConditionCheckFailure="ALL_OLD",
-        )
-        allocations = [
-            self._update(Pin.key(sku, pin_id), "SET #s = :allocated, order_id = :order REMOVE gsi1pk, gsi1sk",
-                         "#s = :available", {":allocated": "allocated", ":order": order_id, ":available": "available"})
-            for sku, pin_id in pins
-        ]
-        skus = sorted({sku for sku, _ in pins})
-        waiting = [{"Delete": {"TableName": self.table_name, "Key": self._to_av(awaiting_stock_key(s, order_id))}}
-                   for s in skus]
-        reasons = self._transact([order_update, *allocations, *waiting, self._put(job.to_item())])
-        if reasons is None:
-            return "fulfilled"
-        if reasons[0]["code"] == "ConditionalCheckFailed":
-            if reasons[0]["item"] is None:
-                raise NotFound("No such order.")
-            return "already_paid"
-        return "pin_taken"
-
-    def mark_awaiting_stock(self, order_id: str, skus: list[str], at: str) -> bool:
-        """Paid but no PIN left: the order waits for an import, visibly to operators."""
-        reasons = self._transact([
-            self._update(Order.key(order_id), "SET #s = :waiting, paid_at = :at",
-                         "attribute_exists(pk) AND NOT #s IN (:paid, :waiting)",
-                         {":waiting": "paid_awaiting_stock", ":paid": "paid", ":at": at}),
-            *[self._put({**awaiting_stock_key(sku, order_id), "type": "awaiting_stock", "order_id": order_id,
-                         "at": at}) for sku in skus],
-        ])
-        return reasons is None
+    def add_awaiting_stock(self, tx: Transaction, order_id: str, skus: list[str], at: str) -> None:
+        """Paid but no PIN left: the order waits for stock, visibly to operators. NOT_WAITING
+        fails when the order is paid or waiting already."""
+        tx.add(Update(Order.key(order_id), Changes(set={"status": "paid_awaiting_stock", "paid_at": at}),
+                      ITEM_EXISTS & ~Attr("status").is_in(("paid", "paid_awaiting_stock")), tag=NOT_WAITING))
+        for sku in skus:
+            tx.add(Put({**_awaiting_key(sku, order_id), "type": "awaiting_stock", "order_id": order_id, "at": at}))
 
     def set_order_status(self, order_id: str, status: str, only_from: tuple[str, ...], note: str | None = None) -> bool:
-        names = {f":from{i}": s for i, s in enumerate(only_from)}
+        """False, changing nothing, when the order's status is not one of `only_from`."""
         try:
-            self._db.update_item(
-                TableName=self.table_name,
-                Key=self._to_av(Order.key(order_id)),
-                UpdateExpression="SET #s = :status, note = :note",
-                ConditionExpression=f"#s IN ({', '.join(names)})",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues=self._values({":status": status, ":note": note or status, **names}),
-            )
-            return True
-        except self._db.exceptions.ConditionalCheckFailedException:
+            self._table.update(Update(Order.key(order_id), Changes(set={"status": status, "note": note or status}),
+                                      Attr("status").is_in(only_from)))
+        except ConditionFailed:
             return False
+        return True
 
     def orders_awaiting_stock(self, sku: str) -> list[str]:
-        return [i["order_id"] for i in self._query_key(f"AWAITING#{sku}", "ORDER#")]
-
-    # -- the sandbox processor's records (local stage only) ----------------------------
-    def put_sandbox_session(self, session: dict) -> None:
-        self._db.put_item(TableName=self.table_name, Item=self._to_av(
-            {**sandbox_session_key(session["session_id"]), "type": "sandbox_session", **session}))
-
-    def get_sandbox_session(self, session_id: str) -> dict | None:
-        return self._get(sandbox_session_key(session_id))
-
-    # -- batches -----------------------------------------------------------------------
-    def _batch_put(self, items: list[dict]) -> None:
-        """25 to a batch; what DynamoDB leaves unprocessed is written again."""
-        import time
-
-        for start in range(0, len(items), 25):
-            pending = [{"PutRequest": {"Item": self._to_av(i)}} for i in items[start: start + 25]]
-            for attempt in range(8):
-                left = self._db.batch_write_item(RequestItems={self.table_name: pending}).get("UnprocessedItems", {})
-                pending = left.get(self.table_name, [])
-                if not pending:
-                    break
-                time.sleep(0.05 * 2**attempt)
-            if pending:
-                raise RuntimeError("DynamoDB left items unwritten after retries")
+        return [i["order_id"] for i in query_all(self._table, f"AWAITING#{sku}", prefix="ORDER#")]

@@ -65,7 +65,7 @@ def test_the_zip_holds_the_code_and_templates_but_not_boto3_and_fits_10_mb(packa
     size = (package / "deployment.zip").stat().st_size
     assert size <= MAX_ZIP_BYTES, f"{size / 1e6:.1f} MB"
     for needed in ("app.py", "chalicelib/templates/layout.html", "chalicelib/static/site.js", "functions/checkout.py",
-                   "shared/store/dynamo.py", "shared/mail/templates/welcome.txt", "shared/policy/v1.md",
+                   "shared/store/table.py", "shared/mail/templates/welcome.txt", "shared/policy/v1.md",
                    "shared/catalog.json"):
         assert (unpacked / needed).is_file(), needed
     assert not (unpacked / "boto3").exists() and not (unpacked / "botocore").exists()

@@ -29,9 +29,9 @@ def aws(emulated_aws):
 
 @pytest.fixture
 def ports(aws):
-    from shared.ports import default_ports
+    from shared.bootstrap import ports
 
-    return default_ports()
+    return ports()
 
 
 @pytest.fixture

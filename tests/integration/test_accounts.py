@@ -7,7 +7,7 @@ import pytest
 
 from functions import ops
 from shared.ids import email_hash, token_hash
-from shared.store.entities import Session, active_index_key, audience_key
+from shared.store.sign_in import Session
 from tests.integration.accounts_helpers import as_user, session_cookie, signed_in
 from tests.integration.conftest import deliver, link_path, mail_to
 from tests.integration.test_signup import account_of, sign_up
@@ -80,8 +80,8 @@ def test_p20_session_token_is_random_stored_only_as_a_hash_and_says_nothing_abou
     account, cookie = signed_in(http, ports, person)
     token = cookie.split("=", 1)[1]
     assert len(token) >= 32  # 256 bits, base64url
-    assert ports.store._get(Session.key(token)) is None
-    stored = ports.store._get(Session.key(token_hash(token)))
+    assert ports.table.get(Session.key(token)) is None
+    stored = ports.table.get(Session.key(token_hash(token)))
     assert stored["account_id"] == account.account_id
     assert person.email not in token and account.account_id not in token
 
@@ -106,7 +106,7 @@ def test_logout_ends_the_session(http, ports, person):
 def test_an_expired_session_is_refused(http, ports, person):
     account, cookie = signed_in(http, ports, person)
     token = cookie.split("=", 1)[1]
-    ports.store.put_session(Session(token_hash(token), account.account_id, ports.clock.iso(), int(ports.clock.now()) - 1))
+    ports.sign_in.put_session(Session(token_hash(token), account.account_id, ports.clock.iso(), int(ports.clock.now()) - 1))
     response = get_json(http, "/account", cookie)
     assert response.status_code == 401 and json.loads(response.body)["error"]["code"] == "not_signed_in"
 
@@ -130,7 +130,7 @@ def test_cross_site_form_posts_are_refused_but_mail_links_are_not(http, ports, p
     opaque = send_json(http, "put", "/account/preferences", cookie,
                        {"topics": {"newsletter": False, "promotions": False}}, Origin="null")
     assert opaque.status_code == 403
-    assert ports.store.get_preferences(account.account_id).topics["newsletter"] is True
+    assert ports.accounts.preferences(account.account_id).topics["newsletter"] is True
     assert http.get("/my-account/email-preferences", headers=as_user(cookie)).headers["Referrer-Policy"] == "same-origin"
     same_site = send_json(http, "put", "/account/preferences", cookie,
                           {"topics": {"newsletter": False, "promotions": True}}, Origin=ports.settings.base_url)
@@ -166,7 +166,7 @@ def test_p04_a_new_email_takes_effect_only_through_its_link_and_the_old_address_
     assert used.status_code == 303
     assert json.loads(get_json(http, "/account", cookie).body)["email"] == new.email
     assert account_of(ports, new.email).account_id == account.account_id
-    assert ports.store.account_id_for(email_hash(person.email, ports.settings.hash_key())) is None
+    assert ports.accounts.account_id_for(email_hash(person.email, ports.settings.hash_key())) is None
     deliver(ports)
     assert mail_to(person.email)[0]["subject"] == "Your Calling Card Store address was changed"
 
@@ -198,11 +198,11 @@ def test_p03_signed_in_customer_switches_each_topic_off_and_on(http, ports, pers
     account, cookie = signed_in(http, ports, person)
     off = send_json(http, "put", "/account/preferences", cookie, {"topics": {"newsletter": False, "promotions": True}})
     assert json.loads(off.body) == {"topics": {"newsletter": False, "promotions": True}}
-    assert ports.store._get(audience_key("newsletter", account.account_id)) is None
+    assert not ports.accounts.in_audience("newsletter", account.account_id)
     on = send_json(http, "put", "/account/preferences", cookie, {"topics": {"newsletter": True, "promotions": True}})
     assert json.loads(on.body)["topics"]["newsletter"] is True
-    assert ports.store._get(audience_key("newsletter", account.account_id)) is not None
-    history = ports.store.consent_history(account.account_id)
+    assert ports.accounts.in_audience("newsletter", account.account_id)
+    history = ports.accounts.consent_history(account.account_id)
     assert [e["source"] for e in history].count("preferences_api") == 2
 
 
@@ -216,7 +216,7 @@ def test_p03_signed_in_customer_switches_each_topic_off_and_on(http, ports, pers
 def test_bad_preference_bodies_get_400_and_change_nothing(http, ports, person, body):
     account, cookie = signed_in(http, ports, person)
     assert send_json(http, "put", "/account/preferences", cookie, body).status_code == 400
-    assert ports.store.get_preferences(account.account_id).topics == {"newsletter": True, "promotions": True}
+    assert ports.accounts.preferences(account.account_id).topics == {"newsletter": True, "promotions": True}
 
 
 def test_the_email_preferences_page_switches_topics_and_stops_all(http, ports, person):
@@ -224,9 +224,9 @@ def test_the_email_preferences_page_switches_topics_and_stops_all(http, ports, p
     form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
     saved = http.client.http.post("/my-account/email-preferences", headers=form, body="promotions=on&action=save")
     assert saved.status_code == 200 and b"Saved." in saved.body
-    assert ports.store.get_preferences(account.account_id).topics == {"newsletter": False, "promotions": True}
+    assert ports.accounts.preferences(account.account_id).topics == {"newsletter": False, "promotions": True}
     http.client.http.post("/my-account/email-preferences", headers=form, body="newsletter=on&promotions=on&action=stop_all")
-    assert ports.store.get_preferences(account.account_id).topics == {"newsletter": False, "promotions": False}
+    assert ports.accounts.preferences(account.account_id).topics == {"newsletter": False, "promotions": False}
 
 
 # -- P28: deactivation -----------------------------------------------------------------
@@ -238,18 +238,18 @@ def test_p28_deactivation_ends_sessions_sign_in_mail_and_audiences_but_deletes_n
     assert response.status_code == 200 and "Max-Age=0" in response.headers["Set-Cookie"]
     for browser in (cookie, second_browser):
         assert get_json(http, "/account", browser).status_code == 401
-    stored = ports.store.get_account(account.account_id)
+    stored = ports.accounts.get(account.account_id)
     assert stored.status == "deactivated" and stored.email == person.email and stored.name == person.name
     for topic in ("newsletter", "promotions"):
-        assert ports.store._get(audience_key(topic, account.account_id)) is None
-    assert "gsi1pk" not in ports.store._get(stored.key(account.account_id))
+        assert not ports.accounts.in_audience(topic, account.account_id)
+    assert not ports.accounts.in_active_index(account.account_id)
     before = len(mail_to(person.email))
     http.post_json("/login", {"email": person.email})
     sign_up(http, person)
     job = promotional_job(ports, account.account_id)
     deliver(ports)
     assert len(mail_to(person.email)) == before
-    assert ports.store.get_job(job.job_id).status == "skipped"
+    assert ports.mail.job(job.job_id).status == "skipped"
 
 
 def _fresh_sign_in_link(http, ports, person):
@@ -264,10 +264,8 @@ def test_p28_only_the_audited_dispute_lookup_reads_a_deactivated_account(http, p
     found = ops.run("ops_dispute_lookup", {"account_id": account.account_id}, ports)
     assert found["profile"]["email"] == person.email and found["profile"]["status"] == "deactivated"
     today = ports.clock.iso()[:10]
-    audit = ports.store._db.query(TableName=ports.store.table_name, KeyConditionExpression="pk = :pk",
-                                  ExpressionAttributeValues={":pk": {"S": f"AUDIT#{today}"}})
-    entries = [ports.store._from_av(i) for i in audit["Items"]]
-    assert any(e["operation"] == "ops_dispute_lookup" and e.get("account_id") == account.account_id for e in entries)
+    entries = ports.audit.entries_on(today)
+    assert any(e.operation == "ops_dispute_lookup" and e.account_id == account.account_id for e in entries)
     assert ops.run("ops_dispute_lookup", {}, ports)["error"]["code"] == "validation_error"
 
 
@@ -275,9 +273,9 @@ def test_deactivation_from_the_page_needs_a_confirming_tick(http, ports, person)
     account, cookie = signed_in(http, ports, person)
     form = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
     refused = http.client.http.post("/my-account/deactivate", headers=form, body="")
-    assert refused.status_code == 400 and ports.store.get_account(account.account_id).status == "active"
+    assert refused.status_code == 400 and ports.accounts.get(account.account_id).status == "active"
     closed = http.client.http.post("/my-account/deactivate", headers=form, body="confirm=yes")
-    assert closed.status_code == 200 and ports.store.get_account(account.account_id).status == "deactivated"
+    assert closed.status_code == 200 and ports.accounts.get(account.account_id).status == "deactivated"
 
 
 def test_export_holds_profile_preferences_and_consent_history(http, ports, person):
@@ -294,5 +292,5 @@ def test_active_accounts_are_indexed_for_service_mail_and_pending_ones_are_not(h
     pending, active = make_person(), make_person()
     sign_up(http, pending)
     account, _ = signed_in(http, ports, active)
-    assert ports.store._get(account.key(account.account_id))["gsi1pk"] == active_index_key(account.account_id)["gsi1pk"]
-    assert "gsi1pk" not in ports.store._get(account.key(account_of(ports, pending.email).account_id))
+    assert ports.accounts.in_active_index(account.account_id)
+    assert not ports.accounts.in_active_index(account_of(ports, pending.email).account_id)

@@ -4,6 +4,8 @@ exactly-once fulfilment (P10, P17, P19, P20, P27).
 PH-20 is kept out of stock by every test but the one that imports it late."""
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import random
 import secrets
@@ -14,7 +16,7 @@ import pytest
 
 from functions import ops
 from local_stage.sandbox_processor import signed_callback
-from shared.store.entities import Pin
+from shared.store.commerce import Pin
 from tests import conftest
 from tests.integration.accounts_helpers import as_user, signed_in
 from tests.integration.conftest import deliver, mail_to
@@ -37,11 +39,11 @@ def checkout(http, cookie, body, key=None, **headers):
 
 
 def session_of(ports, order_id):
-    return ports.store.get_order(order_id).session_id
+    return ports.commerce.order(order_id).session_id
 
 
 def deliver_callback(http, ports, order_id, action="pay", timestamp=None, secret=None, tamper=None):
-    order = ports.store.get_order(order_id)
+    order = ports.commerce.order(order_id)
     session = {"session_id": order.session_id, "amount_total": order.amount_cents, "currency": order.currency.lower(),
                "order_id": order_id}
     if tamper:
@@ -78,9 +80,9 @@ def test_p27_imported_pins_are_stored_encrypted_with_the_kms_key(ports):
     import boto3
 
     pins = import_pins(ports, "MX-25", 1)
-    [pin_id] = ports.store.stock_candidates("MX-25", 50)[-1:]
-    stored = ports.store.get_pins([("MX-25", pin_id)])[0]
-    assert pins[0] not in json.dumps(ports.store._get(Pin.key("MX-25", pin_id)))
+    [pin_id] = ports.commerce.stock_candidates("MX-25", 50)[-1:]
+    stored = ports.commerce.pins([("MX-25", pin_id)])[0]
+    assert pins[0] not in json.dumps(ports.table.get(Pin.key("MX-25", pin_id)))
     import base64
 
     plain = boto3.client("kms").decrypt(CiphertextBlob=base64.b64decode(stored.encrypted_pin),
@@ -102,10 +104,10 @@ def test_pins_import_from_csv_too(ports):
     ({"sku": "MX-10", "csv": "wrong,header\n1,2"}, "csv"),
 ])
 def test_bad_pin_imports_name_the_problem_and_store_nothing(ports, payload, field):
-    before = len(ports.store.stock_candidates("MX-10", 1000))
+    before = len(ports.commerce.stock_candidates("MX-10", 1000))
     result = ops.run("ops_import_pins", payload, ports)
     assert result["error"]["code"] == "validation_error" and field in result["error"]["message"]
-    assert len(ports.store.stock_candidates("MX-10", 1000)) == before
+    assert len(ports.commerce.stock_candidates("MX-10", 1000)) == before
 
 
 # -- cart --------------------------------------------------------------------------------
@@ -126,7 +128,7 @@ def test_p20_cart_cookie_is_an_opaque_session_cookie_and_the_cart_holds_no_perso
     cart = http.json(http.client.http.get("/cart", headers={"Cookie": cookie}))
     assert [(i["sku"], i["quantity"]) for i in cart["items"]] == [("IN-10", 1), ("MX-10", 2)]
     assert cart["total"] == "30.00"
-    stored = ports.store._get({"pk": f"CART#{cart_id}", "sk": "CART"})
+    stored = ports.table.get({"pk": f"CART#{cart_id}", "sk": "CART"})
     assert set(stored) == {"pk", "sk", "type", "items", "expires_at"}
     removed = http.json(http.client.http.delete("/cart/items/MX-10", headers={"Cookie": cookie}))
     assert [i["sku"] for i in removed["items"]] == ["IN-10"]
@@ -150,7 +152,7 @@ def test_p17_checkout_answers_the_processor_url_and_a_notice_naming_the_processo
     assert started["redirect_url"].startswith(ports.settings.base_url + "/dev/processor/pay/cs_test_")
     assert started["notice"]["processor"] == "Sandbox Card Processor"
     assert "Sandbox Card Processor" in started["notice"]["text"] and "card" in started["notice"]["text"]
-    order = ports.store.get_order(started["order_id"])
+    order = ports.commerce.order(started["order_id"])
     assert (order.status, order.amount_cents, order.currency, order.account_id) == ("pending", 1000, "USD", account.account_id)
 
 
@@ -170,7 +172,8 @@ def test_p19_the_processor_receives_only_order_id_amount_currency_description_an
 
     account, _, person = customer
     processor = RecordingProcessor()
-    start_checkout(account, CheckoutBody(sku="IN-10", quantity=2), {}, secrets.token_hex(8), ports, processor)
+    start_checkout(account, CheckoutBody(sku="IN-10", quantity=2), {}, secrets.token_hex(8),
+                   dataclasses.replace(ports, processor=processor))
     [sent] = processor.sent
     assert set(sent) == {"order_id", "amount_cents", "currency", "description", "customer_email"}
     assert sent["amount_cents"] == 2000 and sent["currency"] == "USD" and sent["customer_email"] == person.email
@@ -192,7 +195,7 @@ def test_checkout_from_the_cart_with_an_empty_body(http, ports, customer):
     cart_cookie = added.headers["Set-Cookie"].split(";", 1)[0]
     response = checkout(http, f"{cookie}; {cart_cookie}", None)
     assert response.status_code == 201
-    order = ports.store.get_order(http.json(response)["order_id"])
+    order = ports.commerce.order(http.json(response)["order_id"])
     assert order.lines == [{"sku": "IN-10", "quantity": 2, "unit_price_cents": 1000}]
     assert http.json(http.client.http.get("/cart", headers={"Cookie": cart_cookie}))["items"] == []
 
@@ -208,7 +211,7 @@ def test_bad_checkouts_get_4xx_and_create_nothing(http, ports, customer, body, h
     account, cookie, _ = customer
     response = checkout(http, cookie, body, **headers)
     assert response.status_code == status and "error" in http.json(response)
-    assert ports.store.orders_of(account.account_id) == []
+    assert ports.commerce.orders_of(account.account_id) == []
 
 
 def test_checkout_needs_a_signed_in_customer(http):
@@ -224,7 +227,7 @@ def test_p10_fifty_duplicate_shuffled_concurrent_callbacks_allocate_one_pin_and_
     events = ["pay"] * 30 + ["cancel"] * 10 + ["fail"] * 10
     random.shuffle(events)
     answers = []
-    order = ports.store.get_order(order_id)
+    order = ports.commerce.order(order_id)
     session = {"session_id": order.session_id, "amount_total": 1000, "currency": "usd", "order_id": order_id}
 
     def concurrent_delivery(action):
@@ -242,10 +245,10 @@ def test_p10_fifty_duplicate_shuffled_concurrent_callbacks_allocate_one_pin_and_
     for action in events[20:]:
         assert deliver_callback(http, ports, order_id, action).status_code == 200
     assert answers.count("fulfilled") <= 1 and len(answers) == 20
-    order = ports.store.get_order(order_id)
+    order = ports.commerce.order(order_id)
     assert order.status == "paid" and len(order.pin_ids) == 1
-    allocated = ports.store._query_key("PINS#MX-10", "PIN#")
-    assert [p["pin_id"] for p in allocated if p.get("order_id") == order_id] == order.pin_ids
+    allocated = ports.commerce.pins_of_sku("MX-10")
+    assert [p.pin_id for p in allocated if p.order_id == order_id] == order.pin_ids
     deliver(ports)
     mails = [m for m in mail_to(person.email) if m["subject"] == PIN_MAIL]
     assert len(mails) == 1
@@ -258,7 +261,7 @@ def test_callback_sequences_converge_on_the_right_final_state(http, ports, paid_
     order_id, _ = paid_order
     for action in sequence:
         assert deliver_callback(http, ports, order_id, action).status_code == 200
-    assert ports.store.get_order(order_id).status == final
+    assert ports.commerce.order(order_id).status == final
 
 
 @pytest.mark.parametrize("how", ["forged", "stale", "future", "not_json", "no_header"])
@@ -279,7 +282,7 @@ def test_forged_stale_future_and_malformed_callbacks_get_400_and_change_nothing(
             headers["Stripe-Signature"] = stripe.WebhookSignature.generate_signature_header(body, ports.settings.webhook_secret())
         response = http.client.http.post("/processor/webhook", headers=headers, body=body)
     assert response.status_code == 400 and http.json(response)["error"]["code"] == "bad_callback"
-    assert ports.store.get_order(order_id).status == "pending"
+    assert ports.commerce.order(order_id).status == "pending"
 
 
 def test_a_callback_for_an_unknown_session_is_acknowledged_and_ignored(http, ports):
@@ -293,7 +296,7 @@ def test_an_amount_that_differs_from_the_order_is_flagged_not_fulfilled(http, po
     order_id, _ = paid_order
     response = deliver_callback(http, ports, order_id, tamper=lambda s: {**s, "amount_total": 1})
     assert response.status_code == 200
-    order = ports.store.get_order(order_id)
+    order = ports.commerce.order(order_id)
     assert order.status == "flagged" and order.pin_ids == []
 
 
@@ -301,9 +304,9 @@ def test_a_paid_order_without_stock_waits_and_the_next_import_fulfils_it(http, p
     account, cookie, person = customer
     order_id = http.json(checkout(http, cookie, {"sku": "PH-20", "quantity": 1}))["order_id"]
     assert deliver_callback(http, ports, order_id).status_code == 200
-    assert ports.store.get_order(order_id).status == "paid_awaiting_stock"
+    assert ports.commerce.order(order_id).status == "paid_awaiting_stock"
     import_pins(ports, "PH-20", 1)
-    order = ports.store.get_order(order_id)
+    order = ports.commerce.order(order_id)
     assert order.status == "paid" and len(order.pin_ids) == 1
     deliver(ports)
     assert [m["subject"] for m in mail_to(person.email)].count(PIN_MAIL) == 1

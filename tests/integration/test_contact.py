@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from functions import ops
 from shared.ids import email_hash, new_id
-from shared.store.entities import ContactQuestion
+from shared.store.questions import ContactQuestion
 from tests.integration.test_unsubscribe import active_subscriber
 
 
@@ -11,7 +11,7 @@ def test_p12_contact_unsubscribe_request_stops_every_topic_at_once(http, ports, 
     account = active_subscriber(http, ports, person)
     response = http.post_json("/contact", {"email": person.email.upper(), "topic": "unsubscribe", "message": ""})
     assert response.status_code == 202
-    assert ports.store.get_preferences(account.account_id).topics == {"newsletter": False, "promotions": False}
+    assert ports.accounts.preferences(account.account_id).topics == {"newsletter": False, "promotions": False}
 
 
 def test_contact_answers_the_same_for_unknown_and_known_addresses(http, ports, make_person):
@@ -32,17 +32,12 @@ def test_questions_reach_operators_oldest_first_and_are_audited(http, ports, mak
     received = [q["received_at"] for q in result["questions"]]
     assert received == sorted(received)
     today = ports.clock.iso()[:10]
-    audit = ports.store._db.query(
-        TableName=ports.store.table_name,
-        KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"AUDIT#{today}"}},
-    )
-    assert any(ports.store._from_av(i)["operation"] == "ops_contact_requests" for i in audit["Items"])
+    assert any(e.operation == "ops_contact_requests" for e in ports.audit.entries_on(today))
 
 
 def test_questions_older_than_90_days_are_no_longer_listed(ports, person):
     old = ContactQuestion(new_id(), person.email, "stale", "2000-01-01T00:00:00.000+00:00", int(ports.clock.now()) - 1)
-    ports.store.put_question(old)
+    ports.questions.put(old)
     listed = ops.run("ops_contact_requests", {}, ports)["questions"]
     assert old.question_id not in {q["question_id"] for q in listed}
 
@@ -56,6 +51,6 @@ def test_ops_contact_requests_rejects_unknown_fields_and_does_nothing(ports):
 def test_contact_forget_friend_keeps_only_a_keyed_hash(http, ports, person):
     assert http.post_json("/contact", {"email": person.email, "topic": "forget_friend"}).status_code == 202
     address_hash = email_hash(person.email, ports.settings.hash_key())
-    assert ports.store.is_forgotten_friend(address_hash)
-    item = ports.store._get({"pk": f"FRIEND#{address_hash}", "sk": "FORGOTTEN"})
+    assert ports.mail.is_forgotten(address_hash)
+    item = ports.table.get({"pk": f"FRIEND#{address_hash}", "sk": "FORGOTTEN"})
     assert person.email not in str(item) and person.email.lower() not in str(item)

@@ -20,7 +20,7 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
 
 
 def nothing_written_for(ports, address: str) -> bool:
-    return ports.store.account_id_for(email_hash(address, ports.settings.hash_key())) is None
+    return ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key())) is None
 
 
 def test_health(http):

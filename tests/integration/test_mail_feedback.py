@@ -29,7 +29,7 @@ def complaint(address: str) -> dict:
 
 
 def suppression(ports, address):
-    return ports.store.suppression_of(email_hash(address, ports.settings.hash_key()))
+    return ports.mail.suppression(email_hash(address, ports.settings.hash_key()))
 
 
 def test_a_permanent_bounce_published_to_the_feedback_topic_suppresses_the_address(ports, aws, person):

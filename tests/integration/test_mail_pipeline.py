@@ -1,6 +1,8 @@
 """The mail pipeline: nothing lost, nothing twice, the kind rules re-checked at send time."""
 from __future__ import annotations
 
+import dataclasses
+
 import boto3
 import pytest
 
@@ -8,7 +10,7 @@ from functions import mail_outbox
 from shared.clock import FixedClock
 from shared.ids import new_id
 from shared.ports import Ports
-from shared.store.entities import MailJob
+from shared.store.mail import MailJob
 from tests.integration.conftest import deliver, mail_to
 from tests.integration.test_signup import account_of, sign_up
 from tests.integration.test_unsubscribe import active_subscriber, promotional_job
@@ -35,15 +37,15 @@ class RecordingMailer:
 
 
 def with_ports(ports, **changes) -> Ports:
-    return Ports(**{"settings": ports.settings, "store": ports.store, "mailer": ports.mailer, "clock": ports.clock, **changes})
+    return dataclasses.replace(ports, **changes)
 
 
 def pending_welcome_job(http, ports, person) -> str:
     """Sign up and return the id of the welcome job, still unsent."""
     sign_up(http, person)
     account = account_of(ports, person.email)
-    for job_id in ports.store.unsent_job_ids(limit=1000):
-        job = ports.store.get_job(job_id)
+    for job_id in ports.mail.unsent_job_ids(limit=1000):
+        job = ports.mail.job(job_id)
         if job.account_id == account.account_id:
             return job_id
     raise AssertionError("no pending welcome job")
@@ -54,7 +56,7 @@ def test_a_crash_while_sending_loses_no_mail_and_the_job_returns_after_its_lease
     clock = FixedClock(ports.clock.now())
     crashing = with_ports(ports, mailer=CrashingMailer(), clock=clock)
     assert mail_outbox.send_job(job_id, crashing) == "retry_after_lease"
-    assert ports.store.get_job(job_id).status == "pending"
+    assert ports.mail.job(job_id).status == "pending"
     assert mail_outbox.send_job(job_id, with_ports(ports, clock=clock)) == "not_claimed"  # still leased
     clock.advance(mail_outbox.LEASE_SECONDS + 1)
     assert mail_outbox.send_job(job_id, with_ports(ports, clock=clock)) == "sent"
@@ -69,7 +71,7 @@ def test_a_job_marked_sent_is_never_sent_again(http, ports, person):
     assert mail_outbox.send_job(job_id, later) == "not_claimed"
     deliver(later)
     assert len(recording.mailer.sent) == 1
-    assert job_id not in ports.store.unsent_job_ids(limit=1000)
+    assert job_id not in ports.mail.unsent_job_ids(limit=1000)
 
 
 def test_a_job_that_keeps_failing_is_parked_for_an_operator(http, ports, person):
@@ -81,7 +83,7 @@ def test_a_job_that_keeps_failing_is_parked_for_an_operator(http, ports, person)
         outcomes.append(mail_outbox.send_job(job_id, crashing))
         clock.advance(mail_outbox.LEASE_SECONDS + 1)
     assert outcomes[-1] == "failed"
-    assert ports.store.get_job(job_id).status == "failed"
+    assert ports.mail.job(job_id).status == "failed"
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName=ports.settings.mail_dead_letter_queue)["QueueUrl"]
     bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
@@ -104,13 +106,13 @@ def test_the_stream_fast_path_sends_new_jobs_and_a_poison_record_blocks_nothing(
 
 def test_no_mail_job_holds_a_link_token_or_an_address(http, ports, person):
     job_id = pending_welcome_job(http, ports, person)
-    stored = str(ports.store._get(MailJob.key(job_id)))
+    stored = str(ports.table.get(MailJob.key(job_id)))
     deliver(ports)
     mail = mail_to(person.email)[0]
     login_token = next(w for w in mail["text"].split() if "/login/" in w).rsplit("/", 1)[1]
     assert login_token not in stored
     assert person.email not in stored and person.email.lower() not in stored
-    assert login_token not in str(ports.store._get(MailJob.key(job_id)))
+    assert login_token not in str(ports.table.get(MailJob.key(job_id)))
 
 
 @pytest.mark.parametrize("suppression, kind, sent", [
@@ -122,12 +124,12 @@ def test_no_mail_job_holds_a_link_token_or_an_address(http, ports, person):
 def test_suppressed_addresses_get_only_what_their_suppression_allows(http, ports, make_person, suppression, kind, sent):
     person = make_person()
     account = active_subscriber(http, ports, person)
-    ports.store.suppress(account.email_hash, suppression, ports.clock.iso())
+    ports.mail.suppress(account.email_hash, suppression, ports.clock.iso())
     if kind == "promotional":
         job = promotional_job(ports, account.account_id)
     else:
         job = MailJob(new_id(), "transactional", "signin_link", ports.clock.iso(), account.account_id,
                       context={"login_link": "signin"})
-        ports.store.put_job(job)
+        ports.mail.put_job(job)
     deliver(ports)
-    assert (ports.store.get_job(job.job_id).status == "sent") is sent
+    assert (ports.mail.job(job.job_id).status == "sent") is sent

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from shared.ids import email_hash, token_hash
-from shared.store.entities import Account, LoginToken
+from shared.store.accounts import Account
+from shared.store.sign_in import LoginToken
 from tests.integration.conftest import deliver, link_path, mail_to
 
 WELCOME = "Welcome to the Calling Card Store: please confirm your address"
@@ -15,9 +16,9 @@ def sign_up(http, person, promotions=True, email=None):
 
 
 def account_of(ports, address: str) -> Account:
-    account_id = ports.store.account_id_for(email_hash(address, ports.settings.hash_key()))
+    account_id = ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key()))
     assert account_id, "no account for the address"
-    return ports.store.get_account(account_id)
+    return ports.accounts.get(account_id)
 
 
 def test_p11_new_account_gets_exactly_one_welcome_with_confirm_and_unsubscribe_links(http, ports, person):
@@ -73,7 +74,7 @@ def test_deactivated_address_signing_up_again_gets_nothing(http, ports, person):
     deliver(ports)
     account = account_of(ports, person.email)
     account.status = "deactivated"
-    ports.store._db.put_item(TableName=ports.store.table_name, Item=ports.store._to_av(account.to_item()))
+    ports.accounts.put(account)
     assert sign_up(http, person).status_code == 202
     deliver(ports)
     assert len(mail_to(person.email)) == 1
@@ -89,17 +90,12 @@ def test_link_mails_to_one_address_are_capped_per_hour_silently(http, ports, per
 def test_promotions_choice_is_recorded_as_a_consent_event_with_time_and_source(http, ports, person):
     sign_up(http, person, promotions=True)
     account = account_of(ports, person.email)
-    page = ports.store._db.query(
-        TableName=ports.store.table_name,
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :c)",
-        ExpressionAttributeValues={":pk": {"S": f"ACCOUNT#{account.account_id}"}, ":c": {"S": "CONSENT#"}},
-    )
-    events = [ports.store._from_av(i) for i in page["Items"]]
+    events = ports.accounts.consent_history(account.account_id)
     assert len(events) == 1
     assert events[0]["source"] == "signup"
     assert events[0]["topics"] == {"newsletter": True, "promotions": True}
     assert events[0]["at"].startswith("20")
-    assert ports.store.get_preferences(account.account_id).topics == {"newsletter": True, "promotions": True}
+    assert ports.accounts.preferences(account.account_id).topics == {"newsletter": True, "promotions": True}
 
 
 def test_confirm_link_get_shows_a_button_and_changes_nothing_post_confirms_once(http, ports, person):
@@ -125,7 +121,7 @@ def test_expired_confirm_link_is_refused_and_changes_nothing(http, ports, person
     sign_up(http, person)
     account = account_of(ports, person.email)
     token = "expired-token-made-up-for-this-test-0123456789"
-    ports.store.put_login_token(LoginToken(token_hash(token), account.account_id, "confirm", int(ports.clock.now()) - 1))
+    ports.sign_in.put_login_token(LoginToken(token_hash(token), account.account_id, "confirm", int(ports.clock.now()) - 1))
     assert http.post_form(f"/login/{token}", "").status_code == 400
     assert account_of(ports, person.email).status == "pending"
 
@@ -137,8 +133,5 @@ def test_confirming_joins_only_the_audiences_of_topics_switched_on(http, ports, 
     deliver(ports)
     account = account_of(ports, person.email)
     http.post_form(link_path(mail_to(person.email)[0]["text"], "/login/"), "")
-    from shared.store.entities import audience_key
-
     for topic in ("newsletter", "promotions"):
-        item = ports.store._get(audience_key(topic, account.account_id))
-        assert (item is not None) is promotions
+        assert ports.accounts.in_audience(topic, account.account_id) is promotions

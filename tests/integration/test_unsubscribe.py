@@ -7,7 +7,7 @@ import json
 import pytest
 
 from shared.ids import new_id
-from shared.store.entities import MailJob, audience_key
+from shared.store.mail import MailJob
 from tests.integration.conftest import deliver, link_path, mail_to
 from tests.integration.test_signup import account_of, sign_up
 
@@ -25,7 +25,7 @@ def promotional_job(ports, account_id, topic="newsletter", subject="November new
         account_id=account_id, topic=topic,
         context={"subject": subject, "body_text": "Cheaper minutes to Lisbon this month."},
     )
-    ports.store.put_job(job)
+    ports.mail.put_job(job)
     return job
 
 
@@ -54,7 +54,7 @@ def test_p03_the_header_link_works_as_rfc8058_one_click(http, ports, person):
     response = http.post_form(path, "List-Unsubscribe=One-Click")
     assert response.status_code == 200
     assert "Location" not in response.headers
-    topics = ports.store.get_preferences(account.account_id).topics
+    topics = ports.accounts.preferences(account.account_id).topics
     assert topics == {"newsletter": False, "promotions": True}
 
 
@@ -68,8 +68,8 @@ def test_p12_one_click_multipart_body_is_accepted_without_cookies(http, ports, p
             f"One-Click\r\n--{boundary}--\r\n")
     response = http.post_form(path, body, content_type=f"multipart/form-data; boundary={boundary}")
     assert response.status_code == 200
-    assert ports.store.get_preferences(account.account_id).topics["promotions"] is False
-    assert ports.store._get(audience_key("promotions", account.account_id)) is None
+    assert ports.accounts.preferences(account.account_id).topics["promotions"] is False
+    assert not ports.accounts.in_audience("promotions", account.account_id)
 
 
 def test_p12_unsubscribe_page_get_names_the_topics_and_changes_nothing(http, ports, person):
@@ -80,7 +80,7 @@ def test_p12_unsubscribe_page_get_names_the_topics_and_changes_nothing(http, por
     assert b"the newsletter and special offers" in page.body
     assert b"<form" in page.body and b"<button" in page.body
     assert page.headers["Referrer-Policy"] == "no-referrer"
-    assert ports.store.get_preferences(account.account_id).topics == {"newsletter": True, "promotions": True}
+    assert ports.accounts.preferences(account.account_id).topics == {"newsletter": True, "promotions": True}
 
 
 def test_p12_welcome_link_stops_every_topic_and_later_sends_are_skipped(http, ports, person):
@@ -93,9 +93,9 @@ def test_p12_welcome_link_stops_every_topic_and_later_sends_are_skipped(http, po
     assert outcomes.get("skipped:topic_off", 0) >= 2
     subjects = {m["subject"] for m in mail_to(person.email)}
     assert not subjects & {"Queued before", "Queued after"}
-    assert ports.store.get_job(queued_before.job_id).status == "skipped"
+    assert ports.mail.job(queued_before.job_id).status == "skipped"
     for topic in ("newsletter", "promotions"):
-        assert ports.store._get(audience_key(topic, account.account_id)) is None
+        assert not ports.accounts.in_audience(topic, account.account_id)
 
 
 def test_p12_campaign_page_offers_stop_all(http, ports, person):
@@ -105,7 +105,7 @@ def test_p12_campaign_page_offers_stop_all(http, ports, person):
     path = link_path(campaign_mail(ports, person)["text"], "/unsubscribe/")
     assert b'value="all"' in http.get(path).body
     assert http.post_form(path, "scope=all").status_code == 200
-    assert ports.store.get_preferences(account.account_id).topics == {"newsletter": False, "promotions": False}
+    assert ports.accounts.preferences(account.account_id).topics == {"newsletter": False, "promotions": False}
 
 
 def test_p12_unsubscribing_twice_is_idempotent_and_records_one_consent_event(http, ports, person):
@@ -113,12 +113,7 @@ def test_p12_unsubscribing_twice_is_idempotent_and_records_one_consent_event(htt
     path = link_path(mail_to(person.email)[-1]["text"], "/unsubscribe/")
     first, second = http.post_form(path, "List-Unsubscribe=One-Click"), http.post_form(path, "List-Unsubscribe=One-Click")
     assert first.status_code == second.status_code == 200
-    page = ports.store._db.query(
-        TableName=ports.store.table_name,
-        KeyConditionExpression="pk = :pk AND begins_with(sk, :c)",
-        ExpressionAttributeValues={":pk": {"S": f"ACCOUNT#{account.account_id}"}, ":c": {"S": "CONSENT#"}},
-    )
-    sources = sorted(ports.store._from_av(i)["source"] for i in page["Items"])
+    sources = sorted(event["source"] for event in ports.accounts.consent_history(account.account_id))
     assert sources == ["one_click", "signup"]
 
 
@@ -130,7 +125,7 @@ def test_p12_tampered_or_truncated_token_gets_a_4xx_page_and_changes_nothing(htt
     for response in (http.get(bad), http.post_form(bad, "List-Unsubscribe=One-Click")):
         assert 400 <= response.status_code < 500
         assert response.headers["Content-Type"].startswith("text/html")
-    assert ports.store.get_preferences(account.account_id).topics == {"newsletter": True, "promotions": True}
+    assert ports.accounts.preferences(account.account_id).topics == {"newsletter": True, "promotions": True}
 
 
 def test_a_token_signed_with_an_unknown_key_is_refused(http, ports, person):
@@ -139,7 +134,7 @@ def test_a_token_signed_with_an_unknown_key_is_refused(http, ports, person):
     account = active_subscriber(http, ports, person)
     forged = tokens.sign(["not-our-key"], tokens.UNSUBSCRIBE, {"a": account.account_id, "t": ["newsletter"]})
     assert http.post_form(f"/unsubscribe/{forged}", "List-Unsubscribe=One-Click").status_code == 400
-    assert ports.store.get_preferences(account.account_id).topics["newsletter"] is True
+    assert ports.accounts.preferences(account.account_id).topics["newsletter"] is True
 
 
 def test_promotional_mail_never_goes_to_a_pending_account(http, ports, person):
@@ -147,7 +142,7 @@ def test_promotional_mail_never_goes_to_a_pending_account(http, ports, person):
     account = account_of(ports, person.email)
     job = promotional_job(ports, account.account_id)
     deliver(ports)
-    assert ports.store.get_job(job.job_id).status == "skipped"
+    assert ports.mail.job(job.job_id).status == "skipped"
     assert all(m["subject"] != "November news" for m in mail_to(person.email))
 
 

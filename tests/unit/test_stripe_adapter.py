@@ -28,7 +28,7 @@ class StubHTTP(HTTPClient):
 
 def test_p19_the_stripe_request_carries_only_billing_fields():
     http = StubHTTP()
-    adapter = StripeCheckout("sk_test_unit", "https://store.example", http_client=http)
+    adapter = StripeCheckout(lambda: "sk_test_unit", "https://store.example", lambda: "whsec_unit", http_client=http)
     hosted = adapter.create_checkout(
         CheckoutRequest("ord_1", 2500, "USD", "1 x Mexico 25 calling card", "buyer@example.org"), "acct:key")
     assert (hosted.session_id, hosted.url) == ("cs_test_stub", "https://checkout.stripe.com/c/pay/cs_test_stub")

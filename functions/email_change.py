@@ -1,0 +1,48 @@
+"""Changing the account's address (P04): the new address gets a link, and only using it
+moves the account; the old address is told."""
+from __future__ import annotations
+
+from functions.one_time_links import EXPIRED_OR_USED, LIFETIMES, link_mail
+from shared.errors import InvalidToken
+from shared.ids import email_hash, new_id
+from shared.models import AccountStatus, MailKind
+from shared.ports import Ports
+from shared.store.accounts import Account
+from shared.store.mail import MailJob
+from shared.store.sign_in import EmailChange
+from shared.store.table import ConditionFailed, Transaction
+
+
+def request_change(account: Account, new_email: str, ports: Ports) -> None:
+    """Mail a confirmation link to the new address. An address that already has an account
+    gets nothing, and the caller's answer is the same, so the form reveals no customer."""
+    new_hash = email_hash(new_email, ports.settings.hash_key())
+    if ports.accounts.account_id_for(new_hash) is not None:
+        return
+    change = EmailChange(account.account_id, new_email, new_hash, int(ports.clock.now()) + LIFETIMES["email_change"])
+    tx = Transaction()
+    ports.sign_in.add_email_change(tx, change)
+    ports.mail.add_job(tx, link_mail(account.account_id, "email_change", "email_change_confirm", ports,
+                                     to_address=new_email))
+    ports.table.commit(tx)
+
+
+def complete(account_id: str, ports: Ports) -> Account:
+    """The new address's link was used: move the account to it, atomically, and tell the
+    old address."""
+    change = ports.sign_in.email_change(account_id, ports.clock.now())
+    account = ports.accounts.get(account_id)
+    if change is None or account is None or account.status != AccountStatus.active:
+        raise InvalidToken(EXPIRED_OR_USED)
+    notice = MailJob(job_id=new_id(), kind=MailKind.transactional.value, template="email_changed_notice",
+                     created_at=ports.clock.iso(), account_id=account_id, to_address=account.email)
+    tx = Transaction()
+    ports.accounts.add_address_change(tx, account, change.new_email, change.new_email_hash)
+    ports.sign_in.add_email_change_done(tx, account_id)
+    ports.mail.add_job(tx, notice)
+    try:
+        ports.table.commit(tx)
+    except ConditionFailed:  # the new address got an account meanwhile, or a race: nothing changed
+        raise InvalidToken("This address change can no longer be completed.") from None
+    account.email, account.email_hash = change.new_email, change.new_email_hash
+    return account

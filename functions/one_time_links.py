@@ -1,0 +1,79 @@
+"""One-time links (`/login/{token}`): they confirm an address, sign in, or confirm a new
+address, and the mail that carries them.
+
+The token exists only in the mail: it is minted when the mail is sent and only its hash
+is stored, with its expiry. Using it deletes it (single use).
+"""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from shared.errors import InvalidToken
+from shared.ids import new_id, new_secret_token, token_hash
+from shared.models import MailKind
+from shared.ports import Ports
+from shared.store.accounts import Account
+from shared.store.mail import MailJob
+from shared.store.sign_in import LINK_MAIL_CAP, LoginToken
+from shared.store.table import ConditionFailed, Transaction
+
+LIFETIMES = {"confirm": 7 * 24 * 3600, "signin": 15 * 60, "email_change": 24 * 3600}
+# Link mails (confirm and sign-in) per address per hour, counted across signup and login:
+# enough for a person retrying, too few to turn the store into a mail cannon.
+LINK_MAILS_PER_HOUR = 5
+EXPIRED_OR_USED = "This link has expired or was already used."
+
+
+class CheckYourEmail(BaseModel):
+    """The one answer of signup and of a sign-in request, whatever the address."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    status: str = "check_your_email"
+
+
+def mint(account_id: str, purpose: str, ports: Ports) -> str:
+    """A fresh link for the account; returns its URL."""
+    token = new_secret_token()
+    expires_at = int(ports.clock.now()) + LIFETIMES[purpose]
+    ports.sign_in.put_login_token(LoginToken(token_hash(token), account_id, purpose, expires_at))
+    return f"{ports.settings.base_url}/login/{token}"
+
+
+def peek(token: str, ports: Ports) -> LoginToken:
+    """Is the link usable? Reads only: mail scanners prefetch links, so a GET must not use it."""
+    login = ports.sign_in.login_token(token_hash(token), ports.clock.now())
+    if login is None:
+        raise InvalidToken(EXPIRED_OR_USED)
+    return login
+
+
+def consume(token: str, ports: Ports) -> LoginToken:
+    """Use the link: it is gone afterwards."""
+    login = ports.sign_in.use_login_token(token_hash(token), ports.clock.now())
+    if login is None:
+        raise InvalidToken(EXPIRED_OR_USED)
+    return login
+
+
+def link_mail(account_id: str, purpose: str, template: str, ports: Ports, to_address: str | None = None) -> MailJob:
+    return MailJob(job_id=new_id(), kind=MailKind.transactional.value, template=template,
+                   created_at=ports.clock.iso(), account_id=account_id, to_address=to_address,
+                   context={"login_link": purpose})
+
+
+def add_link_mail(tx: Transaction, account: Account, job: MailJob, ports: Ports) -> None:
+    """The job, counted against the address's hourly cap (LINK_MAIL_CAP fails past it)."""
+    ports.sign_in.add_link_mail_count(tx, account.email_hash, int(ports.clock.now() // 3600), LINK_MAILS_PER_HOUR)
+    ports.mail.add_job(tx, job)
+
+
+def queue_link_mail(account: Account, purpose: str, template: str, ports: Ports) -> bool:
+    """A link mail to the account's address within the hourly cap; over it, nothing (False)."""
+    tx = Transaction()
+    add_link_mail(tx, account, link_mail(account.account_id, purpose, template, ports), ports)
+    try:
+        ports.table.commit(tx)
+    except ConditionFailed:
+        return False
+    return True

@@ -1,0 +1,39 @@
+"""Audit records of operator functions: which ran, when, and on which account.
+
+Key shape: `AUDIT#<yyyy-mm-dd>` / `<at>#<id>`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shared.store.expressions import Item
+from shared.store.table import Put, Table, query_all
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    operation: str
+    at: str
+    audit_id: str
+    account_id: str | None = None
+
+    def to_item(self) -> Item:
+        return {"pk": f"AUDIT#{self.at[:10]}", "sk": f"{self.at}#{self.audit_id}", "type": "audit",
+                "operation": self.operation, "at": self.at, "audit_id": self.audit_id, "account_id": self.account_id}
+
+    @classmethod
+    def from_item(cls, item: Item) -> AuditEntry:
+        return cls(operation=item["operation"], at=item["at"], audit_id=item.get("audit_id", item["sk"]),
+                   account_id=item.get("account_id"))
+
+
+class AuditRepository:
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    def record(self, entry: AuditEntry) -> None:
+        self._table.put(Put(entry.to_item()))
+
+    def entries_on(self, day: str) -> list[AuditEntry]:
+        """One day's entries (`yyyy-mm-dd`), oldest first."""
+        return [AuditEntry.from_item(i) for i in query_all(self._table, f"AUDIT#{day}")]

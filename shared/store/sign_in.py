@@ -1,0 +1,151 @@
+"""Sign-in: one-time link tokens, sessions, pending address changes, the link-mail counter.
+
+Key shapes: `LOGIN#<sha256>` / `TOKEN`; `SESSION#<sha256>` / `SESSION` (gsi1
+`SESSIONS#<account>` / `<created>`); `ACCOUNT#<id>` / `EMAIL_CHANGE`;
+`LINKMAIL#<hmac>` / `HOUR#<n>`. Only hashes of tokens are stored. Every read of an item
+with `expires_at` checks it: DynamoDB's TTL deletes only within about two days.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from shared.store.expressions import Attr, Changes, Item
+from shared.store.table import (
+    ConditionFailed,
+    Delete,
+    Key,
+    Put,
+    Table,
+    Transaction,
+    Update,
+    query_all,
+)
+
+LINK_MAIL_CAP = "link_mail_cap"
+
+
+@dataclass
+class LoginToken:
+    """A link token's hash; the token itself exists only in the mail that carries it."""
+
+    token_hash: str
+    account_id: str
+    purpose: str
+    expires_at: int
+
+    @staticmethod
+    def key(token_hash: str) -> Key:
+        return {"pk": f"LOGIN#{token_hash}", "sk": "TOKEN"}
+
+    def to_item(self) -> Item:
+        return {**self.key(self.token_hash), "type": "login_token", **asdict(self)}
+
+    @classmethod
+    def from_item(cls, item: Item) -> LoginToken:
+        return cls(**{k: item[k] for k in cls.__dataclass_fields__} | {"expires_at": int(item["expires_at"])})
+
+
+@dataclass
+class Session:
+    """A signed-in browser. The cookie holds the token; only its hash is stored."""
+
+    token_hash: str
+    account_id: str
+    created_at: str
+    expires_at: int
+
+    @staticmethod
+    def key(token_hash: str) -> Key:
+        return {"pk": f"SESSION#{token_hash}", "sk": "SESSION"}
+
+    def to_item(self) -> Item:
+        return {**self.key(self.token_hash), "type": "session", **asdict(self),
+                "gsi1pk": f"SESSIONS#{self.account_id}", "gsi1sk": self.created_at}
+
+    @classmethod
+    def from_item(cls, item: Item) -> Session:
+        return cls(**{k: item[k] for k in cls.__dataclass_fields__} | {"expires_at": int(item["expires_at"])})
+
+
+@dataclass
+class EmailChange:
+    """An address change waiting for its confirmation link to be used."""
+
+    account_id: str
+    new_email: str
+    new_email_hash: str
+    expires_at: int
+
+    @staticmethod
+    def key(account_id: str) -> Key:
+        return {"pk": f"ACCOUNT#{account_id}", "sk": "EMAIL_CHANGE"}
+
+    def to_item(self) -> Item:
+        return {**self.key(self.account_id), "type": "email_change", **asdict(self)}
+
+    @classmethod
+    def from_item(cls, item: Item) -> EmailChange:
+        return cls(**{k: item[k] for k in cls.__dataclass_fields__} | {"expires_at": int(item["expires_at"])})
+
+
+def _unexpired(item: Item | None, now: float) -> Item | None:
+    return item if item and item["expires_at"] > now else None
+
+
+class SignInRepository:
+    def __init__(self, table: Table) -> None:
+        self._table = table
+
+    # -- link tokens ----------------------------------------------------------------------
+    def put_login_token(self, token: LoginToken) -> None:
+        self._table.put(Put(token.to_item()))
+
+    def login_token(self, token_hash: str, now: float) -> LoginToken | None:
+        """Reads only (mail scanners prefetch links, so looking must not use the token)."""
+        item = _unexpired(self._table.get(LoginToken.key(token_hash), consistent=False), now)
+        return LoginToken.from_item(item) if item else None
+
+    def use_login_token(self, token_hash: str, now: float) -> LoginToken | None:
+        """Delete the token if it exists and has not expired (single use, atomically);
+        None when it was unknown, used or expired."""
+        try:
+            old = self._table.delete(Delete(LoginToken.key(token_hash),
+                                            Attr("pk").exists() & (Attr("expires_at") > int(now))))
+        except ConditionFailed:
+            return None
+        return LoginToken.from_item(old) if old else None
+
+    def add_link_mail_count(self, tx: Transaction, email_hash: str, hour: int, cap: int) -> None:
+        """Count one link mail to the address in this hour; LINK_MAIL_CAP fails past `cap`."""
+        tx.add(Update({"pk": f"LINKMAIL#{email_hash}", "sk": f"HOUR#{hour}"},
+                      Changes(set={"expires_at": (hour + 2) * 3600}, add={"sent": 1}),
+                      Attr("sent").absent() | (Attr("sent") < cap), tag=LINK_MAIL_CAP))
+
+    # -- sessions -------------------------------------------------------------------------
+    def put_session(self, session: Session) -> None:
+        self._table.put(Put(session.to_item()))
+
+    def session(self, token_hash: str, now: float) -> Session | None:
+        item = _unexpired(self._table.get(Session.key(token_hash)), now)
+        return Session.from_item(item) if item else None
+
+    def delete_session(self, token_hash: str) -> None:
+        self._table.delete(Delete(Session.key(token_hash)))
+
+    def delete_sessions_of(self, account_id: str) -> int:
+        """End every session of an account; returns how many there were."""
+        hashes = [i["token_hash"] for i in query_all(self._table, f"SESSIONS#{account_id}", index="gsi1")]
+        for token_hash in hashes:
+            self.delete_session(token_hash)
+        return len(hashes)
+
+    # -- address changes ------------------------------------------------------------------
+    def add_email_change(self, tx: Transaction, change: EmailChange) -> None:
+        tx.add(Put(change.to_item()))
+
+    def email_change(self, account_id: str, now: float) -> EmailChange | None:
+        item = _unexpired(self._table.get(EmailChange.key(account_id)), now)
+        return EmailChange.from_item(item) if item else None
+
+    def add_email_change_done(self, tx: Transaction, account_id: str) -> None:
+        tx.add(Delete(EmailChange.key(account_id)))
