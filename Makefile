@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test bench ops chromium package clean
+.PHONY: run test lint bench ops chromium package clean
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,12 @@ chromium:
 	} || { echo "FATAL: could not install Debian chromium (apt-get install chromium)" >&2; exit 1; }
 	@command -v chromium >/dev/null 2>&1 || { echo "FATAL: chromium is still missing" >&2; exit 1; }
 
-test: $(INSTALLED) chromium
+# The gates before the tests: the layering and purpose contracts (.importlinter), then types.
+lint: $(INSTALLED)
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+test: $(INSTALLED) chromium lint
 	$(BIN)/python -m pytest
 
 bench: $(INSTALLED)
@@ -43,4 +48,4 @@ package: $(INSTALLED)
 	  --merge-template out/merge-$(STAGE).json out/$(STAGE)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .local-stage.json out
+	rm -rf $(VENV) .pytest_cache .mypy_cache .local-stage.json out

@@ -108,8 +108,8 @@ def _known(sku: str) -> Product:
 def _lines(items: dict[str, int]) -> list[dict[str, Any]]:
     if not items:
         raise InvalidInput("Nothing to check out: name a sku and quantity, or fill the cart.", code="empty_cart")
-    lines = [{"sku": sku, "quantity": quantity, "unit_price_cents": _known(sku).price_cents}
-             for sku, quantity in sorted(items.items())]
+    lines: list[dict[str, Any]] = [{"sku": sku, "quantity": quantity, "unit_price_cents": _known(sku).price_cents}
+                                   for sku, quantity in sorted(items.items())]
     if len({_known(line["sku"]).currency for line in lines}) > 1:
         raise InvalidInput("One order pays in one currency.", code="mixed_currencies")
     return lines

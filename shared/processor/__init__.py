@@ -43,9 +43,11 @@ def verify_callback(payload: bytes, signature_header: str | None, secret: str,
     """Verify a Stripe-format signature (300 s tolerance, and no future timestamps) and parse."""
     import stripe
 
+    if not signature_header:
+        raise BadCallback("Callback refused: the Stripe-Signature header is missing.")
     try:
         event = stripe.Webhook.construct_event(payload, signature_header, secret, tolerance=TOLERANCE_SECONDS)
-        timestamp = int(dict(part.split("=", 1) for part in signature_header.split(","))["t"])
+        timestamp = int(dict(_pair(part) for part in signature_header.split(","))["t"])
     except (stripe.SignatureVerificationError, ValueError, KeyError):
         raise BadCallback("Callback refused: signature, timestamp or body is not valid.") from None
     if timestamp > (now or time.time()) + TOLERANCE_SECONDS:
@@ -54,6 +56,11 @@ def verify_callback(payload: bytes, signature_header: str | None, secret: str,
     if not isinstance(event.get("type"), str) or not isinstance(event.get("data", {}).get("object"), dict):
         raise BadCallback("Callback refused: not an event.")
     return event
+
+
+def _pair(part: str) -> tuple[str, str]:
+    name, _, value = part.partition("=")
+    return name, value
 
 
 class StripeFormatCallbacks:

@@ -145,8 +145,8 @@ class AccountRepository:
         found = {(i["pk"], i["sk"]): i for i in self._table.get_many(keys)}
         result = {}
         for account_id in ids:
-            profile, prefs = found.get(tuple(Account.key(account_id).values())), found.get(
-                tuple(Preferences.key(account_id).values()))
+            profile = found.get((f"ACCOUNT#{account_id}", "PROFILE"))
+            prefs = found.get((f"ACCOUNT#{account_id}", "PREFS"))
             result[account_id] = (Account.from_item(profile) if profile else None,
                                   Preferences.from_item(prefs) if prefs else None)
         return result

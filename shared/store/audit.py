@@ -23,7 +23,7 @@ class AuditEntry:
 
     @classmethod
     def from_item(cls, item: Item) -> AuditEntry:
-        return cls(operation=item["operation"], at=item["at"], audit_id=item.get("audit_id", item["sk"]),
+        return cls(operation=item["operation"], at=item["at"], audit_id=str(item.get("audit_id") or item["sk"]),
                    account_id=item.get("account_id"))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
-from shared.store.expressions import ITEM_ABSENT, Attr, Changes, Item
+from shared.store.expressions import ITEM_ABSENT, Attr, Changes, Condition, Item
 from shared.store.table import ConditionFailed, Key, Put, Table, Transaction, Update
 
 UNSENT_INDEX_KEY = "MAIL#UNSENT"
@@ -108,7 +108,7 @@ class MailRepository:
     def suppress(self, email_hash: str, reason: str, at: str, keep: Iterable[str] = ()) -> bool:
         """Record a suppression, unless one whose reason is in `keep` is there already
         (then nothing changes and the answer is False)."""
-        condition = ITEM_ABSENT
+        condition: Condition = ITEM_ABSENT
         for kept in keep:
             condition = condition | (Attr("reason") != kept)
         try:

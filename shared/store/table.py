@@ -306,7 +306,7 @@ class DynamoTable:
                 raise TransactionConflict("DynamoDB left items unwritten after retries")
 
     def commit(self, transaction: Transaction) -> None:
-        requests = []
+        requests: list[Any] = []
         for op in transaction.operations:
             kind, request = self._request(op)
             if op.condition is not None and op.decode:
@@ -322,6 +322,7 @@ class DynamoTable:
             tags = frozenset(op.tag or "condition" for op, _ in failed)
             old = {}
             for op, reason in failed:
-                decoded = self._from_av(reason["Item"]) if reason.get("Item") else None
+                old_item: Any = reason.get("Item")
+                decoded = self._from_av(old_item) if old_item else None
                 old[op.tag or "condition"] = op.decode(decoded) if op.decode and decoded else None
             raise ConditionFailed(tags, old) from None

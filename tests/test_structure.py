@@ -1,0 +1,78 @@
+"""The shape the code must keep as it grows: what app.py may import, purpose-limited data
+that no other module can name, and modules small enough to read. The layering itself is
+checked by import-linter (`.importlinter`, run by `make test`)."""
+from __future__ import annotations
+
+import ast
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_CODE = ["app.py", "chalicelib", "functions", "shared", "local_stage", "infra", "bench"]
+PROJECT_PACKAGES = {"chalicelib", "functions", "shared", "local_stage", "infra", "bench", "tests"}
+
+
+def python_files(*places: str) -> list[Path]:
+    found: list[Path] = []
+    for place in places:
+        path = ROOT / place
+        found += [path] if path.is_file() else sorted(path.rglob("*.py"))
+    return found
+
+
+def imported_packages(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_app_py_imports_only_chalicelib_and_shared_of_the_project():
+    """import-linter takes packages, not the app module: this checks app.py itself."""
+    assert imported_packages(ROOT / "app.py") & PROJECT_PACKAGES == {"chalicelib", "shared"}
+
+
+@pytest.mark.parametrize("prefix, owner", [
+    ("REFERRAL#", "shared/store/friends.py"),
+    ("ENTRANT#", "shared/store/contest_entries.py"),
+])
+def test_p08_p15_purpose_limited_key_prefixes_appear_in_their_repository_alone(prefix, owner):
+    """P08 (friend data) and P15 (contest contact data): a module that could read such items
+    through the table would have to name the key prefix; only the owning repository does."""
+    naming = [str(p.relative_to(ROOT)) for p in python_files(*APP_CODE) if prefix in p.read_text()]
+    assert naming == [owner]
+
+
+def test_p08_p15_purpose_limited_repositories_are_no_field_of_ports():
+    """One frozen Ports reaches every view: the purpose-limited repositories are not in it,
+    and the bootstrap that composes it never builds them."""
+    from shared.ports import Ports
+
+    named = " ".join(f"{f.name}: {f.type}" for f in dataclasses.fields(Ports))  # annotations as written
+    assert "accounts: Accounts" in named  # the check reads real field declarations
+    for repository in ("FriendRepository", "EntrantContactRepository", "friends", "contest_entries"):
+        assert repository not in named
+    bootstrap = (ROOT / "shared" / "bootstrap.py").read_text()
+    assert "friends" not in bootstrap and "contest_entries" not in bootstrap
+
+
+def test_no_app_module_is_over_400_lines():
+    long = {str(p.relative_to(ROOT)): n for p in python_files(*APP_CODE)
+            if (n := len(p.read_text().splitlines())) > 400}
+    assert not long
+
+
+def test_tests_reach_the_store_through_public_methods_only():
+    """No test reads a repository's or the table's internals; fakes are checked against the
+    real table by the contract suite instead."""
+    private = re.compile(r"\b(store|table|repository|repo|accounts|mail|commerce|sign_in)\._[a-z]")
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in python_files("tests")
+                 if p.name not in {"fakes.py", "test_structure.py"}
+                 for n, line in enumerate(p.read_text().splitlines(), 1) if private.search(line)]
+    assert not offenders
