@@ -21,6 +21,7 @@ from shared.store.table import (
     Table,
     Transaction,
     Update,
+    entity_from_item,
     query_all,
 )
 
@@ -71,7 +72,7 @@ class Account:
 
     @classmethod
     def from_item(cls, item: Item) -> Account:
-        return cls(**{k: item[k] for k in cls.__dataclass_fields__})
+        return entity_from_item(cls, item)
 
 
 @dataclass
@@ -89,7 +90,7 @@ class Preferences:
 
     @classmethod
     def from_item(cls, item: Item) -> Preferences:
-        return cls(account_id=item["account_id"], topics=dict(item["topics"]), updated_at=item["updated_at"])
+        return entity_from_item(cls, item)
 
 
 @dataclass

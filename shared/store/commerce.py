@@ -18,6 +18,7 @@ from shared.store.table import (
     Table,
     Transaction,
     Update,
+    entity_from_item,
     query_all,
 )
 
@@ -55,7 +56,7 @@ class Pin:
 
     @classmethod
     def from_item(cls, item: Item) -> Pin:
-        return cls(**{k: item[k] for k in cls.__dataclass_fields__ if k in item})
+        return entity_from_item(cls, item)
 
 
 @dataclass
@@ -84,7 +85,7 @@ class Order:
 
     @classmethod
     def from_item(cls, item: Item) -> Order:
-        return cls(**{k: item[k] for k in cls.__dataclass_fields__ if k in item})
+        return entity_from_item(cls, item)
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,8 @@ class CheckoutSession:
 
     @classmethod
     def from_item(cls, item: Item) -> CheckoutSession:
-        values = {k: item[k] for k in cls.__dataclass_fields__ if k in item}
-        values.setdefault("session_id", item["pk"].removeprefix("CHECKOUT#"))  # items written before it was stored
-        return cls(**values)
+        # Items written before the session id was stored name it in their key only.
+        return entity_from_item(cls, {"session_id": item["pk"].removeprefix("CHECKOUT#"), **item})
 
 
 def _awaiting_key(sku: str, order_id: str) -> Key:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from shared.store.expressions import ITEM_ABSENT, Item
-from shared.store.table import Delete, Key, Put, Table, Transaction, query_all
+from shared.store.table import Delete, Key, Put, Table, Transaction, entity_from_item, query_all
 
 ALREADY_ENTERED = "already_entered"
 
@@ -36,7 +36,7 @@ class EntrantContact:
 
     @classmethod
     def from_item(cls, item: Item) -> EntrantContact:
-        return cls(**{k: item[k] for k in cls.__dataclass_fields__ if k in item})
+        return entity_from_item(cls, item)
 
 
 class EntrantContactRepository:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from shared.store.expressions import ITEM_ABSENT, ITEM_EXISTS, Changes, Item
-from shared.store.table import ConditionFailed, Key, Put, Table, Transaction, Update
+from shared.store.table import ConditionFailed, Key, Put, Table, Transaction, Update, entity_from_item
 
 ALREADY_INVITED = "friend_already_invited"
 
@@ -35,7 +35,7 @@ class FriendRecord:
 
     @classmethod
     def from_item(cls, item: Item) -> FriendRecord:
-        return cls(**{k: item[k] for k in cls.__dataclass_fields__ if k in item})
+        return entity_from_item(cls, item)
 
 
 class FriendRepository:

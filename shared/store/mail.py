@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
 from shared.store.expressions import ITEM_ABSENT, Attr, Changes, Condition, Item
-from shared.store.table import ConditionFailed, Key, Put, Table, Transaction, Update
+from shared.store.table import ConditionFailed, Key, Put, Table, Transaction, Update, entity_from_item
 
 UNSENT_INDEX_KEY = "MAIL#UNSENT"
 
@@ -46,9 +46,7 @@ class MailJob:
 
     @classmethod
     def from_item(cls, item: Item) -> MailJob:
-        values = {k: item[k] for k in cls.__dataclass_fields__ if k in item}
-        values["attempts"] = int(values.get("attempts", 0))
-        return cls(**values)
+        return entity_from_item(cls, item)
 
 
 def _suppression_key(email_hash: str) -> Key:

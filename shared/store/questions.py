@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from shared.store.expressions import Item
-from shared.store.table import Key, Put, Table, query_all
+from shared.store.table import Key, Put, Table, entity_from_item, query_all
 
 OPEN_QUESTIONS_INDEX_KEY = "CONTACT#OPEN"
 
@@ -30,7 +30,7 @@ class ContactQuestion:
 
     @classmethod
     def from_item(cls, item: Item) -> ContactQuestion:
-        return cls(**{k: item[k] for k in cls.__dataclass_fields__} | {"expires_at": int(item["expires_at"])})
+        return entity_from_item(cls, item)
 
 
 class QuestionRepository:

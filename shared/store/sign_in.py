@@ -18,6 +18,7 @@ from shared.store.table import (
     Table,
     Transaction,
     Update,
+    entity_from_item,
     query_all,
 )
 
@@ -42,7 +43,7 @@ class LoginToken:
 
     @classmethod
     def from_item(cls, item: Item) -> LoginToken:
-        return cls(**{k: item[k] for k in cls.__dataclass_fields__} | {"expires_at": int(item["expires_at"])})
+        return entity_from_item(cls, item)
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Session:
 
     @classmethod
     def from_item(cls, item: Item) -> Session:
-        return cls(**{k: item[k] for k in cls.__dataclass_fields__} | {"expires_at": int(item["expires_at"])})
+        return entity_from_item(cls, item)
 
 
 @dataclass
@@ -85,7 +86,7 @@ class EmailChange:
 
     @classmethod
     def from_item(cls, item: Item) -> EmailChange:
-        return cls(**{k: item[k] for k in cls.__dataclass_fields__} | {"expires_at": int(item["expires_at"])})
+        return entity_from_item(cls, item)
 
 
 def _unexpired(item: Item | None, now: float) -> Item | None:

@@ -6,11 +6,12 @@ results. No method scans.
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, TypeVar, Union
 
 from shared.store.expressions import Changes, Condition, Item, Placeholders
 
@@ -148,6 +149,16 @@ def query_all(table: Table, partition: str, **options: Any) -> Iterator[Item]:
         if page.next is None:
             return
         start = page.next
+
+
+Entity = TypeVar("Entity")
+
+
+def entity_from_item(cls: type[Entity], item: Item) -> Entity:
+    """An entity (a dataclass) from its item: its fields by name; keys, index attributes and
+    fields the item lacks (written before the field existed) are left to the defaults."""
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in item.items() if k in names})
 
 
 def plain(value: Any) -> Any:
