@@ -81,10 +81,10 @@ def session_check_counted(log: CallLog):
 
     original = http.signed_in_account
 
-    def counted(request):
+    def counted(request, ports):
         before = log.count()
         try:
-            return original(request)
+            return original(request, ports)
         finally:
             with log._lock:
                 log.session_check.append(len(log.calls) - before)

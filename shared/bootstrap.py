@@ -33,7 +33,7 @@ def build_ports(settings: Settings, table: Table | None = None, clock: Clock = s
     from shared.store.sign_in import SignInRepository
     from shared.store.table import DynamoTable
 
-    table = table or DynamoTable(settings.table_name)
+    table = table if table is not None else DynamoTable(settings.table_name)
     return Ports(
         settings=settings,
         table=table,

@@ -140,7 +140,7 @@ class DeadLetters(Protocol):
 @dataclass(frozen=True)
 class Ports:
     settings: Settings
-    table: Table  # commits the use cases' transactions; nothing reads items through it
+    table: Table  # commits the use cases' transactions; purpose-limited repositories are built over it
     accounts: Accounts
     sign_in: SignIn
     mail: Mail

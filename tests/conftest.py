@@ -69,6 +69,24 @@ def make_person():
     return Person
 
 
+@pytest.fixture(scope="session")
+def emulated_aws():
+    """One moto emulator for the whole run (moto keeps its state per process), provisioned
+    from infra/ like `make run`."""
+    from shared import aws as clients
+
+    started = emulator.start("local")
+    clients.reset()
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="module")
+def aws(emulated_aws):
+    """A freshly provisioned stage for each module, so tables stay small and modules apart."""
+    return emulator.reset(emulated_aws)
+
+
 def pytest_collection_modifyitems(items):
     """Audits of the whole run go last."""
     items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)

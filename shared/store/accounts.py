@@ -33,7 +33,7 @@ ADDRESS_TAKEN = "address_taken"  # old value: the account id that holds the addr
 NOT_PENDING = "account_not_pending"
 NOT_ACTIVE = "account_not_active"
 TOPICS_UNCHANGED = "topics_unchanged"  # old value: None when the account has no preferences
-ALREADY_DEACTIVATED = "already_deactivated"
+ALREADY_DEACTIVATED = "already_deactivated"  # old value: None when there is no such account
 
 
 def shard_of(account_id: str) -> int:
@@ -114,6 +114,10 @@ def _lookup_key(email_hash: str) -> Key:
 
 def _owner(item: Item) -> str:
     return str(item["account_id"])
+
+
+def _status(item: Item) -> str:
+    return str(item["status"])
 
 
 class AccountRepository:
@@ -208,7 +212,7 @@ class AccountRepository:
         tx.add(
             Update(Account.key(account_id),
                    Changes(set={"status": "deactivated", "deactivated_at": at}, remove=("gsi1pk", "gsi1sk")),
-                   ITEM_EXISTS & (Attr("status") != "deactivated"), tag=ALREADY_DEACTIVATED),
+                   ITEM_EXISTS & (Attr("status") != "deactivated"), tag=ALREADY_DEACTIVATED, decode=_status),
             *[Delete(audience_key(t, account_id)) for t in topics],
         )
 

@@ -28,7 +28,7 @@ INDEX = "gsi1"
 KEY_USED = "idempotency_key_used"  # old value: {"body_hash", "answer"} of the earlier request
 ORDER_ALREADY_PAID = "order_already_paid"  # old value: None when there is no such order
 PIN_TAKEN = "pin_taken"
-NOT_WAITING = "order_not_waiting"
+NOT_WAITING = "order_not_waiting"  # old value: the order's status, None when there is no such order
 
 
 @dataclass
@@ -202,7 +202,8 @@ class CommerceRepository:
         """Paid but no PIN left: the order waits for stock, visibly to operators. NOT_WAITING
         fails when the order is paid or waiting already."""
         tx.add(Update(Order.key(order_id), Changes(set={"status": "paid_awaiting_stock", "paid_at": at}),
-                      ITEM_EXISTS & ~Attr("status").is_in(("paid", "paid_awaiting_stock")), tag=NOT_WAITING))
+                      ITEM_EXISTS & ~Attr("status").is_in(("paid", "paid_awaiting_stock")), tag=NOT_WAITING,
+                      decode=lambda item: str(item["status"])))
         for sku in skus:
             tx.add(Put({**_awaiting_key(sku, order_id), "type": "awaiting_stock", "order_id": order_id, "at": at}))
 

@@ -121,7 +121,7 @@ class _In(Condition):
 
     def holds(self, item: Item | None) -> bool:
         present, value = _lookup(item, self.path)
-        return present and value in self.options
+        return present and any(_comparable(value, option) and value == option for option in self.options)
 
 
 @dataclass(frozen=True)
@@ -217,20 +217,33 @@ class Changes:
             clauses.append("ADD " + ", ".join(f"{slots.name(p)} {slots.value(v)}" for p, v in self.add.items()))
         return " ".join(clauses)
 
+    def __post_init__(self) -> None:
+        if any(value is None for value in self.set.values()):
+            raise ValueError("SET of None: REMOVE the attribute instead")
+
     def apply(self, item: Item) -> Item:
         """The item after this update, as DynamoDB computes it."""
         changed = _deep_copy(item)
         for path, value in self.set.items():
-            *parents, last = path.split(".")
-            target = changed
-            for part in parents:
-                target = target[part]  # DynamoDB too refuses a path through a missing map
-            target[last] = value
+            parent, last = _parent(changed, path)
+            parent[last] = value
         for path in self.remove:
-            changed.pop(path, None)
+            parent, last = _parent(changed, path)
+            parent.pop(last, None)
         for path, amount in self.add.items():
-            changed[path] = changed.get(path, 0) + amount
+            parent, last = _parent(changed, path)
+            parent[last] = parent.get(last, 0) + amount
         return changed
+
+
+def _parent(item: Item, path: str) -> tuple[dict[str, Any], str]:
+    """The map that holds a dotted path's last part; like DynamoDB, a path through a
+    missing map is an error."""
+    *parents, last = path.split(".")
+    target = item
+    for part in parents:
+        target = target[part]
+    return target, last
 
 
 def _deep_copy(value: Any) -> Any:

@@ -244,7 +244,8 @@ class DynamoTable:
 
     def get_many(self, keys: list[Key]) -> list[Item]:
         """Any number of items, 100 a request; what DynamoDB leaves unprocessed is asked again."""
-        keys = [k for k in keys if key_fits(k)]
+        unique = {tuple(sorted(k.items())): k for k in keys if key_fits(k)}  # BatchGetItem refuses repeats
+        keys = list(unique.values())
         found: list[Item] = []
         for begin in range(0, len(keys), MAX_BATCH_GET):
             pending: Any = {self.name: {"Keys": [self._to_av(k) for k in keys[begin:begin + MAX_BATCH_GET]],
@@ -317,6 +318,13 @@ class DynamoTable:
                 raise TransactionConflict("DynamoDB left items unwritten after retries")
 
     def commit(self, transaction: Transaction) -> None:
+        if not transaction.operations:
+            raise ValueError("an empty transaction")
+        keys = [tuple(sorted(op.key.items())) for op in transaction.operations]
+        if len(set(keys)) != len(keys):
+            raise ValueError("a transaction may change an item once")
+        if not all(key_fits(op.key) for op in transaction.operations):
+            raise ValueError("key over DynamoDB's size limit")
         requests: list[Any] = []
         for op in transaction.operations:
             kind, request = self._request(op)

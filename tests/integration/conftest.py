@@ -1,5 +1,4 @@
-"""moto-backed fixtures: one emulator for the session, provisioned from infra/ like `make run`,
-emptied and provisioned again for each test module."""
+"""HTTP and mail helpers over the moto-backed stage (the emulator fixtures are in tests/conftest.py)."""
 from __future__ import annotations
 
 import json
@@ -9,22 +8,6 @@ from urllib.parse import urlparse
 import pytest
 
 from local_stage import emulator
-
-
-@pytest.fixture(scope="session")
-def emulated_aws():
-    from shared import aws as clients
-
-    started = emulator.start("local")
-    clients.reset()
-    yield started
-    started.stop()
-
-
-@pytest.fixture(scope="module")
-def aws(emulated_aws):
-    """A freshly provisioned stage for each module, so tables stay small and modules apart."""
-    return emulator.reset(emulated_aws)
 
 
 @pytest.fixture
