@@ -1,0 +1,80 @@
+"""Changing the address (P04, functions/email_change) on the fake ports: only using the
+link sent to the new address moves the account, and the old address is told."""
+from __future__ import annotations
+
+import pytest
+
+from functions import email_change
+from functions.one_time_links import mint
+from functions.sign_in_links import use
+from functions.signup import SignupRequest, sign_up
+from shared.errors import InvalidToken
+from shared.ids import email_hash
+from shared.ports import Ports
+from shared.store.accounts import Account
+from shared.store.mail import MailJob
+from tests.fakes import fake_ports
+
+
+def active_account(ports: Ports, address: str) -> Account:
+    sign_up(SignupRequest(email=address, name="Ann", promotions=False), ports)
+    account_id = ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key()))
+    assert account_id is not None
+    return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports)
+
+
+def jobs(ports: Ports, template: str) -> list[MailJob]:
+    found = [ports.mail.job(job_id) for job_id in ports.mail.unsent_job_ids(limit=1000)]
+    return [job for job in found if job is not None and job.template == template]
+
+
+def hash_of(address: str, ports: Ports) -> str:
+    return email_hash(address, ports.settings.hash_key())
+
+
+def test_p04_request_then_complete_moves_the_address_and_tells_the_old_one() -> None:
+    ports = fake_ports()
+    account = active_account(ports, "old@example.org")
+    email_change.request_change(account, "new@example.org", ports)
+    [confirm] = jobs(ports, "email_change_confirm")
+    assert confirm.to_address == "new@example.org" and confirm.context == {"login_link": "email_change"}
+    assert ports.accounts.account_id_for(hash_of("new@example.org", ports)) is None  # nothing moved yet
+
+    moved = use(mint(account.account_id, "email_change", ports).rsplit("/", 1)[1], ports)
+    assert (moved.email, moved.email_hash) == ("new@example.org", hash_of("new@example.org", ports))
+    assert ports.accounts.account_id_for(hash_of("new@example.org", ports)) == account.account_id
+    assert ports.accounts.account_id_for(hash_of("old@example.org", ports)) is None
+    stored = ports.accounts.get(account.account_id)
+    assert stored is not None and stored.email == "new@example.org"
+    [notice] = jobs(ports, "email_changed_notice")
+    assert notice.to_address == "old@example.org" and notice.account_id == account.account_id
+    assert ports.sign_in.email_change(account.account_id, ports.clock.now()) is None
+
+
+def test_p04_a_taken_new_address_gets_nothing() -> None:
+    ports = fake_ports()
+    account = active_account(ports, "old@example.org")
+    active_account(ports, "taken@example.org")
+    before = ports.mail.unsent_job_ids(limit=1000)
+    email_change.request_change(account, "taken@example.org", ports)
+    assert ports.mail.unsent_job_ids(limit=1000) == before
+    assert ports.sign_in.email_change(account.account_id, ports.clock.now()) is None
+
+
+def test_p04_completing_after_the_new_address_was_taken_meanwhile_changes_nothing() -> None:
+    ports = fake_ports()
+    account = active_account(ports, "old@example.org")
+    email_change.request_change(account, "new@example.org", ports)
+    other = active_account(ports, "new@example.org")  # signed up under the new address meanwhile
+    with pytest.raises(InvalidToken):
+        use(mint(account.account_id, "email_change", ports).rsplit("/", 1)[1], ports)
+    assert ports.accounts.account_id_for(hash_of("new@example.org", ports)) == other.account_id
+    assert ports.accounts.account_id_for(hash_of("old@example.org", ports)) == account.account_id
+    assert jobs(ports, "email_changed_notice") == []
+
+
+def test_p04_completing_without_a_pending_change_is_refused() -> None:
+    ports = fake_ports()
+    account = active_account(ports, "old@example.org")
+    with pytest.raises(InvalidToken):
+        email_change.complete(account.account_id, ports)

@@ -1,0 +1,103 @@
+"""Using a one-time link (functions/sign_in_links.use) on the fake ports: a confirm link
+activates a pending account (P11), a link never revives a deactivated one (P28), a sign-in
+link needs an active account, and a link works once."""
+from __future__ import annotations
+
+import pytest
+
+from functions import accounts as my_account
+from functions.one_time_links import LIFETIMES, mint
+from functions.sign_in_links import use
+from functions.signup import SignupRequest, sign_up
+from shared.clock import FixedClock
+from shared.errors import InvalidToken
+from shared.ids import email_hash
+from shared.ports import Ports
+from shared.store.accounts import Account
+from tests.fakes import fake_ports
+
+
+def signed_up(ports: Ports, address: str = "ann@example.org", promotions: bool = True) -> Account:
+    sign_up(SignupRequest(email=address, name="Ann", promotions=promotions), ports)
+    account_id = ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key()))
+    assert account_id is not None
+    account = ports.accounts.get(account_id)
+    assert account is not None
+    return account
+
+
+def token_in(url: str) -> str:
+    return url.rsplit("/login/", 1)[1]
+
+
+def test_p11_a_confirm_link_activates_a_pending_account_and_joins_its_audiences() -> None:
+    ports = fake_ports()
+    account = signed_up(ports, promotions=True)
+    signed_in = use(token_in(mint(account.account_id, "confirm", ports)), ports)
+    assert signed_in.account_id == account.account_id and signed_in.status == "active"
+    stored = ports.accounts.get(account.account_id)
+    assert stored is not None and stored.status == "active"
+    assert ports.accounts.in_active_index(account.account_id)
+    assert ports.accounts.in_audience("newsletter", account.account_id)
+    assert ports.accounts.in_audience("promotions", account.account_id)
+
+
+def test_a_confirm_link_without_promotions_joins_no_audience() -> None:
+    ports = fake_ports()
+    account = signed_up(ports, promotions=False)
+    use(token_in(mint(account.account_id, "confirm", ports)), ports)
+    assert ports.accounts.in_active_index(account.account_id)
+    assert not ports.accounts.in_audience("newsletter", account.account_id)
+
+
+def test_a_confirm_link_of_an_active_account_signs_in() -> None:
+    ports = fake_ports()
+    account = signed_up(ports)
+    first, second = mint(account.account_id, "confirm", ports), mint(account.account_id, "confirm", ports)
+    use(token_in(first), ports)
+    assert use(token_in(second), ports).status == "active"
+
+
+@pytest.mark.parametrize("purpose", ["confirm", "signin"])
+def test_p28_a_link_never_revives_a_deactivated_account(purpose: str) -> None:
+    ports = fake_ports()
+    account = signed_up(ports)
+    link = mint(account.account_id, purpose, ports)  # minted before the account closed
+    assert my_account.deactivate(account, ports) is True
+    with pytest.raises(InvalidToken):
+        use(token_in(link), ports)
+    stored = ports.accounts.get(account.account_id)
+    assert stored is not None and stored.status == "deactivated"
+    assert not ports.accounts.in_active_index(account.account_id)
+
+
+def test_a_sign_in_link_for_a_pending_account_is_refused() -> None:
+    ports = fake_ports()
+    account = signed_up(ports)
+    with pytest.raises(InvalidToken):
+        use(token_in(mint(account.account_id, "signin", ports)), ports)
+    stored = ports.accounts.get(account.account_id)
+    assert stored is not None and stored.status == "pending"
+
+
+def test_a_used_link_is_refused() -> None:
+    ports = fake_ports()
+    account = signed_up(ports)
+    token = token_in(mint(account.account_id, "confirm", ports))
+    use(token, ports)
+    with pytest.raises(InvalidToken):
+        use(token, ports)
+
+
+def test_an_expired_link_is_refused_and_an_unknown_one_too() -> None:
+    clock = FixedClock(1_800_000_000)
+    ports = fake_ports(clock)
+    account = signed_up(ports)
+    token = token_in(mint(account.account_id, "confirm", ports))
+    clock.advance(LIFETIMES["confirm"])
+    with pytest.raises(InvalidToken):
+        use(token, ports)
+    with pytest.raises(InvalidToken):
+        use("not-a-token-that-was-ever-minted", ports)
+    stored = ports.accounts.get(account.account_id)
+    assert stored is not None and stored.status == "pending"
