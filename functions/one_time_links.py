@@ -14,7 +14,7 @@ from shared.models import MailKind
 from shared.ports import Ports
 from shared.store.accounts import Account
 from shared.store.mail import MailJob
-from shared.store.sign_in import LINK_MAIL_CAP, LoginToken
+from shared.store.sign_in import LoginToken
 from shared.store.table import ConditionFailed, Transaction
 
 LIFETIMES = {"confirm": 7 * 24 * 3600, "signin": 15 * 60, "email_change": 24 * 3600}

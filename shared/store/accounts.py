@@ -15,13 +15,13 @@ from shared.store.table import (
     Check,
     ConditionFailed,
     Delete,
+    Entity,
     ItemNotFound,
     Key,
     Put,
     Table,
     Transaction,
     Update,
-    entity_from_item,
     query_all,
 )
 
@@ -51,7 +51,7 @@ def active_index_key(account_id: str) -> dict[str, str]:
 
 
 @dataclass
-class Account:
+class Account(Entity):
     account_id: str
     email: str
     email_hash: str
@@ -70,13 +70,9 @@ class Account:
             item.update(active_index_key(self.account_id))
         return item
 
-    @classmethod
-    def from_item(cls, item: Item) -> Account:
-        return entity_from_item(cls, item)
-
 
 @dataclass
-class Preferences:
+class Preferences(Entity):
     account_id: str
     topics: dict[str, bool]
     updated_at: str
@@ -87,10 +83,6 @@ class Preferences:
 
     def to_item(self) -> Item:
         return {**self.key(self.account_id), "type": "preferences", **asdict(self)}
-
-    @classmethod
-    def from_item(cls, item: Item) -> Preferences:
-        return entity_from_item(cls, item)
 
 
 @dataclass

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shared.store.expressions import Item
-from shared.store.table import Put, Table, query_all
+from shared.store.table import Entity, Put, Table, query_all
 
 
 @dataclass(frozen=True)
-class AuditEntry:
+class AuditEntry(Entity):
     operation: str
     at: str
     audit_id: str
@@ -23,8 +23,8 @@ class AuditEntry:
 
     @classmethod
     def from_item(cls, item: Item) -> AuditEntry:
-        return cls(operation=item["operation"], at=item["at"], audit_id=str(item.get("audit_id") or item["sk"]),
-                   account_id=item.get("account_id"))
+        # Records written before the id was stored carry it in their sort key only.
+        return super().from_item({"audit_id": item["sk"].rsplit("#", 1)[-1], **item})
 
 
 class AuditRepository:

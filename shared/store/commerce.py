@@ -13,12 +13,12 @@ from shared.store.expressions import ITEM_ABSENT, ITEM_EXISTS, Attr, Changes, It
 from shared.store.table import (
     ConditionFailed,
     Delete,
+    Entity,
     Key,
     Put,
     Table,
     Transaction,
     Update,
-    entity_from_item,
     query_all,
 )
 
@@ -32,7 +32,7 @@ NOT_WAITING = "order_not_waiting"  # old value: the order's status, None when th
 
 
 @dataclass
-class Pin:
+class Pin(Entity):
     """One calling card in stock: the PIN is KMS-encrypted, and never logged or shown but to
     its owner. Available PINs carry the sparse stock index keys."""
 
@@ -54,13 +54,9 @@ class Pin:
             item.update(gsi1pk=f"STOCK#{self.sku}", gsi1sk=f"{self.imported_at}#{self.pin_id}")
         return {k: v for k, v in item.items() if v is not None}
 
-    @classmethod
-    def from_item(cls, item: Item) -> Pin:
-        return entity_from_item(cls, item)
-
 
 @dataclass
-class Order:
+class Order(Entity):
     order_id: str
     account_id: str
     lines: list[dict[str, Any]]  # [{sku, quantity, unit_price_cents}]
@@ -83,13 +79,9 @@ class Order:
                 "gsi1pk": f"ORDERS#{self.account_id}", "gsi1sk": f"{self.created_at}#{self.order_id}"}
         return {k: v for k, v in item.items() if v is not None}
 
-    @classmethod
-    def from_item(cls, item: Item) -> Order:
-        return entity_from_item(cls, item)
-
 
 @dataclass(frozen=True)
-class CheckoutSession:
+class CheckoutSession(Entity):
     """Which order a processor checkout session pays for (the callbacks name the session)."""
 
     session_id: str
@@ -109,7 +101,7 @@ class CheckoutSession:
     @classmethod
     def from_item(cls, item: Item) -> CheckoutSession:
         # Items written before the session id was stored name it in their key only.
-        return entity_from_item(cls, {"session_id": item["pk"].removeprefix("CHECKOUT#"), **item})
+        return super().from_item({"session_id": item["pk"].removeprefix("CHECKOUT#"), **item})
 
 
 def _awaiting_key(sku: str, order_id: str) -> Key:

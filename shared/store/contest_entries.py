@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from shared.store.expressions import ITEM_ABSENT, Item
-from shared.store.table import Delete, Key, Put, Table, Transaction, entity_from_item, query_all
+from shared.store.table import Delete, Entity, Key, Put, Table, Transaction, query_all
 
 ALREADY_ENTERED = "already_entered"
 
 
 @dataclass
-class EntrantContact:
+class EntrantContact(Entity):
     survey_id: str
     email_hash: str
     entry_id: str
@@ -33,10 +33,6 @@ class EntrantContact:
     def to_item(self) -> Item:
         item = {**self.key(self.survey_id, self.email_hash), "type": "entrant_contact", **asdict(self)}
         return {k: v for k, v in item.items() if v is not None}
-
-    @classmethod
-    def from_item(cls, item: Item) -> EntrantContact:
-        return entity_from_item(cls, item)
 
 
 class EntrantContactRepository:

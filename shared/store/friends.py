@@ -10,13 +10,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from shared.store.expressions import ITEM_ABSENT, ITEM_EXISTS, Changes, Item
-from shared.store.table import ConditionFailed, Key, Put, Table, Transaction, Update, entity_from_item
+from shared.store.table import ConditionFailed, Entity, Key, Put, Table, Transaction, Update
 
 ALREADY_INVITED = "friend_already_invited"
 
 
 @dataclass
-class FriendRecord:
+class FriendRecord(Entity):
     friend_hash: str
     referral_id: str
     referrer_id: str
@@ -32,10 +32,6 @@ class FriendRecord:
     def to_item(self) -> Item:
         item = {**self.key(self.friend_hash), "type": "friend", **asdict(self)}
         return {k: v for k, v in item.items() if v is not None}
-
-    @classmethod
-    def from_item(cls, item: Item) -> FriendRecord:
-        return entity_from_item(cls, item)
 
 
 class FriendRepository:

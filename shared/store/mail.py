@@ -10,13 +10,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
 from shared.store.expressions import ITEM_ABSENT, Attr, Changes, Condition, Item
-from shared.store.table import ConditionFailed, Key, Put, Table, Transaction, Update, entity_from_item
+from shared.store.table import ConditionFailed, Entity, Key, Put, Table, Transaction, Update
 
 UNSENT_INDEX_KEY = "MAIL#UNSENT"
 
 
 @dataclass
-class MailJob:
+class MailJob(Entity):
     """One email to send. Holds ids and template values, never a secret or an address
     that can be looked up at send time; link tokens are minted when the mail is sent."""
 
@@ -43,10 +43,6 @@ class MailJob:
         if self.status == "pending":  # sparse index: only unsent jobs are in it
             item.update(gsi1pk=UNSENT_INDEX_KEY, gsi1sk=f"{self.created_at}#{self.job_id}")
         return {k: v for k, v in item.items() if v is not None}
-
-    @classmethod
-    def from_item(cls, item: Item) -> MailJob:
-        return entity_from_item(cls, item)
 
 
 def _suppression_key(email_hash: str) -> Key:

@@ -7,13 +7,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from shared.store.expressions import Item
-from shared.store.table import Key, Put, Table, entity_from_item, query_all
+from shared.store.table import Entity, Key, Put, Table, query_all
 
 OPEN_QUESTIONS_INDEX_KEY = "CONTACT#OPEN"
 
 
 @dataclass
-class ContactQuestion:
+class ContactQuestion(Entity):
     question_id: str
     email: str
     message: str
@@ -27,10 +27,6 @@ class ContactQuestion:
     def to_item(self) -> Item:
         return {**self.key(self.question_id), "type": "contact_question", **asdict(self),
                 "gsi1pk": OPEN_QUESTIONS_INDEX_KEY, "gsi1sk": f"{self.created_at}#{self.question_id}"}
-
-    @classmethod
-    def from_item(cls, item: Item) -> ContactQuestion:
-        return entity_from_item(cls, item)
 
 
 class QuestionRepository:

@@ -13,12 +13,12 @@ from shared.store.expressions import Attr, Changes, Item
 from shared.store.table import (
     ConditionFailed,
     Delete,
+    Entity,
     Key,
     Put,
     Table,
     Transaction,
     Update,
-    entity_from_item,
     query_all,
 )
 
@@ -26,7 +26,7 @@ LINK_MAIL_CAP = "link_mail_cap"
 
 
 @dataclass
-class LoginToken:
+class LoginToken(Entity):
     """A link token's hash; the token itself exists only in the mail that carries it."""
 
     token_hash: str
@@ -41,13 +41,9 @@ class LoginToken:
     def to_item(self) -> Item:
         return {**self.key(self.token_hash), "type": "login_token", **asdict(self)}
 
-    @classmethod
-    def from_item(cls, item: Item) -> LoginToken:
-        return entity_from_item(cls, item)
-
 
 @dataclass
-class Session:
+class Session(Entity):
     """A signed-in browser. The cookie holds the token; only its hash is stored."""
 
     token_hash: str
@@ -63,13 +59,9 @@ class Session:
         return {**self.key(self.token_hash), "type": "session", **asdict(self),
                 "gsi1pk": f"SESSIONS#{self.account_id}", "gsi1sk": self.created_at}
 
-    @classmethod
-    def from_item(cls, item: Item) -> Session:
-        return entity_from_item(cls, item)
-
 
 @dataclass
-class EmailChange:
+class EmailChange(Entity):
     """An address change waiting for its confirmation link to be used."""
 
     account_id: str
@@ -83,10 +75,6 @@ class EmailChange:
 
     def to_item(self) -> Item:
         return {**self.key(self.account_id), "type": "email_change", **asdict(self)}
-
-    @classmethod
-    def from_item(cls, item: Item) -> EmailChange:
-        return entity_from_item(cls, item)
 
 
 def _unexpired(item: Item | None, now: float) -> Item | None:

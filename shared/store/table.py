@@ -11,7 +11,7 @@ import random
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol, Self, Union
 
 from shared.store.expressions import Changes, Condition, Item, Placeholders
 
@@ -151,14 +151,14 @@ def query_all(table: Table, partition: str, **options: Any) -> Iterator[Item]:
         start = page.next
 
 
-Entity = TypeVar("Entity")
+class Entity:
+    """A dataclass stored as one item. It is read back by field name: keys, index attributes
+    and fields the item lacks (written before the field existed) are left out."""
 
-
-def entity_from_item(cls: type[Entity], item: Item) -> Entity:
-    """An entity (a dataclass) from its item: its fields by name; keys, index attributes and
-    fields the item lacks (written before the field existed) are left to the defaults."""
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    return cls(**{k: v for k, v in item.items() if k in names})
+    @classmethod
+    def from_item(cls, item: Item) -> Self:
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in item.items() if k in names})
 
 
 def plain(value: Any) -> Any:

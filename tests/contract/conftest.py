@@ -12,6 +12,7 @@ import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.ids import new_id
+from shared.store.accounts import AccountRepository
 from shared.store.table import DynamoTable, Table
 from tests.fakes import MemoryTable
 
@@ -34,3 +35,8 @@ def table(request: pytest.FixtureRequest) -> Table:
 def uid() -> Callable[[], str]:
     """Fresh random ids (letters, digits, - and _): nothing collides on the shared table."""
     return new_id
+
+
+@pytest.fixture
+def accounts(table: Table) -> AccountRepository:
+    return AccountRepository(table)

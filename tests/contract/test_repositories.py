@@ -3,8 +3,6 @@
 test_repositories_*.py beside this file.)"""
 from __future__ import annotations
 
-from typing import Callable
-
 import pytest
 
 from shared.store.accounts import (
@@ -20,28 +18,7 @@ from shared.store.accounts import (
     shard_of,
 )
 from shared.store.table import ConditionFailed, ItemNotFound, Put, Table, Transaction
-
-Ids = Callable[[], str]
-AT = "2027-01-15T10:00:00.000+00:00"
-
-
-@pytest.fixture
-def accounts(table: Table) -> AccountRepository:
-    return AccountRepository(table)
-
-
-def _account(uid: Ids, status: str = "pending", account_id: str | None = None) -> Account:
-    account_id = account_id or uid()
-    return Account(account_id, f"{account_id}@example.org", f"hash-{uid()}", "Ann Example", status, AT, 1)
-
-
-def _add_new(table: Table, accounts: AccountRepository, account: Account, topics: dict[str, bool] | None = None,
-             at: str = AT) -> None:
-    topics = {"newsletter": True, "promotions": False} if topics is None else topics
-    tx = Transaction()
-    accounts.add_new(tx, account, Preferences(account.account_id, topics, at),
-                     ConsentEvent(account.account_id, at, f"ev-{account.account_id}", "signup", topics))
-    table.commit(tx)
+from tests.contract.builders import AT, Ids, add_new, new_account
 
 
 def _consent(account_id: str, topics: dict[str, bool], at: str = "2027-02-01T00:00:00.000+00:00",
@@ -52,8 +29,8 @@ def _consent(account_id: str, topics: dict[str, bool], at: str = "2027-02-01T00:
 # -- add_new --------------------------------------------------------------------------------
 def test_add_new_under_a_free_address_writes_lookup_profile_prefs_and_consent(
         table: Table, accounts: AccountRepository, uid: Ids) -> None:
-    account = _account(uid)
-    _add_new(table, accounts, account)
+    account = new_account(uid)
+    add_new(table, accounts, account)
     assert accounts.account_id_for(account.email_hash) == account.account_id
     assert accounts.get(account.account_id) == account
     assert accounts.preferences(account.account_id) == Preferences(
@@ -65,12 +42,12 @@ def test_add_new_under_a_free_address_writes_lookup_profile_prefs_and_consent(
 
 def test_p11_add_new_under_a_taken_address_fails_naming_the_holder_and_writes_nothing(
         table: Table, accounts: AccountRepository, uid: Ids) -> None:
-    holder = _account(uid)
-    _add_new(table, accounts, holder)
-    newcomer = _account(uid)
+    holder = new_account(uid)
+    add_new(table, accounts, holder)
+    newcomer = new_account(uid)
     newcomer.email_hash = holder.email_hash
     with pytest.raises(ConditionFailed) as failed:
-        _add_new(table, accounts, newcomer)
+        add_new(table, accounts, newcomer)
     assert failed.value.tags == frozenset({ADDRESS_TAKEN})
     assert failed.value.old == {ADDRESS_TAKEN: holder.account_id}
     assert accounts.get(newcomer.account_id) is None
@@ -80,18 +57,18 @@ def test_p11_add_new_under_a_taken_address_fails_naming_the_holder_and_writes_no
 
 
 def test_add_new_with_an_account_id_in_use_fails(table: Table, accounts: AccountRepository, uid: Ids) -> None:
-    first = _account(uid)
-    _add_new(table, accounts, first)
-    second = _account(uid, account_id=first.account_id)
+    first = new_account(uid)
+    add_new(table, accounts, first)
+    second = new_account(uid, account_id=first.account_id)
     with pytest.raises(ConditionFailed) as failed:
-        _add_new(table, accounts, second)
+        add_new(table, accounts, second)
     assert failed.value.tags == frozenset({"account_id_taken"})
     assert accounts.account_id_for(second.email_hash) is None
 
 
 def test_put_writes_a_profile_as_it_is_with_the_index_entry_of_an_active_account(
         accounts: AccountRepository, uid: Ids) -> None:
-    account = _account(uid, status="active")
+    account = new_account(uid, status="active")
     accounts.put(account)
     assert accounts.get(account.account_id) == account
     assert accounts.in_active_index(account.account_id)
@@ -100,8 +77,8 @@ def test_put_writes_a_profile_as_it_is_with_the_index_entry_of_an_active_account
 # -- activation -----------------------------------------------------------------------------
 def test_add_activation_makes_a_pending_account_active_in_the_index_and_audiences(
         table: Table, accounts: AccountRepository, uid: Ids) -> None:
-    account = _account(uid)
-    _add_new(table, accounts, account)
+    account = new_account(uid)
+    add_new(table, accounts, account)
     tx = Transaction()
     accounts.add_activation(tx, account.account_id, ["newsletter"])
     table.commit(tx)
@@ -123,7 +100,7 @@ def test_add_activation_makes_a_pending_account_active_in_the_index_and_audience
 @pytest.mark.parametrize("status", ["active", "deactivated"])
 def test_add_activation_of_an_account_that_is_not_pending_fails_and_joins_nothing(
         table: Table, accounts: AccountRepository, uid: Ids, status: str) -> None:
-    account = _account(uid, status=status)
+    account = new_account(uid, status=status)
     accounts.put(account)
     tx = Transaction()
     accounts.add_activation(tx, account.account_id, ["newsletter"])
@@ -147,7 +124,7 @@ def test_add_activation_of_an_unknown_account_fails_and_creates_nothing(
 
 # -- name -----------------------------------------------------------------------------------
 def test_update_name_changes_only_the_name(accounts: AccountRepository, uid: Ids) -> None:
-    account = _account(uid, status="active")
+    account = new_account(uid, status="active")
     accounts.put(account)
     accounts.update_name(account.account_id, "Bea Example")
     stored = accounts.get(account.account_id)
@@ -167,8 +144,8 @@ def test_update_name_of_an_unknown_account_raises_item_not_found_and_creates_not
 # -- deactivation ---------------------------------------------------------------------------
 def test_p28_add_deactivation_leaves_index_and_audiences_and_keeps_the_data(
         table: Table, accounts: AccountRepository, uid: Ids) -> None:
-    account = _account(uid)
-    _add_new(table, accounts, account)
+    account = new_account(uid)
+    add_new(table, accounts, account)
     tx = Transaction()
     accounts.add_activation(tx, account.account_id, ["newsletter", "promotions"])
     table.commit(tx)
@@ -186,7 +163,7 @@ def test_p28_add_deactivation_leaves_index_and_audiences_and_keeps_the_data(
 
 def test_add_deactivation_twice_fails_already_deactivated(table: Table, accounts: AccountRepository,
                                                           uid: Ids) -> None:
-    account = _account(uid, status="deactivated")
+    account = new_account(uid, status="deactivated")
     accounts.put(account)
     tx = Transaction()
     accounts.add_deactivation(tx, account.account_id, "2027-03-01T00:00:00.000+00:00", ["newsletter"])
@@ -209,7 +186,7 @@ def test_add_deactivation_of_an_unknown_account_fails_and_creates_nothing(
 # -- topics ---------------------------------------------------------------------------------
 def test_add_topic_changes_with_a_changed_topic_passes_and_joins_its_audience(
         table: Table, accounts: AccountRepository, uid: Ids) -> None:
-    account = _account(uid, status="active")
+    account = new_account(uid, status="active")
     accounts.put(account)
     table.put(Put(Preferences(account.account_id, {"newsletter": False, "promotions": False}, AT).to_item()))
     tx = Transaction()
@@ -226,8 +203,8 @@ def test_add_topic_changes_with_a_changed_topic_passes_and_joins_its_audience(
 
 def test_add_topic_changes_switching_off_leaves_the_audience(table: Table, accounts: AccountRepository,
                                                              uid: Ids) -> None:
-    account = _account(uid)
-    _add_new(table, accounts, account, {"newsletter": True, "promotions": True})
+    account = new_account(uid)
+    add_new(table, accounts, account, {"newsletter": True, "promotions": True})
     tx = Transaction()
     accounts.add_activation(tx, account.account_id, ["newsletter", "promotions"])
     table.commit(tx)
@@ -244,8 +221,8 @@ def test_add_topic_changes_switching_off_leaves_the_audience(table: Table, accou
 def test_add_topic_changes_for_a_topic_missing_from_the_map_passes(table: Table, accounts: AccountRepository,
                                                                    uid: Ids) -> None:
     """`topics.x <> value` passes on a missing key, and SET reaches into the existing map."""
-    account = _account(uid)
-    _add_new(table, accounts, account, {})
+    account = new_account(uid)
+    add_new(table, accounts, account, {})
     tx = Transaction()
     accounts.add_topic_changes(tx, _consent(account.account_id, {"newsletter": False}), join_audiences=False)
     table.commit(tx)
@@ -255,8 +232,8 @@ def test_add_topic_changes_for_a_topic_missing_from_the_map_passes(table: Table,
 
 def test_add_topic_changes_with_every_topic_unchanged_fails_with_the_preferences_item(
         table: Table, accounts: AccountRepository, uid: Ids) -> None:
-    account = _account(uid)
-    _add_new(table, accounts, account, {"newsletter": True, "promotions": False})
+    account = new_account(uid)
+    add_new(table, accounts, account, {"newsletter": True, "promotions": False})
     tx = Transaction()
     accounts.add_topic_changes(tx, _consent(account.account_id, {"newsletter": True, "promotions": False}),
                                join_audiences=False)
@@ -286,8 +263,8 @@ def test_add_topic_changes_for_an_unknown_account_fails_with_no_old_item(
 @pytest.mark.parametrize("status", ["pending", "deactivated"])
 def test_add_topic_changes_joining_audiences_of_an_account_not_active_fails(
         table: Table, accounts: AccountRepository, uid: Ids, status: str) -> None:
-    account = _account(uid)
-    _add_new(table, accounts, account, {"newsletter": False, "promotions": False})
+    account = new_account(uid)
+    add_new(table, accounts, account, {"newsletter": False, "promotions": False})
     if status == "deactivated":
         tx = Transaction()
         accounts.add_deactivation(tx, account.account_id, AT, [])
@@ -305,8 +282,8 @@ def test_add_topic_changes_joining_audiences_of_an_account_not_active_fails(
 # -- address change -------------------------------------------------------------------------
 def test_p04_add_address_change_moves_the_lookup_and_the_profile(table: Table, accounts: AccountRepository,
                                                                  uid: Ids) -> None:
-    account = _account(uid, status="active")
-    _add_new(table, accounts, account)
+    account = new_account(uid, status="active")
+    add_new(table, accounts, account)
     new_hash = f"hash-{uid()}"
     tx = Transaction()
     accounts.add_address_change(tx, account, "new@example.org", new_hash)
@@ -319,9 +296,9 @@ def test_p04_add_address_change_moves_the_lookup_and_the_profile(table: Table, a
 
 def test_add_address_change_to_a_taken_address_fails_naming_the_holder(
         table: Table, accounts: AccountRepository, uid: Ids) -> None:
-    account, holder = _account(uid, status="active"), _account(uid, status="active")
-    _add_new(table, accounts, account)
-    _add_new(table, accounts, holder)
+    account, holder = new_account(uid, status="active"), new_account(uid, status="active")
+    add_new(table, accounts, account)
+    add_new(table, accounts, holder)
     tx = Transaction()
     accounts.add_address_change(tx, account, holder.email, holder.email_hash)
     with pytest.raises(ConditionFailed) as failed:
@@ -334,7 +311,7 @@ def test_add_address_change_to_a_taken_address_fails_naming_the_holder(
 
 def test_add_address_change_fails_when_the_old_lookup_is_not_the_accounts(
         table: Table, accounts: AccountRepository, uid: Ids) -> None:
-    account = _account(uid, status="active")
+    account = new_account(uid, status="active")
     accounts.put(account)  # a profile whose address lookup is missing
     new_hash = f"hash-{uid()}"
     tx = Transaction()
@@ -347,8 +324,8 @@ def test_add_address_change_fails_when_the_old_lookup_is_not_the_accounts(
 
 def test_add_address_change_fails_when_the_profile_moved_meanwhile(
         table: Table, accounts: AccountRepository, uid: Ids) -> None:
-    account = _account(uid, status="active")
-    _add_new(table, accounts, account)
+    account = new_account(uid, status="active")
+    add_new(table, accounts, account)
     moved = Account(**{**account.__dict__, "email_hash": f"hash-{uid()}"})
     accounts.put(moved)  # the profile now names another address; `account` is stale
     new_hash = f"hash-{uid()}"

@@ -2,9 +2,6 @@
 batches, the consent history, and the paginated audience and active-account pages."""
 from __future__ import annotations
 
-from typing import Callable
-
-import pytest
 
 from shared.store.accounts import (
     Account,
@@ -14,28 +11,8 @@ from shared.store.accounts import (
     active_index_key,
     shard_of,
 )
-from shared.store.table import Put, Table, Transaction
-
-Ids = Callable[[], str]
-AT = "2027-01-15T10:00:00.000+00:00"
-
-
-@pytest.fixture
-def accounts(table: Table) -> AccountRepository:
-    return AccountRepository(table)
-
-
-def _account(uid: Ids, status: str = "pending", account_id: str | None = None) -> Account:
-    account_id = account_id or uid()
-    return Account(account_id, f"{account_id}@example.org", f"hash-{uid()}", "Ann Example", status, AT, 1)
-
-
-def _add_new(table: Table, accounts: AccountRepository, account: Account, topics: dict[str, bool] | None = None) -> None:
-    topics = {"newsletter": True, "promotions": False} if topics is None else topics
-    tx = Transaction()
-    accounts.add_new(tx, account, Preferences(account.account_id, topics, AT),
-                     ConsentEvent(account.account_id, AT, f"ev-{account.account_id}", "signup", topics))
-    table.commit(tx)
+from shared.store.table import Put, Table
+from tests.contract.builders import AT, Ids, add_new, new_account
 
 
 def _consent(account_id: str, topics: dict[str, bool], at: str) -> ConsentEvent:
@@ -44,12 +21,12 @@ def _consent(account_id: str, topics: dict[str, bool], at: str) -> ConsentEvent:
 
 # -- reads ----------------------------------------------------------------------------------
 def test_with_preferences_reads_both_or_what_exists(table: Table, accounts: AccountRepository, uid: Ids) -> None:
-    account = _account(uid)
-    _add_new(table, accounts, account)
+    account = new_account(uid)
+    add_new(table, accounts, account)
     found_account, found_prefs = accounts.with_preferences(account.account_id)
     assert found_account == account
     assert found_prefs is not None and found_prefs.topics == {"newsletter": True, "promotions": False}
-    profile_only = _account(uid)
+    profile_only = new_account(uid)
     accounts.put(profile_only)
     assert accounts.with_preferences(profile_only.account_id) == (profile_only, None)
     assert accounts.with_preferences(uid()) == (None, None)
@@ -57,7 +34,7 @@ def test_with_preferences_reads_both_or_what_exists(table: Table, accounts: Acco
 
 def test_many_with_preferences_reads_many_accounts_once_each(table: Table, accounts: AccountRepository,
                                                              uid: Ids) -> None:
-    known = [_account(uid) for _ in range(60)]  # 120 keys: more than one BatchGetItem
+    known = [new_account(uid) for _ in range(60)]  # 120 keys: more than one BatchGetItem
     table.put_many([item for a in known for item in (
         a.to_item(), Preferences(a.account_id, {"newsletter": True}, AT).to_item())])
     unknown = uid()
@@ -72,8 +49,8 @@ def test_many_with_preferences_reads_many_accounts_once_each(table: Table, accou
 
 
 def test_consent_history_lists_events_oldest_first(table: Table, accounts: AccountRepository, uid: Ids) -> None:
-    account = _account(uid)
-    _add_new(table, accounts, account, {"newsletter": False, "promotions": False})
+    account = new_account(uid)
+    add_new(table, accounts, account, {"newsletter": False, "promotions": False})
     for at, on in [("2027-05-01T00:00:00.000+00:00", True), ("2027-04-01T00:00:00.000+00:00", False)]:
         table.put(Put(_consent(account.account_id, {"newsletter": on}, at).to_item()))
     assert [e["at"] for e in accounts.consent_history(account.account_id)] == [
@@ -119,7 +96,7 @@ def test_active_page_hands_out_the_next_start_and_continues_from_it(accounts: Ac
     while len(mine) < 3:  # three active accounts in one shard, large enough to fill a page
         candidate = uid()
         if shard_of(candidate) == shard:
-            account = _account(uid, status="active", account_id=candidate)
+            account = new_account(uid, status="active", account_id=candidate)
             account.name = "x" * 390_000
             mine.append(account)
     for account in mine:

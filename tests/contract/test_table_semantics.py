@@ -20,7 +20,6 @@ from shared.store.table import (
     query_all,
 )
 from tests.contract.conftest import REFUSED
-from tests.fakes import MemoryTable
 
 Ids = Callable[[], str]
 
