@@ -111,6 +111,8 @@ def deactivate(account: Account, ports: Ports) -> bool:
     except ConditionFailed as failed:
         if ALREADY_DEACTIVATED not in failed.tags:
             raise
+        if failed.old[ALREADY_DEACTIVATED] is None:
+            raise NotFound("No such account.") from None
         done = False
     ports.sign_in.delete_sessions_of(account.account_id)
     return done

@@ -14,7 +14,7 @@ from shared.errors import NotFound
 from shared.ids import new_id
 from shared.models import MailKind
 from shared.ports import Ports
-from shared.store.commerce import ORDER_ALREADY_PAID, PIN_TAKEN
+from shared.store.commerce import NOT_WAITING, ORDER_ALREADY_PAID, PIN_TAKEN
 from shared.store.mail import MailJob
 from shared.store.table import ConditionFailed, Transaction
 
@@ -60,8 +60,11 @@ def _await_stock(order_id: str, lines: list[dict[str, Any]], ports: Ports) -> st
     ports.commerce.add_awaiting_stock(tx, order_id, skus, ports.clock.iso())
     try:
         ports.table.commit(tx)
-    except ConditionFailed:  # paid meanwhile, or already waiting
-        return "awaiting_stock"
+    except ConditionFailed as failed:  # no such order, paid meanwhile, or already waiting
+        status = failed.old.get(NOT_WAITING)
+        if status is None:
+            raise NotFound("No such order.") from None
+        return "already_paid" if status == "paid" else "awaiting_stock"
     # An operator must import PINs: this line is what the "awaiting stock" alarm counts.
     logger.error("paid order awaiting stock", extra={"order_id": order_id, "skus": skus})
     metrics.count("OrdersAwaitingStock")
