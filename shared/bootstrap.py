@@ -27,6 +27,7 @@ def build_ports(settings: Settings, table: Table | None = None, clock: Clock = s
     from shared.pins import KmsPinVault
     from shared.store.accounts import AccountRepository
     from shared.store.audit import AuditRepository
+    from shared.store.campaigns import CampaignRepository
     from shared.store.commerce import CommerceRepository
     from shared.store.mail import MailRepository
     from shared.store.questions import QuestionRepository
@@ -40,6 +41,7 @@ def build_ports(settings: Settings, table: Table | None = None, clock: Clock = s
         accounts=AccountRepository(table),
         sign_in=SignInRepository(table),
         mail=MailRepository(table),
+        campaigns=CampaignRepository(table),
         commerce=CommerceRepository(table),
         audit=AuditRepository(table),
         questions=QuestionRepository(table),

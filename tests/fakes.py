@@ -28,6 +28,7 @@ from shared.processor import CheckoutRequest, HostedCheckout, verify_callback
 from shared.settings import Settings
 from shared.store.expressions import Changes, Condition, Item, Placeholders
 from shared.store.table import (
+    INDEXES,
     MAX_BATCH_GET,
     MAX_BATCH_WRITE,
     MAX_TRANSACTION_ITEMS,
@@ -44,7 +45,6 @@ from shared.store.table import (
     plain,
 )
 
-INDEXES = {"gsi1": ("gsi1pk", "gsi1sk")}
 KEY_ATTRIBUTES = ("pk", "sk")
 MAX_ITEM_BYTES = 400 * 1024
 PAGE_BYTES = 1024 * 1024  # a query page stops before it would pass 1 MB, as DynamoDB's does
@@ -160,16 +160,20 @@ class MemoryTable:
         found.reverse()  # BatchGetItem promises no order: no caller may rely on request order
         return found
 
-    def query(self, partition: str, *, prefix: str | None = None, index: str | None = None,
-              limit: int | None = None, start: Key | None = None) -> Page:
+    def query(self, partition: str, *, prefix: str | None = None, lower: str | None = None,
+              upper: str | None = None, index: str | None = None, limit: int | None = None,
+              start: Key | None = None) -> Page:
+        projection = "ALL"
         if index is None:
             hash_name, range_name = KEY_ATTRIBUTES
             key_names: tuple[str, ...] = KEY_ATTRIBUTES
         elif index in INDEXES:
-            hash_name, range_name = INDEXES[index]
-            key_names = (*INDEXES[index], *KEY_ATTRIBUTES)
+            hash_name, range_name, projection = INDEXES[index]
+            key_names = (hash_name, range_name, *KEY_ATTRIBUTES)
         else:
             raise ValueError(f"The table does not have the specified index: {index}")
+        if "" in (prefix, lower, upper):  # DynamoDB refuses an empty key value in a key condition
+            raise ValueError("The AttributeValue for a key attribute cannot contain an empty string value")
         if limit is not None and limit < 0:
             raise ValueError("Limit must be at least 1")
 
@@ -178,7 +182,11 @@ class MemoryTable:
 
         rows = [i for i in self._items.values()
                 if i.get(hash_name) == partition and range_name in i
-                and (prefix is None or i[range_name].startswith(prefix))]
+                and (prefix is None or i[range_name].startswith(prefix))
+                and (prefix is not None or lower is None or i[range_name] >= lower)
+                and (prefix is not None or upper is None or i[range_name] <= upper)]
+        if projection == "KEYS_ONLY":
+            rows = [{n: r[n] for n in key_names} for r in rows]
         rows.sort(key=position)
         if start:
             missing = [n for n in key_names if n not in start]
@@ -313,8 +321,8 @@ class MemoryTable:
     def _checked_item(item: Item) -> Item:
         """A deep, normalized copy of an item DynamoDB would accept, else ValueError."""
         stored = _stored_item(item)
-        for names in INDEXES.values():
-            for name in names:
+        for hash_name, range_name, _ in INDEXES.values():
+            for name in (hash_name, range_name):
                 if name in stored and (not isinstance(stored[name], str) or not stored[name]):
                     raise ValueError("A value specified for a secondary index key is not supported")
         if item_size(stored) > MAX_ITEM_BYTES:

@@ -1,24 +1,74 @@
 """Mail: the outbox's jobs, and the delivery suppression data the sender re-checks.
 
-Key shapes: `MAIL#<id>` / `JOB` (gsi1 `MAIL#UNSENT` / `<created>#<id>` while unsent);
+Key shapes: `MAIL#<id>` / `JOB`, with keys in the keys-only `mail` index while it is
+unsent (`MAIL#UNSENT#<T|B>#<shard>` / `<next attempt, 10 digits>#<id>`: transactional (T)
+apart from bulk (B), due ones first) or failed (`MAIL#FAILED#<shard>` / `<finished>#<id>`).
+Jobs written before that index existed sit under gsi1 `MAIL#UNSENT` until they are moved.
 `SUPPRESS#<hmac>` / `SUPPRESS` and `SOFT_BOUNCES`; `FRIEND#<hmac>` / `FORGOTTEN`, a
 hash-only marker that keeps a forgotten friend's address from ever being invited.
 """
 from __future__ import annotations
 
+import zlib
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
 from shared.store.expressions import ITEM_ABSENT, Attr, Changes, Condition, Item
-from shared.store.table import ConditionFailed, Entity, Key, Put, Table, Transaction, Update
+from shared.store.table import (
+    MAX_TRANSACTION_ITEMS,
+    ConditionFailed,
+    Entity,
+    Key,
+    Put,
+    Table,
+    Transaction,
+    Update,
+    query_all,
+)
 
-UNSENT_INDEX_KEY = "MAIL#UNSENT"
+INDEX = "mail"
+LEGACY_UNSENT_KEY = "MAIL#UNSENT"  # gsi1, jobs written before the mail index existed
+SHARDS = {"T": 4, "B": 16}  # transactional mail is a trickle; campaigns are the flood
+FAILED_SHARDS = 16
+TRANSACTIONAL = "transactional"
+
+
+def priority_of(kind: str) -> str:
+    """T: mail a person is waiting for (links, PINs); B: bulk (service, promotional, ...)."""
+    return "T" if kind == TRANSACTIONAL else "B"
+
+
+def _shard(job_id: str, shards: int) -> int:
+    return zlib.crc32(job_id.encode()) % shards
+
+
+def unsent_partition(priority: str, shard: int) -> str:
+    return f"MAIL#UNSENT#{priority}#{shard}"
+
+
+def _due_key(at: int, job_id: str) -> str:
+    return f"{at:010d}#{job_id}"
+
+
+def _unsent_keys(kind: str, job_id: str, next_attempt_at: int) -> dict[str, str]:
+    priority = priority_of(kind)
+    return {"mailpk": unsent_partition(priority, _shard(job_id, SHARDS[priority])),
+            "mailsk": _due_key(next_attempt_at, job_id)}
+
+
+def _failed_keys(job_id: str, at: str) -> dict[str, str]:
+    return {"mailpk": f"MAIL#FAILED#{_shard(job_id, FAILED_SHARDS)}", "mailsk": f"{at}#{job_id}"}
+
+
+def _job_id(item: Item) -> str:
+    return str(item["pk"]).removeprefix("MAIL#")
 
 
 @dataclass
 class MailJob(Entity):
     """One email to send. Holds ids and template values, never a secret or an address
-    that can be looked up at send time; link tokens are minted when the mail is sent."""
+    that can be looked up at send time; link tokens are minted when the mail is sent. A
+    campaign's text is stored once, in its campaign item, which the job names."""
 
     job_id: str
     kind: str
@@ -32,16 +82,26 @@ class MailJob(Entity):
     to_address: str | None = None
     campaign_id: str | None = None
     status: str = "pending"
-    attempts: int = 0
+    attempts: int = 0  # failures that were the mail's own fault
+    deferrals: int = 0  # times it waited for SES (throttling, outages): never a failure
+    next_attempt_at: int = 0
+    claim_id: str | None = None
+    detail: str | None = None
+    finished_at: str | None = None
+    expires_at: int | None = None
 
     @staticmethod
     def key(job_id: str) -> Key:
         return {"pk": f"MAIL#{job_id}", "sk": "JOB"}
 
+    @property
+    def priority(self) -> str:
+        return priority_of(self.kind)
+
     def to_item(self) -> Item:
         item = {**self.key(self.job_id), "type": "mail_job", **asdict(self)}
-        if self.status == "pending":  # sparse index: only unsent jobs are in it
-            item.update(gsi1pk=UNSENT_INDEX_KEY, gsi1sk=f"{self.created_at}#{self.job_id}")
+        if self.status == "pending":  # sparse: only unsent jobs are in the index
+            item.update(_unsent_keys(self.kind, self.job_id, self.next_attempt_at))
         return {k: v for k, v in item.items() if v is not None}
 
 
@@ -57,7 +117,7 @@ class MailRepository:
     def __init__(self, table: Table) -> None:
         self._table = table
 
-    # -- jobs -----------------------------------------------------------------------------
+    # -- queueing -------------------------------------------------------------------------
     def add_job(self, tx: Transaction, job: MailJob) -> None:
         """The job lands with the change that causes it, or not at all."""
         tx.add(Put(job.to_item()))
@@ -65,39 +125,130 @@ class MailRepository:
     def put_job(self, job: MailJob) -> None:
         self._table.put(Put(job.to_item()))
 
-    def put_jobs(self, jobs: list[MailJob]) -> None:
-        self._table.put_many([j.to_item() for j in jobs])
+    def add_missing_jobs(self, jobs: list[MailJob]) -> list[str]:
+        """Queue each job whose id is not queued yet (conditional puts, up to 100 a write);
+        returns the ids that were there already. A re-run of a fan-out never mails twice."""
+        present: list[str] = []
+        for begin in range(0, len(jobs), MAX_TRANSACTION_ITEMS):
+            pending = {j.job_id: j for j in jobs[begin:begin + MAX_TRANSACTION_ITEMS]}
+            while pending:
+                tx = Transaction([Put(j.to_item(), ITEM_ABSENT, tag=j.job_id) for j in pending.values()])
+                try:
+                    self._table.commit(tx)
+                    break
+                except ConditionFailed as failed:  # nothing was written: drop the known ones, retry
+                    present += [job_id for job_id in pending if job_id in failed.tags]
+                    pending = {k: v for k, v in pending.items() if k not in failed.tags}
+        return present
 
+    # -- reading --------------------------------------------------------------------------
     def job(self, job_id: str) -> MailJob | None:
         item = self._table.get(MailJob.key(job_id))
         return MailJob.from_item(item) if item else None
 
-    def unsent_job_ids(self, limit: int = 100) -> list[str]:
-        """Oldest first."""
-        return [i["job_id"] for i in self._table.query(UNSENT_INDEX_KEY, index="gsi1", limit=limit).items]
+    def jobs(self, job_ids: list[str]) -> dict[str, MailJob]:
+        return {j.job_id: j for j in (MailJob.from_item(i) for i in self._table.get_many(
+            [MailJob.key(job_id) for job_id in job_ids]))}
 
-    def claim(self, job_id: str, now: float, lease_seconds: int) -> MailJob | None:
-        """Take a pending job for `lease_seconds`; None when it is sent, done or leased."""
+    def due_job_ids(self, priority: str, shard: int, now: float, limit: int = 100) -> list[str]:
+        """Unsent jobs of one shard whose next attempt is due, the longest due first; fewer
+        than `limit` only when no more are due."""
+        found: list[str] = []
+        start: Key | None = None
+        while len(found) < limit:
+            page = self._table.query(unsent_partition(priority, shard), index=INDEX, limit=limit - len(found),
+                                     upper=_due_key(int(now), "~"), start=start)
+            found += [_job_id(i) for i in page.items]
+            if page.next is None:
+                break
+            start = page.next
+        return found
+
+    def unsent_job_ids(self, limit: int = 1000) -> list[str]:
+        """Every unsent job, due or not, in any shard (operators and tests)."""
+        found = [_job_id(i) for i in self._table.query(LEGACY_UNSENT_KEY, index="gsi1", limit=limit).items]
+        for priority, shards in SHARDS.items():
+            for shard in range(shards):
+                found += [_job_id(i) for i in query_all(self._table, unsent_partition(priority, shard), index=INDEX)]
+        return found[:limit]
+
+    def legacy_unsent_jobs(self, limit: int = 100) -> list[MailJob]:
+        """Jobs queued before the mail index existed (gsi1 projects whole items)."""
+        return [MailJob.from_item(i) for i in self._table.query(LEGACY_UNSENT_KEY, index="gsi1", limit=limit).items]
+
+    def failed_job_ids(self, since: str) -> list[str]:
+        """Jobs that failed at or after `since` (an ISO time), oldest first in each shard."""
+        return [_job_id(i) for shard in range(FAILED_SHARDS)
+                for i in query_all(self._table, f"MAIL#FAILED#{shard}", index=INDEX, lower=since or None)]
+
+    # -- sending --------------------------------------------------------------------------
+    def move_legacy(self, job: MailJob) -> bool:
+        """Give a job queued before the mail index its keys there; False when it was sent
+        or moved meanwhile."""
+        try:
+            self._table.update(Update(MailJob.key(job.job_id), Changes(
+                set=_unsent_keys(job.kind, job.job_id, job.next_attempt_at), remove=("gsi1pk", "gsi1sk")),
+                (Attr("status") == "pending") & Attr("gsi1pk").exists()))
+        except ConditionFailed:
+            return False
+        return True
+
+    def claim(self, job_id: str, now: float, lease_seconds: int, claim_id: str) -> MailJob | None:
+        """Take a pending, due job for `lease_seconds` under `claim_id`; None when it is
+        done, leased by another sender, or not due yet."""
         try:
             item = self._table.update(Update(
                 MailJob.key(job_id),
-                Changes(set={"lease_until": int(now) + lease_seconds}, add={"attempts": 1}),
-                (Attr("status") == "pending") & (Attr("lease_until").absent() | (Attr("lease_until") < int(now))),
+                Changes(set={"lease_until": int(now) + lease_seconds, "claim_id": claim_id}),
+                (Attr("status") == "pending")
+                & (Attr("lease_until").absent() | (Attr("lease_until") < int(now)))
+                & (Attr("next_attempt_at").absent() | (Attr("next_attempt_at") <= int(now))),
             ))
         except ConditionFailed:
             return None
         return MailJob.from_item(item)
 
-    def finish(self, job_id: str, status: str, at: str, detail: str | None = None) -> None:
-        """sent / skipped / failed: leaves the unsent index for good."""
+    def retry_later(self, job: MailJob, claim_id: str, at: int, detail: str, counts_as_attempt: bool) -> None:
+        """Give the job back, due at `at`. Raises ConditionFailed when `claim_id` no longer
+        holds it (the lease ran out and another sender took it)."""
+        counter = "attempts" if counts_as_attempt else "deferrals"
+        self._table.update(Update(MailJob.key(job.job_id), Changes(
+            set={"next_attempt_at": at, "detail": detail, **_unsent_keys(job.kind, job.job_id, at)},
+            remove=("lease_until", "claim_id", "gsi1pk", "gsi1sk"), add={counter: 1}),
+            (Attr("claim_id") == claim_id) & (Attr("status") == "pending")))
+
+    def finish(self, job_id: str, claim_id: str, status: str, at: str, expires_at: int,
+               detail: str | None = None) -> None:
+        """sent / skipped / failed: out of the unsent index for good (a failed job into the
+        failed one). Raises ConditionFailed when `claim_id` no longer holds the job."""
+        index = _failed_keys(job_id, at) if status == "failed" else {}
         self._table.update(Update(MailJob.key(job_id), Changes(
-            set={"status": status, "finished_at": at, "detail": detail or status},
-            remove=("gsi1pk", "gsi1sk", "lease_until"))))
+            set={"status": status, "finished_at": at, "detail": detail or status, "expires_at": expires_at, **index},
+            remove=("lease_until", "gsi1pk", "gsi1sk", *(() if index else ("mailpk", "mailsk"))),
+        ), (Attr("claim_id") == claim_id) & (Attr("status") == "pending")))
+
+    def requeue(self, job: MailJob, now: int) -> bool:
+        """A failed job pending again, due now, its attempts forgotten; False when it is no
+        longer failed."""
+        try:
+            self._table.update(Update(MailJob.key(job.job_id), Changes(
+                set={"status": "pending", "attempts": 0, "next_attempt_at": now, "detail": "requeued",
+                     **_unsent_keys(job.kind, job.job_id, now)},
+                remove=("expires_at", "finished_at", "claim_id", "lease_until")),
+                Attr("status") == "failed"))
+        except ConditionFailed:
+            return False
+        return True
 
     # -- suppression ----------------------------------------------------------------------
     def suppression(self, email_hash: str) -> str | None:
         item = self._table.get(_suppression_key(email_hash), consistent=False)
         return str(item["reason"]) if item else None
+
+    def suppressions(self, email_hashes: Iterable[str]) -> dict[str, str]:
+        """The suppressed ones among many addresses, with their reasons, in batches."""
+        items = self._table.get_many([_suppression_key(h) for h in email_hashes])
+        return {str(i["pk"]).removeprefix("SUPPRESS#"): str(i["reason"]) for i in items}
 
     def suppress(self, email_hash: str, reason: str, at: str, keep: Iterable[str] = ()) -> bool:
         """Record a suppression, unless one whose reason is in `keep` is there already

@@ -26,6 +26,14 @@ Decode = Callable[[Item], Any]
 MAX_PARTITION_KEY_BYTES = 2048
 MAX_SORT_KEY_BYTES = 1024
 MAX_TRANSACTION_ITEMS = 100
+
+# The table's secondary indexes: their key attributes and what they project. `gsi1` serves
+# most second access paths; `mail` holds only the keys of unsent and failed mail jobs, so
+# the outbox's hot writes stay small (infra/stateful.yaml defines both).
+INDEXES: dict[str, tuple[str, str, str]] = {
+    "gsi1": ("gsi1pk", "gsi1sk", "ALL"),
+    "mail": ("mailpk", "mailsk", "KEYS_ONLY"),
+}
 MAX_BATCH_GET = 100
 MAX_BATCH_WRITE = 25
 
@@ -129,8 +137,9 @@ class Table(Protocol):
 
     def delete(self, op: Delete) -> Item | None: ...
 
-    def query(self, partition: str, *, prefix: str | None = None, index: str | None = None,
-              limit: int | None = None, start: Key | None = None) -> Page: ...
+    def query(self, partition: str, *, prefix: str | None = None, lower: str | None = None,
+              upper: str | None = None, index: str | None = None, limit: int | None = None,
+              start: Key | None = None) -> Page: ...
 
     def commit(self, transaction: Transaction) -> None: ...
 
@@ -261,14 +270,28 @@ class DynamoTable:
                 raise TransactionConflict("DynamoDB left keys unread after retries")
         return found
 
-    def query(self, partition: str, *, prefix: str | None = None, index: str | None = None,
-              limit: int | None = None, start: Key | None = None) -> Page:
-        pk, sk = ("gsi1pk", "gsi1sk") if index else ("pk", "sk")
-        params: dict[str, Any] = {"TableName": self.name, "KeyConditionExpression": f"{pk} = :p",
-                                  "ExpressionAttributeValues": {":p": {"S": partition}}}
+    def query(self, partition: str, *, prefix: str | None = None, lower: str | None = None,
+              upper: str | None = None, index: str | None = None, limit: int | None = None,
+              start: Key | None = None) -> Page:
+        """One page of a partition, by sort key: those starting with `prefix`, or those from
+        `lower` to `upper` (both included, either open)."""
+        pk, sk = INDEXES[index][:2] if index else ("pk", "sk")
+        values = {":p": {"S": partition}}
+        condition = f"{pk} = :p"
         if prefix is not None:
-            params["KeyConditionExpression"] += f" AND begins_with({sk}, :s)"
-            params["ExpressionAttributeValues"][":s"] = {"S": prefix}
+            condition += f" AND begins_with({sk}, :s)"
+            values[":s"] = {"S": prefix}
+        elif lower is not None and upper is not None:
+            condition += f" AND {sk} BETWEEN :l AND :u"
+            values.update({":l": {"S": lower}, ":u": {"S": upper}})
+        elif lower is not None:
+            condition += f" AND {sk} >= :l"
+            values[":l"] = {"S": lower}
+        elif upper is not None:
+            condition += f" AND {sk} <= :u"
+            values[":u"] = {"S": upper}
+        params: dict[str, Any] = {"TableName": self.name, "KeyConditionExpression": condition,
+                                  "ExpressionAttributeValues": values}
         if index:
             params["IndexName"] = index
         if limit:

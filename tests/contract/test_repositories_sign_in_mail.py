@@ -1,4 +1,5 @@
-"""SignInRepository's and MailRepository's contract on both tables."""
+"""SignInRepository's contract on both tables, and the link-mail cap that guards the mail
+job queued with a sign-in link (MailRepository's own contract is in test_repositories_mail.py)."""
 from __future__ import annotations
 
 from typing import Callable
@@ -7,7 +8,7 @@ import pytest
 
 from shared.store.mail import MailJob, MailRepository
 from shared.store.sign_in import LINK_MAIL_CAP, EmailChange, LoginToken, Session, SignInRepository
-from shared.store.table import ConditionFailed, Put, Table, Transaction
+from shared.store.table import ConditionFailed, Table, Transaction
 
 Ids = Callable[[], str]
 NOW = 1_800_000_000.5
@@ -57,8 +58,10 @@ def test_add_link_mail_count_counts_up_to_the_cap_then_fails_and_writes_nothing(
     for n in range(cap):
         tx = Transaction()
         sign_in.add_link_mail_count(tx, email_hash, hour, cap)
-        mail.add_job(tx, MailJob(uid(), "transactional", "signin_link", "2027-01-01", account_id="a"))
+        job = MailJob(uid(), "transactional", "signin_link", "2027-01-01", account_id="a")
+        mail.add_job(tx, job)
         table.commit(tx)
+        assert mail.job(job.job_id) == job  # the job lands with the count
         counter = table.get({"pk": f"LINKMAIL#{email_hash}", "sk": f"HOUR#{hour}"})
         assert counter is not None and counter["sent"] == n + 1
         assert counter["expires_at"] == (hour + 2) * 3600
@@ -113,126 +116,3 @@ def test_p04_an_email_change_is_found_until_it_expires_and_until_done(
     sign_in.add_email_change_done(tx, change.account_id)
     table.commit(tx)
     assert sign_in.email_change(change.account_id, NOW) is None
-
-
-# -- mail jobs ------------------------------------------------------------------------------
-def _job(uid: Ids, created_at: str = "2027-01-01T00:00:00.000+00:00", **values: object) -> MailJob:
-    return MailJob(uid(), "transactional", "welcome", created_at, account_id=uid(), **values)  # type: ignore[arg-type]
-
-
-def test_a_job_reads_back_as_written(table: Table, mail: MailRepository, uid: Ids) -> None:
-    job = _job(uid, context={"login_link": "confirm", "unsubscribe_topics": ["newsletter"]}, topic="newsletter")
-    tx = Transaction()
-    mail.add_job(tx, job)
-    table.commit(tx)
-    assert mail.job(job.job_id) == job
-    assert mail.job(uid()) is None
-
-
-def test_claim_takes_a_pending_job_once_per_lease(mail: MailRepository, uid: Ids) -> None:
-    job = _job(uid)
-    mail.put_job(job)
-    claimed = mail.claim(job.job_id, NOW, 60)
-    assert claimed is not None and claimed.attempts == 1 and claimed.status == "pending"
-    assert mail.claim(job.job_id, NOW + 59, 60) is None  # leased
-    again = mail.claim(job.job_id, NOW + 61, 60)  # the lease expired
-    assert again is not None and again.attempts == 2
-    stored = mail.job(job.job_id)
-    assert stored is not None and stored.attempts == 2
-
-
-def test_claim_refuses_a_finished_or_unknown_job_and_creates_nothing(mail: MailRepository, uid: Ids) -> None:
-    job = _job(uid)
-    mail.put_job(job)
-    mail.finish(job.job_id, "sent", "2027-01-01T00:01:00.000+00:00")
-    assert mail.claim(job.job_id, NOW, 60) is None
-    unknown = uid()
-    assert mail.claim(unknown, NOW, 60) is None
-    assert mail.job(unknown) is None
-
-
-def test_finish_takes_the_job_out_of_the_unsent_index(table: Table, mail: MailRepository, uid: Ids) -> None:
-    job = _job(uid, created_at="!finish")
-    mail.put_job(job)
-    assert job.job_id in mail.unsent_job_ids(limit=1000)
-    mail.claim(job.job_id, NOW, 60)
-    mail.finish(job.job_id, "skipped", "2027-01-01T00:01:00.000+00:00", "suppressed")
-    assert job.job_id not in mail.unsent_job_ids(limit=1000)
-    finished = mail.job(job.job_id)
-    assert finished is not None and (finished.status, finished.attempts) == ("skipped", 1)
-    stored = table.get(MailJob.key(job.job_id))
-    assert stored is not None
-    assert (stored["detail"], stored["finished_at"]) == ("suppressed", "2027-01-01T00:01:00.000+00:00")
-    assert "lease_until" not in stored and "gsi1pk" not in stored
-
-
-def test_unsent_job_ids_are_oldest_first_and_limited(mail: MailRepository, uid: Ids) -> None:
-    # "!" sorts before every timestamp, so these are the oldest jobs in the shared table.
-    jobs = [_job(uid, created_at=f"!unsent-{n}") for n in (3, 1, 2)]
-    mail.put_jobs(jobs)
-    oldest = [j.job_id for j in sorted(jobs, key=lambda j: j.created_at)]
-    assert mail.unsent_job_ids(limit=2) == oldest[:2]
-    assert [i for i in mail.unsent_job_ids(limit=1000) if i in oldest] == oldest
-
-
-def test_put_jobs_writes_more_than_one_batch(mail: MailRepository, uid: Ids) -> None:
-    jobs = [_job(uid) for _ in range(30)]
-    mail.put_jobs(jobs)
-    assert all(mail.job(j.job_id) == j for j in jobs)
-
-
-# -- suppression ----------------------------------------------------------------------------
-def test_suppress_writes_the_first_reason(mail: MailRepository, uid: Ids) -> None:
-    email_hash = uid()
-    assert mail.suppression(email_hash) is None
-    assert mail.suppress(email_hash, "hard_bounce", "2027-01-01") is True
-    assert mail.suppression(email_hash) == "hard_bounce"
-
-
-def test_suppress_without_keep_never_overwrites(mail: MailRepository, uid: Ids) -> None:
-    email_hash = uid()
-    mail.suppress(email_hash, "repeated_soft_bounce", "2027-01-01")
-    assert mail.suppress(email_hash, "hard_bounce", "2027-01-02") is False
-    assert mail.suppression(email_hash) == "repeated_soft_bounce"
-
-
-def test_suppress_overwrites_a_reason_not_kept(mail: MailRepository, uid: Ids) -> None:
-    email_hash = uid()
-    mail.suppress(email_hash, "repeated_soft_bounce", "2027-01-01")
-    assert mail.suppress(email_hash, "complaint", "2027-01-02", keep=["complaint", "hard_bounce"]) is True
-    assert mail.suppression(email_hash) == "complaint"
-
-
-def test_suppress_keeps_a_kept_reason(mail: MailRepository, uid: Ids) -> None:
-    email_hash = uid()
-    mail.suppress(email_hash, "complaint", "2027-01-01")
-    assert mail.suppress(email_hash, "hard_bounce", "2027-01-02", keep=["complaint"]) is False
-    assert mail.suppression(email_hash) == "complaint"
-
-
-def test_count_soft_bounce_counts_in_a_window_that_restarts(mail: MailRepository, uid: Ids) -> None:
-    email_hash, window = uid(), 100
-    assert mail.count_soft_bounce(email_hash, NOW, window) == 1
-    assert mail.count_soft_bounce(email_hash, NOW + 50, window) == 2
-    assert mail.count_soft_bounce(email_hash, NOW + 99, window) == 3
-    assert mail.count_soft_bounce(email_hash, NOW + 101, window) == 1  # the window ended: a new one
-    assert mail.count_soft_bounce(email_hash, NOW + 150, window) == 2
-
-
-def test_a_forgotten_address_stays_forgotten(mail: MailRepository, uid: Ids) -> None:
-    email_hash = uid()
-    assert mail.is_forgotten(email_hash) is False
-    mail.mark_forgotten(email_hash, "2027-01-01")
-    assert mail.is_forgotten(email_hash) is True
-    mail.mark_forgotten(email_hash, "2027-01-02")
-    assert mail.is_forgotten(email_hash) is True
-    assert mail.is_forgotten(uid()) is False
-
-
-def test_suppression_and_forgotten_markers_are_separate_items(table: Table, mail: MailRepository,
-                                                              uid: Ids) -> None:
-    email_hash = uid()
-    mail.count_soft_bounce(email_hash, NOW, 100)
-    assert mail.suppression(email_hash) is None  # a counter is no suppression
-    table.put(Put({"pk": f"SUPPRESS#{email_hash}", "sk": "SUPPRESS", "reason": "complaint", "at": "x"}))
-    assert mail.is_forgotten(email_hash) is False

@@ -393,3 +393,76 @@ def test_a_query_page_stops_before_one_megabyte(table: Table, uid: Ids) -> None:
     assert 0 < len(first.items) < 3
     assert first.next is not None
     assert [i["sk"] for i in query_all(table, partition)] == ["0", "1", "2"]
+
+
+# -- sort key bounds and projections ------------------------------------------------------
+BOUNDED = ["a", "b", "b#1", "c", "d"]
+BOUNDS: list[tuple[str, dict[str, str], list[str]]] = [
+    ("lower only", {"lower": "b"}, ["b", "b#1", "c", "d"]),
+    ("upper only", {"upper": "c"}, ["a", "b", "b#1", "c"]),
+    ("both, inclusive", {"lower": "b", "upper": "c"}, ["b", "b#1", "c"]),
+    ("both between stored values", {"lower": "b#0", "upper": "b#9"}, ["b#1"]),
+    ("both equal", {"lower": "b#1", "upper": "b#1"}, ["b#1"]),
+    ("lower above every key", {"lower": "e"}, []),
+    ("upper below every key", {"upper": "0"}, []),
+    ("upper with a high sentinel", {"upper": "b#~"}, ["a", "b", "b#1"]),
+]
+
+
+def _bounded_partition(table: Table, uid: Ids, index: str | None) -> str:
+    """Items whose sort key (of the table or of `index`) is each of BOUNDED, in one partition."""
+    partition = f"BOUND#{uid()}"
+    for sort in reversed(BOUNDED):
+        if index is None:
+            table.put(Put({"pk": partition, "sk": sort, "v": 1}))
+        else:
+            hash_name, range_name = ("gsi1pk", "gsi1sk") if index == "gsi1" else ("mailpk", "mailsk")
+            table.put(Put({"pk": f"{partition}#{sort}", "sk": "S", hash_name: partition, range_name: sort, "v": 1}))
+    return partition
+
+
+@pytest.mark.parametrize("index", [None, "gsi1", "mail"], ids=["table", "gsi1", "mail"])
+@pytest.mark.parametrize("bounds, expected", [(b, e) for _, b, e in BOUNDS], ids=[n for n, _, _ in BOUNDS])
+def test_a_query_bounds_the_sort_key_inclusively(table: Table, uid: Ids, index: str | None,
+                                                 bounds: dict[str, str], expected: list[str]) -> None:
+    partition = _bounded_partition(table, uid, index)
+    sort_key = {None: "sk", "gsi1": "gsi1sk", "mail": "mailsk"}[index]
+    lower, upper = bounds.get("lower"), bounds.get("upper")
+    page = table.query(partition, index=index, lower=lower, upper=upper)
+    assert [i[sort_key] for i in page.items] == expected
+    assert page.next is None
+    paged = query_all(table, partition, index=index, lower=lower, upper=upper, limit=1)
+    assert [i[sort_key] for i in paged] == expected
+
+
+@pytest.mark.parametrize("index", [None, "mail"], ids=["table", "mail"])
+def test_a_bounded_query_pages_within_its_bounds(table: Table, uid: Ids, index: str | None) -> None:
+    partition = _bounded_partition(table, uid, index)
+    sort_key = "mailsk" if index else "sk"
+    first = table.query(partition, index=index, lower="b", upper="c", limit=2)
+    assert [i[sort_key] for i in first.items] == ["b", "b#1"]
+    assert first.next is not None
+    rest = table.query(partition, index=index, lower="b", upper="c", limit=2, start=first.next)
+    assert [i[sort_key] for i in rest.items] == ["c"]
+
+
+def test_a_keys_only_index_returns_only_the_keys(table: Table, uid: Ids) -> None:
+    partition = f"KEYS#{uid()}"
+    items: list[dict[str, Any]] = [
+        {"pk": f"{partition}#{n}", "sk": "JOB", "mailpk": partition, "mailsk": f"{n}", "status": "pending",
+         "context": {"a": 1}, "gsi1pk": f"G#{partition}", "gsi1sk": f"{n}"} for n in range(3)]
+    for item in items:
+        table.put(Put(item))
+    keys_only = [{k: i[k] for k in ("pk", "sk", "mailpk", "mailsk")} for i in items]
+    page = table.query(partition, index="mail")
+    assert page.items == keys_only
+    assert list(query_all(table, partition, index="mail", limit=1)) == keys_only  # pages start from keys alone
+    assert table.query(f"G#{partition}", index="gsi1").items == items  # gsi1 projects whole items
+    assert table.get({"pk": items[0]["pk"], "sk": "JOB"}) == items[0]  # the item itself keeps everything
+
+
+def test_an_item_without_both_mail_keys_is_not_in_the_mail_index(table: Table, uid: Ids) -> None:
+    partition = f"KEYS#{uid()}"
+    table.put(Put({"pk": f"{partition}#1", "sk": "JOB", "mailpk": partition, "mailsk": "1"}))
+    table.put(Put({"pk": f"{partition}#2", "sk": "JOB", "mailpk": partition}))  # no sort key: not indexed
+    assert [i["pk"] for i in table.query(partition, index="mail").items] == [f"{partition}#1"]
