@@ -36,10 +36,12 @@ def register(app) -> None:
 
     @app.schedule(Rate(1, unit=Rate.MINUTES))
     def mail_outbox_sweeper(event):
-        from functions.mail_outbox import sweep
+        from functions.mail_outbox import sweep, time_budget
         from shared.bootstrap import ports
 
-        sweep(ports(), limit=500)
+        context = getattr(event, "context", None)
+        remaining = (lambda: context.get_remaining_time_in_millis() / 1000) if context else time_budget(60)
+        sweep(ports(), remaining_seconds=remaining)
 
     for name in OPERATOR_FUNCTIONS:
         _register_operator_function(app, name)
@@ -52,6 +54,7 @@ OPERATOR_FUNCTIONS = (
     "ops_send_campaign",
     "ops_service_announcement",
     "ops_import_pins",
+    "ops_requeue_failed_mail",
 )
 
 

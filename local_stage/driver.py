@@ -67,7 +67,7 @@ class LocalDriver(threading.Thread):
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def _sweep(self) -> None:
-        from functions.mail_outbox import sweep
+        from functions.mail_outbox import sweep, time_budget
         from shared.bootstrap import ports
 
-        sweep(ports())
+        sweep(ports(), remaining_seconds=time_budget(60))

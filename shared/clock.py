@@ -9,6 +9,9 @@ class Clock:
     def now(self) -> float:
         return time.time()
 
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
     def iso(self, at: float | None = None) -> str:
         moment = self.now() if at is None else at
         return datetime.fromtimestamp(moment, tz=timezone.utc).isoformat(timespec="milliseconds")
@@ -20,6 +23,10 @@ class FixedClock(Clock):
 
     def now(self) -> float:
         return self.at
+
+    def sleep(self, seconds: float) -> None:
+        """Time passes at once: a test never waits."""
+        self.at += max(seconds, 0)
 
     def advance(self, seconds: float) -> None:
         self.at += seconds

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     email_hash_key: SecretStr | None = None
     # Transient bounces to one address within the window before it is suppressed.
     soft_bounce_limit: int = Field(default=3, ge=1)
+    # Mails per second one sender invocation sends. Set it from the account's SES quota
+    # (moto has no GetAccount, so nothing reads the quota at run time): the stage's global
+    # rate is this times the senders' reserved concurrency in .chalice/config.json (the
+    # stream sender's plus the sweeper's), and must stay under SES's maximum send rate.
+    mail_send_rate: float = Field(default=10.0, gt=0)
     pin_key_alias: str
     processor: Literal["sandbox", "stripe"] = "stripe"
     processor_webhook_secret: SecretStr | None = None

@@ -27,6 +27,16 @@ class CrashingMailer:
         raise ConnectionError("SES unreachable")
 
 
+class RejectingMailer:
+    """SES that refuses the mail itself (the mail's own fault, unlike a throttle)."""
+
+    def send(self, mail) -> str:
+        from botocore.exceptions import ClientError
+
+        raise ClientError({"Error": {"Code": "MessageRejected", "Message": "Email address is not verified."},
+                           "ResponseMetadata": {"HTTPStatusCode": 400}}, "SendEmail")
+
+
 class RecordingMailer:
     def __init__(self) -> None:
         self.sent = []
@@ -51,14 +61,15 @@ def pending_welcome_job(http, ports, person) -> str:
     raise AssertionError("no pending welcome job")
 
 
-def test_a_crash_while_sending_loses_no_mail_and_the_job_returns_after_its_lease(http, ports, person):
+def test_a_dead_connection_to_ses_loses_no_mail_and_uses_no_attempt(http, ports, person):
     job_id = pending_welcome_job(http, ports, person)
     clock = FixedClock(ports.clock.now())
     crashing = with_ports(ports, mailer=CrashingMailer(), clock=clock)
-    assert mail_outbox.send_job(job_id, crashing) == "retry_after_lease"
-    assert ports.mail.job(job_id).status == "pending"
-    assert mail_outbox.send_job(job_id, with_ports(ports, clock=clock)) == "not_claimed"  # still leased
-    clock.advance(mail_outbox.LEASE_SECONDS + 1)
+    assert mail_outbox.send_job(job_id, crashing) == "deferred"
+    job = ports.mail.job(job_id)
+    assert job.status == "pending" and job.attempts == 0 and job.deferrals == 1
+    assert mail_outbox.send_job(job_id, with_ports(ports, clock=clock)) == "not_claimed"  # backing off
+    clock.advance(mail_outbox.DEFER_CAP_SECONDS + 1)
     assert mail_outbox.send_job(job_id, with_ports(ports, clock=clock)) == "sent"
     assert len(mail_to(person.email)) == 1
 
@@ -70,19 +81,19 @@ def test_a_job_marked_sent_is_never_sent_again(http, ports, person):
     later = with_ports(recording, clock=FixedClock(ports.clock.now() + 10 * mail_outbox.LEASE_SECONDS))
     assert mail_outbox.send_job(job_id, later) == "not_claimed"
     deliver(later)
-    assert len(recording.mailer.sent) == 1
+    assert len([m for m in recording.mailer.sent if m.to == person.email]) == 1
     assert job_id not in ports.mail.unsent_job_ids(limit=1000)
 
 
-def test_a_job_that_keeps_failing_is_parked_for_an_operator(http, ports, person):
+def test_a_job_that_keeps_failing_by_its_own_fault_is_parked_for_an_operator(http, ports, person):
     job_id = pending_welcome_job(http, ports, person)
     clock = FixedClock(ports.clock.now())
-    crashing = with_ports(ports, mailer=CrashingMailer(), clock=clock)
+    rejecting = with_ports(ports, mailer=RejectingMailer(), clock=clock)
     outcomes = []
     for _ in range(mail_outbox.MAX_ATTEMPTS):
-        outcomes.append(mail_outbox.send_job(job_id, crashing))
-        clock.advance(mail_outbox.LEASE_SECONDS + 1)
-    assert outcomes[-1] == "failed"
+        outcomes.append(mail_outbox.send_job(job_id, rejecting))
+        clock.advance(mail_outbox.RETRY_CAP_SECONDS + 1)
+    assert outcomes == ["retry_later"] * (mail_outbox.MAX_ATTEMPTS - 1) + ["failed"]
     assert ports.mail.job(job_id).status == "failed"
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName=ports.settings.mail_dead_letter_queue)["QueueUrl"]
@@ -97,7 +108,7 @@ def test_the_stream_fast_path_sends_new_jobs_and_a_poison_record_blocks_nothing(
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
     sign_up(http, person)
     records = streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
-    poison = {"eventName": "INSERT", "dynamodb": {"NewImage": {"type": {"S": "mail_job"}}}}
+    poison = {"eventName": "INSERT", "dynamodb": {"NewImage": {"type": {"S": "mail_job"}, "kind": {"S": "transactional"}}}}
     outcomes = mail_outbox.handle_stream_records([poison, *records], ports)
     assert outcomes["record_failed"] == 1
     assert outcomes["sent"] >= 1
@@ -133,3 +144,24 @@ def test_suppressed_addresses_get_only_what_their_suppression_allows(http, ports
         ports.mail.put_job(job)
     deliver(ports)
     assert (ports.mail.job(job.job_id).status == "sent") is sent
+
+
+def test_jobs_queued_before_the_mail_index_existed_are_still_sent(http, ports, person):
+    """A job pending at deploy time sits under the old gsi1 key only; the sweeper moves it
+    into the sharded index and sends it."""
+    from shared.store.table import Put
+
+    account = active_subscriber(http, ports, person)
+    deliver(ports)
+    job_id = new_id()
+    ports.table.put(Put({"pk": f"MAIL#{job_id}", "sk": "JOB", "type": "mail_job", "job_id": job_id,
+                         "kind": "transactional", "template": "signin_link", "created_at": ports.clock.iso(),
+                         "account_id": account.account_id, "context": {"login_link": "signin"},
+                         "status": "pending", "attempts": 0, "gsi1pk": "MAIL#UNSENT",
+                         "gsi1sk": f"{ports.clock.iso()}#{job_id}"}))
+    assert [j.job_id for j in ports.mail.legacy_unsent_jobs()] == [job_id]
+    before = len(mail_to(person.email))
+    deliver(ports)
+    assert ports.mail.job(job_id).status == "sent"
+    assert ports.mail.legacy_unsent_jobs() == []
+    assert len(mail_to(person.email)) == before + 1

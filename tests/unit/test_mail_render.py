@@ -36,3 +36,24 @@ def test_mime_carries_both_parts_and_the_given_headers():
     raw = build_mime(mail, "Store <store@example.com>").decode()
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in raw
     assert "text/plain" in raw and "text/html" in raw and "Message-ID: <" in raw
+
+
+def test_mime_round_trips_non_ascii_text_and_subjects_and_refuses_a_header_with_a_line_break():
+    from email import policy
+    from email.parser import BytesParser
+
+    mail = OutgoingMail(to="a@example.org", subject="Tarjetas para México ✓", text="¡Hola, Zoë!\n" + "é" * 200,
+                        html="<p>¡Hola!</p>")
+    parsed = BytesParser(policy=policy.default).parsebytes(build_mime(mail, "Store <store@example.com>"))
+    assert str(parsed["Subject"]) == mail.subject
+    assert parsed.get_body(preferencelist=("plain",)).get_content().rstrip("\n") == mail.text
+    assert parsed.get_body(preferencelist=("html",)).get_content().rstrip("\n") == mail.html
+    with pytest.raises(ValueError):
+        build_mime(OutgoingMail(to="a@example.org", subject="Hi\r\nBcc: all@example.org", text="t", html="h"),
+                   "Store <store@example.com>")
+
+
+def test_a_long_list_unsubscribe_url_is_not_folded():
+    url = "<https://store.example.com/unsubscribe/" + "x" * 150 + ">"
+    mail = OutgoingMail(to="a@example.org", subject="S", text="t", html="h", headers={"List-Unsubscribe": url})
+    assert f"List-Unsubscribe: {url}\n" in build_mime(mail, "Store <store@example.com>").decode()

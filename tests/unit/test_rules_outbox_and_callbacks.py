@@ -7,7 +7,7 @@ import json
 import pytest
 
 from functions.checkout import CheckoutBody, start_checkout
-from functions.mail_outbox import LEASE_SECONDS, MAX_ATTEMPTS, send_job, sweep
+from functions.mail_outbox import MAX_ATTEMPTS, RETRY_CAP_SECONDS, send_job, sweep
 from functions.processor_callbacks import handle_callback
 from functions.signup import SignupRequest, sign_up
 from shared.clock import FixedClock
@@ -29,7 +29,7 @@ def test_p11_the_sweeper_sends_the_welcome_once_with_a_working_confirm_link() ->
     assert "http://store.test/login/" in mail.text
 
 
-def test_a_failing_mailer_retries_after_the_lease_then_reports_a_dead_letter() -> None:
+def test_a_mail_that_keeps_failing_by_its_own_fault_backs_off_then_reports_a_dead_letter() -> None:
     clock = FixedClock(1_800_000_000)
     mailer, dead_letters = RecordingMailer(), RecordingDeadLetters()
     ports = fake_ports(clock, mailer=mailer, dead_letters=dead_letters)
@@ -39,9 +39,9 @@ def test_a_failing_mailer_retries_after_the_lease_then_reports_a_dead_letter() -
     outcomes = []
     for _ in range(MAX_ATTEMPTS):
         outcomes.append(send_job(job_id, ports))
-        assert send_job(job_id, ports) == "not_claimed"  # leased meanwhile
-        clock.advance(LEASE_SECONDS + 1)
-    assert outcomes == ["retry_after_lease"] * (MAX_ATTEMPTS - 1) + ["failed"]
+        assert send_job(job_id, ports) == "not_claimed"  # backing off meanwhile
+        clock.advance(RETRY_CAP_SECONDS + 1)
+    assert outcomes == ["retry_later"] * (MAX_ATTEMPTS - 1) + ["failed"]
     assert dead_letters.reported == [job_id]
     assert mailer.sent == []
     assert ports.mail.unsent_job_ids() == []

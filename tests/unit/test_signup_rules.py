@@ -23,8 +23,9 @@ def run(ports: Ports) -> None:
 
 
 def unsent_jobs(ports: Ports) -> list[MailJob]:
+    """Oldest first (the outbox keeps them in shards, in no global order)."""
     jobs = [ports.mail.job(job_id) for job_id in ports.mail.unsent_job_ids(limit=1000)]
-    return [job for job in jobs if job is not None]
+    return sorted((job for job in jobs if job is not None), key=lambda job: job.created_at)
 
 
 def account_at(address: str, ports: Ports) -> Account | None:

@@ -1,0 +1,110 @@
+"""What a mail job becomes at send time: who may still receive it (the kinds table,
+re-checked against the account, its preferences and the address's suppression as they are
+now), and the mail itself (template, links minted now, RFC 8058 headers)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from functions import one_time_links, unsubscribe
+from shared.ids import email_hash
+from shared.mail.kinds import Recipient, refusal
+from shared.mail.ses import OutgoingMail
+from shared.models import MailKind
+from shared.ports import Ports
+from shared.store.accounts import Account, Preferences
+from shared.store.campaigns import Campaign
+from shared.store.mail import MailJob
+
+UNSUBSCRIBE_REASONS = {
+    "welcome": "You get this because you signed up. The link below stops all newsletters and offers.",
+    MailKind.promotional.value: "You get this because you switched on {topic} mail in your Email Preferences.",
+}
+
+
+class MailDefect(Exception):
+    """The mail cannot be built (its order or campaign is gone): the job's own fault."""
+
+
+@dataclass
+class SendTimeFacts:
+    """What the re-check reads, for many jobs at once: accounts with their preferences,
+    the suppressed addresses among theirs, and the campaigns the jobs name."""
+
+    accounts: dict[str, tuple[Account | None, Preferences | None]] = field(default_factory=dict)
+    suppressed: dict[str, str] = field(default_factory=dict)
+    campaigns: dict[str, Campaign | None] = field(default_factory=dict)
+    read_at: float = float("-inf")  # when the accounts and suppressions were read (campaigns do not change)
+
+    def gather(self, jobs: list[MailJob], ports: Ports) -> SendTimeFacts:
+        """Read what these jobs need and this invocation does not hold yet, in batches: two
+        BatchGetItem calls for up to 33 jobs, and each campaign once per invocation."""
+        ids = {j.account_id for j in jobs if j.account_id} - set(self.accounts)
+        self.accounts.update(ports.accounts.many_with_preferences(sorted(ids)))
+        hashes = {self.address_hash(j, ports) for j in jobs} - {None}
+        self.suppressed.update(ports.mail.suppressions(sorted(h for h in hashes if h)))
+        for campaign_id in {j.campaign_id for j in jobs if j.campaign_id} - set(self.campaigns):
+            self.campaigns[campaign_id] = ports.campaigns.get(campaign_id)
+        return self
+
+    def account(self, job: MailJob) -> tuple[Account | None, Preferences | None]:
+        return self.accounts.get(job.account_id or "", (None, None))
+
+    def address_hash(self, job: MailJob, ports: Ports) -> str | None:
+        if job.to_address:
+            return email_hash(job.to_address, ports.settings.hash_key())
+        account = self.account(job)[0]
+        return account.email_hash if account else None
+
+
+def refusal_now(job: MailJob, facts: SendTimeFacts, ports: Ports) -> str | None:
+    """Why this job must not be sent now (its recipient's state changed), or None."""
+    account, preferences = facts.account(job)
+    if account is None:
+        return "no_recipient"
+    topic_on = bool(job.kind == MailKind.promotional and preferences and job.topic
+                    and preferences.topics.get(job.topic))
+    address_hash = facts.address_hash(job, ports)
+    return refusal(job.kind, Recipient(account.status, facts.suppressed.get(address_hash or ""), topic_on))
+
+
+def compose(job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
+    """The mail for a job that may be sent; tokens in its links are minted here."""
+    account = facts.account(job)[0]
+    assert account is not None  # refusal_now answered "no_recipient" otherwise
+    settings = ports.settings
+    context: dict[str, Any] = {
+        **job.context,
+        "name": account.name,
+        "postal_address": settings.postal_address,
+        "preferences_url": f"{settings.base_url}/my-account/email-preferences",
+    }
+    if job.campaign_id and "body_text" not in job.context:  # jobs queued before campaign items carry their text
+        campaign = facts.campaigns.get(job.campaign_id)
+        if campaign is None:
+            raise MailDefect("the job's campaign is gone")
+        context.update(subject=campaign.subject, body_text=campaign.text, body_html=campaign.html)
+    headers: dict[str, str] = {}
+    topics = job.context.get("unsubscribe_topics") or ([job.topic] if job.kind == MailKind.promotional else None)
+    if topics:
+        url = unsubscribe.link_url(account.account_id, topics, ports)
+        reason = UNSUBSCRIBE_REASONS.get(job.template) or UNSUBSCRIBE_REASONS[job.kind]
+        context.update(unsubscribe_url=url, unsubscribe_reason=reason.format(topic=job.topic))
+        # RFC 8058: providers show an unsubscribe button and POST the one-click body to the URL.
+        headers = {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    if job.template == "pin":
+        from functions.orders import cards_of
+
+        order = ports.commerce.order(job.context["order_id"])
+        if order is None:
+            raise MailDefect("the PIN mail's order is gone")
+        context["cards"] = [card.model_dump() for card in cards_of(order, ports)]  # decrypted for this mail only
+        context["order_url"] = f"{settings.base_url}/checkout/return?order_id={order.order_id}"
+    if job.context.get("login_link"):
+        context["login_url"] = one_time_links.mint(account.account_id, job.context["login_link"], ports)
+
+    from shared.mail.render import render
+
+    subject, text, html = render(job.template, context)
+    return OutgoingMail(to=job.to_address or account.email, subject=subject, text=text, html=html, headers=headers,
+                        kind=job.kind)
