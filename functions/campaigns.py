@@ -1,31 +1,41 @@
 """Operator sends: promotional campaigns (P02, P03) and service announcements (P05).
 
 Both read their audience from an index (a topic's membership items, or the active-accounts
-index), page by page and shard by shard, never a scan, and write one mail job per
-recipient. Whether a recipient may still get the mail is decided again when each job is
-sent, so an unsubscribe, a bounce or a deactivation during the send stops it.
+index), page by page and shard by shard, never a scan, and queue one small mail job per
+recipient through the generic fan-out (functions/fan_out.py). Whether a recipient may
+still get the mail is decided again when each job is sent, so an unsubscribe, a bounce or
+a deactivation during the send stops it. A campaign id is minted and printed at the start;
+re-running with that id queues only what is missing.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
 
+from functions.fan_out import CAMPAIGN_RETENTION_SECONDS, Progress, fan_out, start
 from shared.ids import new_id
 from shared.models import MailKind, Topic
-from shared.ports import Page, Ports
-from shared.store.accounts import AUDIENCE_SHARDS
-from shared.store.mail import MailJob
-from shared.store.table import Key
+from shared.ports import Ports
+from shared.store.campaigns import Campaign
 
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# A subject is a mail header: a CR or LF in it would end the header (or forge others), and
+# SES refuses control characters, which would fail every recipient's job at send time.
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
+                                           pattern=r"^[^\x00-\x1f\x7f]+$")]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)]
+CampaignId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+
+
+def _no_progress(line: str) -> None:
+    pass
 
 
 class CampaignInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    campaign_id: Optional[CampaignId] = None
     topic: Topic
     subject: Subject
     text: Body
@@ -35,51 +45,33 @@ class CampaignInput(BaseModel):
 class AnnouncementInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    announcement_id: Optional[CampaignId] = None
     subject: Subject
     text: Body
 
 
-Progress = Callable[[str], None]
+def _campaign(campaign_id: str | None, kind: MailKind, template: str, subject: str, text: str, ports: Ports,
+              topic: str | None = None, html: str | None = None) -> Campaign:
+    now = ports.clock.now()
+    return Campaign(campaign_id=campaign_id or new_id(), kind=kind.value, template=template, subject=subject,
+                    text=text, html=html, topic=topic, created_at=ports.clock.iso(),
+                    expires_at=int(now) + CAMPAIGN_RETENTION_SECONDS)
 
 
-def send_campaign(payload: CampaignInput, ports: Ports, progress: Progress = lambda line: None) -> dict[str, Any]:
-    campaign_id = new_id()
-    context = {"subject": payload.subject, "body_text": payload.text, "body_html": payload.html}
-
-    def job_for(account_id: str) -> MailJob:
-        return MailJob(job_id=new_id(), kind=MailKind.promotional.value, template="campaign",
-                       created_at=ports.clock.iso(), account_id=account_id, topic=payload.topic.value,
-                       context=context, campaign_id=campaign_id)
-
-    queued = _fan_out(lambda shard, start: ports.accounts.audience_page(payload.topic.value, shard, start),
-                      job_for, ports, progress)
-    return {"campaign_id": campaign_id, "topic": payload.topic.value, "queued": queued}
+def send_campaign(payload: CampaignInput, ports: Ports, progress: Progress = _no_progress) -> dict[str, Any]:
+    topic = payload.topic.value
+    campaign = start(_campaign(payload.campaign_id, MailKind.promotional, "campaign", payload.subject, payload.text,
+                               ports, topic=topic, html=payload.html), ports)
+    progress(f"campaign {campaign.campaign_id} (re-run with this campaign_id to queue only what is missing)")
+    result = fan_out(campaign, lambda shard, at: ports.accounts.audience_page(topic, shard, at), ports, progress)
+    return {**result, "topic": topic}
 
 
 def send_service_announcement(payload: AnnouncementInput, ports: Ports,
-                              progress: Progress = lambda line: None) -> dict[str, Any]:
-    announcement_id = new_id()
-    context = {"subject": payload.subject, "body_text": payload.text}
-
-    def job_for(account_id: str) -> MailJob:
-        return MailJob(job_id=new_id(), kind=MailKind.service.value, template="service",
-                       created_at=ports.clock.iso(), account_id=account_id, context=context,
-                       campaign_id=announcement_id)
-
-    queued = _fan_out(ports.accounts.active_page, job_for, ports, progress)
-    return {"announcement_id": announcement_id, "queued": queued}
-
-
-def _fan_out(page_of: Callable[[int, Key | None], Page], job_for: Callable[[str], MailJob], ports: Ports,
-             progress: Progress) -> int:
-    queued = 0
-    for shard in range(AUDIENCE_SHARDS):
-        start: Key | None = None
-        while True:
-            account_ids, start = page_of(shard, start)
-            ports.mail.put_jobs([job_for(account_id) for account_id in account_ids])
-            queued += len(account_ids)
-            if start is None:
-                break
-        progress(f"shard {shard + 1}/{AUDIENCE_SHARDS}: {queued} mail jobs queued")
-    return queued
+                              progress: Progress = _no_progress) -> dict[str, Any]:
+    campaign = start(_campaign(payload.announcement_id, MailKind.service, "service", payload.subject, payload.text,
+                               ports), ports)
+    progress(f"announcement {campaign.campaign_id} (re-run with this announcement_id to queue only what is missing)")
+    result = fan_out(campaign, ports.accounts.active_page, ports, progress)
+    return {"announcement_id": result["campaign_id"], "queued": result["queued"],
+            "already_queued": result["already_queued"]}

@@ -9,6 +9,7 @@ from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.errors import DomainError
 from shared.ids import new_id
 from shared.ports import Ports
 from shared.store.audit import AuditEntry
@@ -67,6 +68,12 @@ def _import_pins(payload: Any, ports: Ports) -> dict[str, Any]:
     return import_pins(payload, ports, progress=_print_progress)
 
 
+def _requeue(payload: Any, ports: Ports) -> dict[str, Any]:
+    from functions.mail_requeue import requeue_failed_mail
+
+    return requeue_failed_mail(payload, ports)
+
+
 def _model(name: str) -> Callable[[], type[BaseModel]]:
     """Input models are imported when their operation runs, not when the app starts."""
     module, _, attribute = name.partition(":")
@@ -87,6 +94,7 @@ OPERATIONS: dict[str, tuple[Callable[[], type[BaseModel]], Operation]] = {
     "ops_send_campaign": (_model("functions.campaigns:CampaignInput"), _campaign),
     "ops_service_announcement": (_model("functions.campaigns:AnnouncementInput"), _announcement),
     "ops_import_pins": (_model("functions.inventory:ImportPinsInput"), _import_pins),
+    "ops_requeue_failed_mail": (_model("functions.mail_requeue:RequeueInput"), _requeue),
 }
 
 
@@ -100,6 +108,9 @@ def run(name: str, payload: Any, ports: Ports) -> dict[str, Any]:
     except ValidationError as error:
         problems = [f"{'.'.join(map(str, p['loc'])) or 'input'}: {p['msg']}" for p in error.errors(include_input=False)]
         return {"error": {"code": "validation_error", "message": "; ".join(problems)}}
-    result = operation(arguments, ports)
+    try:
+        result = operation(arguments, ports)
+    except DomainError as error:  # refused after validation (e.g. a re-run with another message): nothing done
+        return {"error": {"code": error.code, "message": error.message}}
     ports.audit.record(AuditEntry(name, ports.clock.iso(), new_id(), getattr(arguments, "account_id", None)))
     return result
