@@ -1,9 +1,10 @@
 """Write the merge template for one stage: `python infra/merge_template.py STAGE OUT.json`.
 
 `chalice package --merge-template OUT.json` then yields one template with the app and
-its stateful resources. The merge adds what only exists once the table does: the mail
-outbox stream's ARN for the stream handler's event source (the stage's config names a
-placeholder there, which this replaces).
+its stateful resources. The merge adds what only exists once the table and the functions
+do: the mail outbox stream's ARN for the stream handler's event source (the stage's config
+names a placeholder there, which this replaces), and the alarms on the functions and the
+API, which must name resources CloudFormation names at deploy time.
 """
 from __future__ import annotations
 
@@ -58,7 +59,59 @@ def merge_template(stage: str) -> dict:
             "ResponseTemplates": {"application/json": json.dumps(UNKNOWN_ROUTE)},
         },
     }
+    template["Resources"].update(function_alarms())
     return template
+
+
+# Chalice's resource names for the functions an event or a customer starts (operator
+# functions report their own errors to the operator who runs them).
+WATCHED_FUNCTIONS = {
+    "APIHandler": "the API",
+    "MailOutboxStream": "the mail sender (table stream)",
+    "MailOutboxSweeper": "the mail sweeper",
+    "SesFeedback": "SES feedback (bounces, complaints)",
+}
+
+
+def _alarm(name: str, description: str, namespace: str, metric: str, dimensions: list[dict], statistic: str,
+           threshold: float, period: int = 300) -> dict:
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmName": {"Fn::Sub": f"${{AppName}}-${{Stage}}-{name}"},
+            "AlarmDescription": description,
+            "Namespace": namespace,
+            "MetricName": metric,
+            "Dimensions": dimensions,
+            "Statistic": statistic,
+            "Period": period,
+            "EvaluationPeriods": 1,
+            "Threshold": threshold,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [{"Ref": "AlarmTopic"}],
+        },
+    }
+
+
+def function_alarms() -> dict:
+    alarms = {}
+    for resource, what in WATCHED_FUNCTIONS.items():
+        function = [{"Name": "FunctionName", "Value": {"Ref": resource}}]
+        slug = resource.lower()
+        alarms[f"{resource}ErrorsAlarm"] = _alarm(
+            f"{slug}-errors", f"{what}: invocations failed (see its log group).", "AWS/Lambda", "Errors", function,
+            "Sum", 0)
+        alarms[f"{resource}ThrottlesAlarm"] = _alarm(
+            f"{slug}-throttles", f"{what}: invocations throttled (concurrency exhausted).", "AWS/Lambda", "Throttles",
+            function, "Sum", 0)
+    alarms["MailOutboxStreamIteratorAgeAlarm"] = _alarm(
+        "mail-stream-iterator-age", "The mail sender reads the table stream more than 5 minutes late.", "AWS/Lambda",
+        "IteratorAge", [{"Name": "FunctionName", "Value": {"Ref": "MailOutboxStream"}}], "Maximum", 300_000, 60)
+    alarms["Api5xxAlarm"] = _alarm(
+        "api-5xx", "The API answered 5xx: every 5xx is a bug.", "AWS/ApiGateway", "5XXError",
+        [{"Name": "ApiName", "Value": {"Ref": "AppName"}}, {"Name": "Stage", "Value": "api"}], "Sum", 0)
+    return alarms
 
 
 UNKNOWN_ROUTE = {"error": {"code": "not_found", "message": "There is nothing at this address."}}

@@ -99,7 +99,7 @@ def test_the_merged_template_holds_the_stateful_resources_and_wires_every_event_
     assert json.loads(unknown["ResponseTemplates"]["application/json"])["error"]["code"] == "not_found"
     operators = {k for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function" and k.startswith("Ops")}
     assert operators == {"OpsContactRequests", "OpsDisputeLookup", "OpsSendCampaign", "OpsServiceAnnouncement",
-                         "OpsImportPins"}
+                         "OpsImportPins", "OpsRequeueFailedMail"}
 
 
 def test_cfn_lint_is_clean_over_infra_and_the_merged_template(package):
@@ -152,3 +152,34 @@ def test_a_wildcard_origin_is_refused_when_the_app_loads():
     result = subprocess.run([sys.executable, "-c", "import app"], cwd=ROOT, capture_output=True, text=True,
                             env=_env(CORS_ALLOWED_ORIGIN="*"), timeout=60)
     assert result.returncode != 0 and "CORS_ALLOWED_ORIGIN" in result.stderr
+
+
+# SES's default production quota; a stage with a larger one may raise MAIL_SEND_RATE.
+SES_DEFAULT_MAX_SEND_RATE = 14
+
+
+def test_every_function_has_an_explicit_timeout_and_memory_and_the_senders_a_reserved_concurrency(package):
+    template = json.loads((package / "sam.json").read_text())
+    functions = {k: v["Properties"] for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
+    assert all(p["Timeout"] <= 900 and p["MemorySize"] >= 256 for p in functions.values())
+    assert functions["APIHandler"]["Timeout"] <= 30  # API Gateway gives up after 29 s anyway
+    senders = functions["MailOutboxStream"]["ReservedConcurrentExecutions"] + \
+        functions["MailOutboxSweeper"]["ReservedConcurrentExecutions"]
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    rate = float(config["stages"]["prod"]["environment_variables"]["MAIL_SEND_RATE"])
+    assert senders * rate <= SES_DEFAULT_MAX_SEND_RATE  # the global send rate stays under SES's
+
+
+def test_alarms_watch_every_event_function_the_stream_the_api_and_waiting_transactional_mail(package):
+    template = json.loads((package / "sam.json").read_text())
+    alarms = {k: v["Properties"] for k, v in template["Resources"].items() if v["Type"] == "AWS::CloudWatch::Alarm"}
+    watched = {(a["MetricName"], str(a["Dimensions"][0]["Value"].get("Ref"))) for a in alarms.values()
+               if a.get("Dimensions") and isinstance(a["Dimensions"][0]["Value"], dict)}
+    for function in ("APIHandler", "MailOutboxStream", "MailOutboxSweeper", "SesFeedback"):
+        assert ("Errors", function) in watched and ("Throttles", function) in watched
+    assert ("IteratorAge", "MailOutboxStream") in watched
+    assert any(a["MetricName"] == "5XXError" for a in alarms.values())
+    custom = [a for a in alarms.values() if a["Namespace"] == "CallingCardStore"]
+    assert {a["MetricName"] for a in custom} >= {"OldestUnsentTransactionalSeconds", "OrdersAwaitingStock"}
+    # Powertools adds the service to every metric's dimensions: an alarm without it never fires
+    assert all({d["Name"] for d in a["Dimensions"]} == {"stage", "service"} for a in custom)
