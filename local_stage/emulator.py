@@ -72,38 +72,15 @@ class Emulator:
         self.server.stop()
 
 
-def _serialize_dynamodb_writes() -> None:
-    """moto rolls a failed transaction back by restoring a copy of the whole table taken
-    before it began, which also undoes writes other threads made meanwhile. DynamoDB
-    isolates transactions; one lock around moto's writes restores that guarantee here, so
-    concurrency tests exercise our conditions, not the emulator's races."""
-    import functools
-    import threading
-
-    from moto.dynamodb.models import DynamoDBBackend
-
-    if getattr(DynamoDBBackend, "_writes_serialized", False):
-        return
-    lock = threading.RLock()
-    for name in ("transact_write_items", "put_item", "update_item", "delete_item", "batch_write_item"):
-        original = getattr(DynamoDBBackend, name)
-
-        @functools.wraps(original)
-        def serialized(self, *args, _original=original, **kwargs):
-            with lock:
-                return _original(self, *args, **kwargs)
-
-        setattr(DynamoDBBackend, name, serialized)
-    DynamoDBBackend._writes_serialized = True
-
-
 def start(stage: str = "local", port: int = 0) -> Emulator:
     """Start moto on 127.0.0.1, point this process's boto3 at it and provision the stage."""
     import logging
 
     from moto.server import ThreadedMotoServer
 
-    _serialize_dynamodb_writes()
+    from local_stage import moto_patches
+
+    moto_patches.apply()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # moto's per-request access log
     os.environ.update(AWS_ENVIRONMENT)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
