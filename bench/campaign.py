@@ -26,6 +26,8 @@ from bench._campaign_server import READY, REPLY
 from bench.environment import ROOT, child_environment
 
 SIZES = (1_000, 10_000)
+CALLS_PER_RECIPIENT_GOAL = 3.2
+CPU_OVER_BARE_CALLS_GOAL = 1.5
 GROWTH_SLACK = 1.1  # linear, with 10 % for noise and fixed costs: 10,000 / 1,000 <= 11x
 SERVER_START_TIMEOUT = 120
 SECONDS_PER_RECIPIENT_LIMIT = 0.1  # the measuring child is stopped beyond 60 s + this per recipient
@@ -60,6 +62,8 @@ class CampaignRun:
     jobs_left: bool  # the sweep loop stopped at its bound with jobs still unsent
     ses_sent: int  # mails moto's SES recorded
     scans: int  # Scan operations the emulator answered
+    bare_cpu_s: float  # CPU of the same AWS calls replayed with a bare boto3 client
+    bare_calls: int
 
     @property
     def total_calls(self) -> int:
@@ -164,6 +168,8 @@ def run_once(recipients: int) -> CampaignRun:
         jobs_left=send["outcome"]["left"],
         ses_sent=stats["ses_sent"],
         scans=stats["scans"],
+        bare_cpu_s=result["bare"]["cpu_s"],
+        bare_calls=result["bare"]["calls"],
     )
 
 
