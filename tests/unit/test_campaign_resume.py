@@ -9,25 +9,14 @@ from functions import ops
 from functions.campaigns import CampaignInput, send_campaign
 from functions.consent import stop_topics
 from functions.mail_outbox import RETRY_CAP_SECONDS, send_job, sweep
-from functions.one_time_links import mint
-from functions.sign_in_links import use
-from functions.signup import SignupRequest, sign_up
 from shared.clock import FixedClock
-from shared.ids import email_hash
 from shared.ports import Ports
-from shared.store.accounts import Account
 from shared.store.table import TransactionConflict
+from tests.unit.people import subscriber
 from tests.fakes import MemoryTable, RecordingMailer, fake_ports
 
 NEWS = {"topic": "newsletter", "subject": "November news", "text": "Rates to Mexico are down."}
 
-
-def subscriber(ports: Ports, n: int) -> Account:
-    address = f"reader{n}@example.org"
-    sign_up(SignupRequest(email=address, name=f"Reader {n}", promotions=True), ports)
-    account_id = ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key()))
-    assert account_id is not None
-    return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports)
 
 
 def campaign_jobs(ports: Ports, campaign_id: str) -> list[str]:

@@ -16,16 +16,14 @@ from functions.mail_outbox import (
     send_job,
     sweep,
 )
-from functions.one_time_links import mint
-from functions.sign_in_links import use
 from functions.signup import SignupRequest, sign_up
 from shared.clock import FixedClock
 from shared.ids import email_hash, new_id
 from shared.mail.ses import OutgoingMail, SendDeferred, SesMailer
 from shared.ports import Ports
-from shared.store.accounts import Account
 from shared.store.mail import MailJob
 from shared.store.table import ConditionFailed
+from tests.unit.people import subscriber
 from tests.fakes import RecordingMailer, fake_ports
 
 
@@ -43,24 +41,16 @@ class ThrottledMailer(RecordingMailer):
         return super().send(mail)
 
 
-def subscriber(ports: Ports, n: int) -> Account:
-    address = f"reader{n}@example.org"
-    sign_up(SignupRequest(email=address, name=f"Reader {n}", promotions=True), ports)
-    account_id = ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key()))
-    assert account_id is not None
-    return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports)
 
-
-def quiet_ports(clock: FixedClock | None = None, mailer: RecordingMailer | None = None) -> Ports:
-    """Fake ports whose welcome mails are already out, so only what a test queues is due."""
-    ports = fake_ports(clock or FixedClock(1_800_000_000), mailer=mailer or RecordingMailer())
-    return ports
+def ports_with(clock: FixedClock | None = None, mailer: RecordingMailer | None = None) -> Ports:
+    """Fake ports on a clock and a mailer the test holds."""
+    return fake_ports(clock or FixedClock(1_800_000_000), mailer=mailer or RecordingMailer())
 
 
 def test_throttling_never_uses_up_attempts_and_the_mail_goes_out_in_the_end():
     clock = FixedClock(1_800_000_000)
     mailer = ThrottledMailer(times=3 * mail_outbox.MAX_ATTEMPTS)
-    ports = quiet_ports(clock, mailer)
+    ports = ports_with(clock, mailer)
     sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=False), ports)
     [job_id] = ports.mail.unsent_job_ids()
     outcomes = []
@@ -110,7 +100,7 @@ def test_the_ses_client_makes_one_attempt_and_every_client_has_short_timeouts():
 
 def test_a_stale_lease_holder_cannot_finish_a_job_another_sender_took():
     clock = FixedClock(1_800_000_000)
-    ports = quiet_ports(clock)
+    ports = ports_with(clock)
     sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=False), ports)
     [job_id] = ports.mail.unsent_job_ids()
     stale = ports.mail.claim(job_id, clock.now(), LEASE_SECONDS, "slow-sender")
@@ -135,7 +125,7 @@ def test_a_sender_whose_lease_ran_out_mid_send_reports_it_and_leaves_the_job_to_
             return super().send(mail)
 
     mailer = SlowMailer()
-    ports = quiet_ports(clock, mailer)
+    ports = ports_with(clock, mailer)
     sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=False), ports)
     [job_id] = ports.mail.unsent_job_ids()
     # the outer send finds the job finished by the inner one: its finish is refused
@@ -145,7 +135,7 @@ def test_a_sender_whose_lease_ran_out_mid_send_reports_it_and_leaves_the_job_to_
 def test_transactional_mail_goes_before_bulk_mail_and_the_stream_leaves_bulk_to_the_sweeper():
     clock = FixedClock(1_800_000_000)
     mailer = RecordingMailer()
-    ports = quiet_ports(clock, mailer)
+    ports = ports_with(clock, mailer)
     for n in range(40):
         subscriber(ports, n)
     sweep(ports)  # the welcomes
@@ -175,7 +165,7 @@ def test_the_sweeper_stops_taking_jobs_before_its_deadline():
             return super().send(mail)
 
     mailer = FourSecondSends()
-    ports = quiet_ports(clock, mailer)
+    ports = ports_with(clock, mailer)
     for n in range(30):
         subscriber(ports, n)
     deadline = clock.now() + 60
@@ -188,7 +178,7 @@ def test_the_sweeper_stops_taking_jobs_before_its_deadline():
 
 def test_the_sender_keeps_to_the_stage_send_rate():
     clock = FixedClock(1_800_000_000)
-    ports = quiet_ports(clock)
+    ports = ports_with(clock)
     for n in range(20):
         subscriber(ports, n)
     started = clock.now()
@@ -199,7 +189,7 @@ def test_the_sender_keeps_to_the_stage_send_rate():
 
 def test_finished_jobs_expire_and_a_campaign_outlives_its_jobs():
     clock = FixedClock(1_800_000_000)
-    ports = quiet_ports(clock)
+    ports = ports_with(clock)
     subscriber(ports, 1)
     started = send_campaign(CampaignInput(topic="newsletter", subject="News", text="Hello"), ports)
     sweep(ports)
