@@ -3,6 +3,8 @@ the recipient, written with conditional puts; re-running queues only what is mis
 Dead mail can be requeued, and the send-time re-check still applies to it."""
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from functions import ops
@@ -10,7 +12,8 @@ from functions.campaigns import CampaignInput, send_campaign
 from functions.consent import stop_topics
 from functions.mail_outbox import RETRY_CAP_SECONDS, send_job, sweep
 from shared.clock import FixedClock
-from shared.ports import Ports
+from shared.ports import Mail, Ports
+from shared.store.mail import MailJob
 from shared.store.table import TransactionConflict
 from tests.unit.people import subscriber
 from tests.fakes import MemoryTable, RecordingMailer, fake_ports
@@ -44,17 +47,26 @@ def test_p02_a_campaign_cut_short_resumes_where_it_stopped_and_mails_each_reader
     mailer.sent.clear()
     started = send_campaign(CampaignInput(**NEWS), ports)
     campaign_id = started["campaign_id"]
-    # a second campaign, cut short by a throttled write part-way through its fan-out
+    # a second campaign, cut short by a throttled write after two pages of its audience
     interrupted = CampaignInput(**{**NEWS, "subject": "December news"})
     progress: list[str] = []
 
-    def throttle_after_two_shards(line: str) -> None:
-        progress.append(line)
-        if len(progress) == 3:  # the campaign line, then two shards
-            table.inject_conflicts(1)
+    class ThrottledThirdWrite:
+        def __init__(self, mail: Mail) -> None:
+            self.mail, self.writes = mail, 0
 
+        def __getattr__(self, name: str) -> object:
+            return getattr(self.mail, name)
+
+        def add_missing_jobs(self, jobs: list[MailJob]) -> list[str]:
+            self.writes += bool(jobs)
+            if self.writes == 3:
+                table.inject_conflicts(1)
+            return self.mail.add_missing_jobs(jobs)
+
+    throttled = dataclasses.replace(ports, mail=ThrottledThirdWrite(ports.mail))  # type: ignore[arg-type]
     with pytest.raises(TransactionConflict):
-        send_campaign(interrupted, ports, progress=throttle_after_two_shards)
+        send_campaign(interrupted, throttled, progress=progress.append)
     second_id = progress[0].split()[1]
     queued_before = len(campaign_jobs(ports, second_id))
     assert 0 < queued_before < 20
