@@ -199,3 +199,24 @@ def test_finished_jobs_expire_and_a_campaign_outlives_its_jobs():
     assert job.expires_at == int(clock.now()) + JOB_RETENTION_SECONDS
     campaign = ports.campaigns.get(started["campaign_id"])
     assert campaign is not None and campaign.expires_at > job.expires_at
+
+
+def test_the_sweeper_reports_how_long_the_oldest_transactional_mail_has_waited(capsys):
+    """The metric behind the transactional-mail-waiting alarm, in CloudWatch's embedded format."""
+    import json
+
+    clock = FixedClock(1_800_000_000)
+
+    class SesDown(RecordingMailer):
+        def send(self, mail: OutgoingMail) -> str:
+            raise SendDeferred("ServiceUnavailable")
+
+    ports = ports_with(clock, SesDown())
+    sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=False), ports)
+    sweep(ports)
+    capsys.readouterr()
+    clock.advance(700)
+    sweep(ports)
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "OldestUnsentTransactionalSeconds" in line]
+    assert lines and lines[0]["OldestUnsentTransactionalSeconds"] == [700.0]
+    assert lines[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["stage", "service"]]
