@@ -212,11 +212,19 @@ def test_the_sweeper_reports_how_long_the_oldest_transactional_mail_has_waited(c
             raise SendDeferred("ServiceUnavailable")
 
     ports = ports_with(clock, SesDown())
-    sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=False), ports)
+
+    def reported() -> list[float]:
+        return [json.loads(line)["OldestUnsentTransactionalSeconds"][0] for line in capsys.readouterr().out.splitlines()
+                if "OldestUnsentTransactionalSeconds" in line]
+
     sweep(ports)
-    capsys.readouterr()
+    assert reported() == []  # nothing due: no metric line at all
+    sign_up(SignupRequest(email="bob@example.org", name="Bob", promotions=False), ports)
+    sweep(ports)
+    assert reported() == [0.0]
     clock.advance(700)
     sweep(ports)
-    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if "OldestUnsentTransactionalSeconds" in line]
-    assert lines and lines[0]["OldestUnsentTransactionalSeconds"] == [700.0]
-    assert lines[0]["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["stage", "service"]]
+    out = capsys.readouterr().out
+    [line] = [json.loads(line) for line in out.splitlines() if "OldestUnsentTransactionalSeconds" in line]
+    assert line["OldestUnsentTransactionalSeconds"] == [700.0]
+    assert line["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["stage", "service"]]
