@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
 
 from functions.fan_out import CAMPAIGN_RETENTION_SECONDS, Progress, fan_out, start
@@ -20,10 +20,16 @@ from shared.models import MailKind, Topic
 from shared.ports import Ports
 from shared.store.campaigns import Campaign
 
-# A subject is a mail header: a CR or LF in it would end the header (or forge others), and
-# SES refuses control characters, which would fail every recipient's job at send time.
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
-                                           pattern=r"^[^\x00-\x1f\x7f]+$")]
+def _no_control_characters(value: str) -> str:
+    # A subject is a mail header: a CR or LF in it would end the header (or forge others),
+    # and SES refuses control characters, which would fail every recipient's job at send time.
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("must not contain line breaks, tabs or other control characters")
+    return value
+
+
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+                    AfterValidator(_no_control_characters)]
 Body = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50_000)]
 CampaignId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
 
