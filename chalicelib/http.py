@@ -21,9 +21,12 @@ MAX_BODY_BYTES = 64 * 1024
 JSON = "application/json"
 FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
 
-# Unsafe methods on these routes carry their own authority (a token from our mail) and
-# come from mail providers with no Origin: the cross-site check does not apply.
+# Routes whose token in the path is the authority: their pages send no token onward, and
+# their unsafe requests must come from our own pages (a link from another site must not
+# sign a visitor in to the sender's account). Only an RFC 8058 one-click post to a
+# List-Unsubscribe URL, which mail providers send with no Origin, is exempt.
 TOKEN_AUTHORITY_PATHS = {"/login/{token}", "/unsubscribe/{token}", "/friends/forget/{token}"}
+ONE_CLICK_PATHS = {"/unsubscribe/{token}", "/friends/forget/{token}"}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,15 @@ import json
 
 from chalice import ConvertToMiddleware, Response
 
-from chalicelib.http import HTML_PATHS, MAX_BODY_BYTES, TOKEN_AUTHORITY_PATHS, error_body, html_error
+from chalicelib.http import (
+    HTML_PATHS,
+    MAX_BODY_BYTES,
+    ONE_CLICK_PATHS,
+    TOKEN_AUTHORITY_PATHS,
+    error_body,
+    form_fields,
+    html_error,
+)
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -43,17 +51,18 @@ def _http_guard(event, get_response):
     raw = event.raw_body
     if raw and len(raw) > MAX_BODY_BYTES:
         response = _error(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.", html)
-    elif event.method in UNSAFE_METHODS and route not in TOKEN_AUTHORITY_PATHS and _cross_site(event):
+    elif event.method in UNSAFE_METHODS and _refused_origin(event, route):
         response = _error(403, "cross_site_request", "This request came from another site and was refused.", html)
     else:
         response = _reshape_chalice_error(get_response(event), html)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.headers.get("Content-Type", "").startswith("text/html"):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        # A page reached by a token link must not leak its URL onward, error pages included.
-        # Other pages keep same-origin: under no-referrer a browser sends "Origin: null" with
-        # form posts, which the cross-site check rightly refuses.
-        response.headers.setdefault("Referrer-Policy", "no-referrer" if route in TOKEN_AUTHORITY_PATHS else "same-origin")
+        # No page's URL (a token page's least of all) goes to another site; same-origin, not
+        # no-referrer, so a browser posts our forms with a real Origin the check can trust.
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    if route in TOKEN_AUTHORITY_PATHS:  # a page or error about a link's token: never in a shared cache
+        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 
@@ -82,6 +91,42 @@ def _reshape_chalice_error(response: Response, html: bool) -> Response:
         if name.lower() not in ("content-type", "content-length"):
             reshaped.headers.setdefault(name, value)
     return reshaped
+
+
+def _refused_origin(request, route: str | None) -> bool:
+    if route in TOKEN_AUTHORITY_PATHS:
+        return not (route in ONE_CLICK_PATHS and _one_click(request)) and not _same_origin(request)
+    return _cross_site(request)
+
+
+def _one_click(request) -> bool:
+    """The RFC 8058 body a mail provider posts to a List-Unsubscribe URL."""
+    from shared.errors import DomainError
+
+    try:
+        return form_fields(request).get("List-Unsubscribe") == "One-Click"
+    except DomainError:
+        return False
+
+
+def _same_origin(request) -> bool:
+    """Our own page: Origin names the stage (or its CORS origin); or a browser that sends no
+    usable Origin says so itself (Sec-Fetch-Site, which pages cannot set)."""
+    origin = request.headers.get("origin")
+    if origin and origin != "null":
+        return origin.rstrip("/") in _allowed_origins()
+    return request.headers.get("sec-fetch-site") == "same-origin"
+
+
+def _allowed_origins() -> set[str]:
+    from urllib.parse import urlsplit
+
+    from shared.settings import get_settings
+
+    from chalicelib.http import cors_config
+
+    origins = [get_settings().base_url] + ([cors_config().allow_origin] if cors_config() else [])
+    return {f"{urlsplit(o).scheme}://{urlsplit(o).netloc}" for o in origins}
 
 
 def _cross_site(request) -> bool:

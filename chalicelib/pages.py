@@ -26,5 +26,7 @@ def render_page(template: str, *, status: int = 200, headers: dict | None = None
 
 
 # Pages opened from a link that carries a token: the token must not leak through the
-# Referer header to anything the page links to, nor sit in a shared cache.
-TOKEN_PAGE_HEADERS = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+# Referer header to another site, nor sit in a shared cache. same-origin, not no-referrer:
+# under no-referrer browsers post the page's form with "Origin: null", and the token
+# routes accept only posts from our own pages.
+TOKEN_PAGE_HEADERS = {"Referrer-Policy": "same-origin", "Cache-Control": "no-store"}

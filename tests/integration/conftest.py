@@ -37,8 +37,13 @@ class Http:
         raw = body if isinstance(body, (str, bytes)) else json.dumps(body)
         return self.client.http.post(path, headers={"Content-Type": "application/json", **(headers or {})}, body=raw)
 
-    def post_form(self, path: str, body: str, content_type: str = "application/x-www-form-urlencoded"):
-        return self.client.http.post(path, headers={"Content-Type": content_type}, body=body)
+    def post_form(self, path: str, body: str, content_type: str = "application/x-www-form-urlencoded",
+                  headers: dict | None = None):
+        """A form posted from one of our pages, as a browser does it: with our Origin."""
+        from shared.settings import get_settings
+
+        sent = {"Content-Type": content_type, "Origin": get_settings().base_url, **(headers or {})}
+        return self.client.http.post(path, headers=sent, body=body)
 
     def get(self, path: str, headers: dict | None = None):
         return self.client.http.get(path, headers=headers or {})

@@ -91,7 +91,7 @@ def test_signing_in_again_rotates_the_session(http, ports, person):
     http.post_json("/login", {"email": person.email})
     deliver(ports)
     path = link_path(mail_to(person.email)[0]["text"], "/login/")
-    used = http.client.http.post(path, headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": old_cookie}, body="")
+    used = http.post_form(path, "", headers={"Cookie": old_cookie})
     assert get_json(http, "/account", old_cookie).status_code == 401
     assert get_json(http, "/account", session_cookie(used)).status_code == 200
 

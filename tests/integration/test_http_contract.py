@@ -88,8 +88,11 @@ def test_every_html_page_sends_csp_and_nosniff(http, path):
 
 
 @pytest.mark.parametrize("path", ["/login/abc", "/unsubscribe/abc"])
-def test_token_pages_send_no_referrer(http, path):
-    assert http.get(path).headers["Referrer-Policy"] == "no-referrer"
+def test_token_pages_send_their_url_to_no_other_site_and_no_cache(http, path):
+    """same-origin, not no-referrer: under no-referrer browsers post with Origin: null,
+    which the token routes must refuse (login CSRF)."""
+    page = http.get(path)
+    assert page.headers["Referrer-Policy"] == "same-origin" and page.headers["Cache-Control"] == "no-store"
 
 
 def test_home_links_to_signup_and_policy(http):

@@ -79,7 +79,7 @@ def test_p12_unsubscribe_page_get_names_the_topics_and_changes_nothing(http, por
     assert page.status_code == 200
     assert b"the newsletter and special offers" in page.body
     assert b"<form" in page.body and b"<button" in page.body
-    assert page.headers["Referrer-Policy"] == "no-referrer"
+    assert page.headers["Referrer-Policy"] == "same-origin"
     assert ports.accounts.preferences(account.account_id).topics == {"newsletter": True, "promotions": True}
 
 
