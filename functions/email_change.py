@@ -2,14 +2,16 @@
 moves the account; the old address is told."""
 from __future__ import annotations
 
-from functions.one_time_links import EXPIRED_OR_USED, LIFETIMES, link_mail
+from functions.one_time_links import LIFETIMES, link_mail
 from shared.errors import InvalidToken
 from shared.ids import email_hash, new_id
 from shared.models import AccountStatus, MailKind
 from shared.ports import Ports
 from shared.store.accounts import Account
 from shared.store.mail import MailJob
-from shared.store.sign_in import EmailChange
+from shared.store.sign_in import EmailChange, LoginToken
+
+REPLACED_OR_USED = "This link has expired, was already used, or a newer address change replaced it."
 from shared.store.table import ConditionFailed, Transaction
 
 
@@ -19,26 +21,32 @@ def request_change(account: Account, new_email: str, ports: Ports) -> None:
     new_hash = email_hash(new_email, ports.settings.hash_key())
     if ports.accounts.account_id_for(new_hash) is not None:
         return
-    change = EmailChange(account.account_id, new_email, new_hash, int(ports.clock.now()) + LIFETIMES["email_change"])
+    # Each request replaces the one before, and its link names this request: an older link
+    # (to an address the owner mistyped, say) can no longer change anything.
+    change = EmailChange(account.account_id, new_email, new_hash, int(ports.clock.now()) + LIFETIMES["email_change"],
+                         change_id=new_id())
     tx = Transaction()
     ports.sign_in.add_email_change(tx, change)
     ports.mail.add_job(tx, link_mail(account.account_id, "email_change", "email_change_confirm", ports,
-                                     to_address=new_email))
+                                     to_address=new_email, ref=change.change_id))
     ports.table.commit(tx)
 
 
-def complete(account_id: str, ports: Ports) -> Account:
-    """The new address's link was used: move the account to it, atomically, and tell the
-    old address."""
+def complete(login: LoginToken, ports: Ports) -> Account:
+    """The new address's link was used: spend it, move the account to the address it was
+    sent to and tell the old address, in one transaction. Only the link of the latest
+    request does anything; it confirms the address and starts no session."""
+    account_id = login.account_id
     change = ports.sign_in.email_change(account_id, ports.clock.now())
     account = ports.accounts.get(account_id)
-    if change is None or account is None or account.status != AccountStatus.active:
-        raise InvalidToken(EXPIRED_OR_USED)
+    if change is None or account is None or account.status != AccountStatus.active or change.change_id != login.ref:
+        raise InvalidToken(REPLACED_OR_USED)
     notice = MailJob(job_id=new_id(), kind=MailKind.transactional.value, template="email_changed_notice",
                      created_at=ports.clock.iso(), account_id=account_id, to_address=account.email)
     tx = Transaction()
+    ports.sign_in.add_token_use(tx, login.token_hash, ports.clock.now())
     ports.accounts.add_address_change(tx, account, change.new_email, change.new_email_hash)
-    ports.sign_in.add_email_change_done(tx, account_id)
+    ports.sign_in.add_email_change_done(tx, account_id, change.change_id)
     ports.mail.add_job(tx, notice)
     try:
         ports.table.commit(tx)

@@ -101,7 +101,8 @@ def compose(job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
         context["cards"] = [card.model_dump() for card in cards_of(order, ports)]  # decrypted for this mail only
         context["order_url"] = f"{settings.base_url}/checkout/return?order_id={order.order_id}"
     if job.context.get("login_link"):
-        context["login_url"] = one_time_links.mint(account.account_id, job.context["login_link"], ports)
+        context["login_url"] = one_time_links.mint(account.account_id, job.context["login_link"], ports,
+                                                   ref=job.context.get("link_ref"))
 
     from shared.mail.render import render
 

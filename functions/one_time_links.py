@@ -32,11 +32,11 @@ class CheckYourEmail(BaseModel):
     status: str = "check_your_email"
 
 
-def mint(account_id: str, purpose: str, ports: Ports) -> str:
-    """A fresh link for the account; returns its URL."""
+def mint(account_id: str, purpose: str, ports: Ports, ref: str | None = None) -> str:
+    """A fresh link for the account (and, for an address change, its request); returns its URL."""
     token = new_secret_token()
     expires_at = int(ports.clock.now()) + LIFETIMES[purpose]
-    ports.sign_in.put_login_token(LoginToken(token_hash(token), account_id, purpose, expires_at))
+    ports.sign_in.put_login_token(LoginToken(token_hash(token), account_id, purpose, expires_at, ref))
     return f"{ports.settings.base_url}/login/{token}"
 
 
@@ -56,10 +56,12 @@ def consume(token: str, ports: Ports) -> LoginToken:
     return login
 
 
-def link_mail(account_id: str, purpose: str, template: str, ports: Ports, to_address: str | None = None) -> MailJob:
+def link_mail(account_id: str, purpose: str, template: str, ports: Ports, to_address: str | None = None,
+              ref: str | None = None) -> MailJob:
+    """A mail that carries a link; the token is minted when it is sent."""
     return MailJob(job_id=new_id(), kind=MailKind.transactional.value, template=template,
                    created_at=ports.clock.iso(), account_id=account_id, to_address=to_address,
-                   context={"login_link": purpose})
+                   context={"login_link": purpose, **({"link_ref": ref} if ref else {})})
 
 
 def add_link_mail(tx: Transaction, account: Account, job: MailJob, ports: Ports) -> None:

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+import random
+import time
+from dataclasses import dataclass
+
 from functions import email_change
-from functions.one_time_links import CheckYourEmail, consume, queue_link_mail
+from functions.one_time_links import EXPIRED_OR_USED, CheckYourEmail, peek, queue_link_mail
 from functions.validation import EmailAddress
-from shared.errors import InvalidToken
+from shared.errors import Conflict, InvalidToken
 from shared.ids import email_hash
 from shared.models import AccountStatus
 from shared.ports import Ports
 from shared.store.accounts import NOT_PENDING, Account
-from shared.store.table import ConditionFailed, Transaction
+from shared.store.sign_in import TOKEN_SPENT, LoginToken
+from shared.store.table import ConditionFailed, Transaction, TransactionConflict
+
+CONFLICT_RETRIES = 3
 
 NO_LONGER_VALID = "This link is no longer valid."
 
@@ -32,32 +39,49 @@ def request_sign_in(request: SignInRequest, ports: Ports) -> CheckYourEmail:
     return CheckYourEmail()
 
 
-def use(token: str, ports: Ports) -> Account:
-    """Use the link (it is gone afterwards) and return the account it signs in."""
-    login = consume(token, ports)
+@dataclass(frozen=True)
+class UsedLink:
+    account: Account
+    purpose: str
+
+    @property
+    def starts_session(self) -> bool:
+        """An address-change link confirms an address; it never signs anyone in."""
+        return self.purpose != "email_change"
+
+
+def use(token: str, ports: Ports) -> UsedLink:
+    """Use the link (it is gone afterwards) with the change it makes, in one transaction."""
+    login = peek(token, ports)
+    for attempt in range(CONFLICT_RETRIES):
+        try:
+            return UsedLink(_use(login, ports), login.purpose)
+        except TransactionConflict:  # another request touched the account at that moment: nothing written
+            time.sleep(random.uniform(0, 0.05 * 2 ** attempt))
+    raise Conflict("Your link is still good: please press Continue again.", code="try_again")
+
+
+def _use(login: LoginToken, ports: Ports) -> Account:
     if login.purpose == "email_change":
-        return email_change.complete(login.account_id, ports)
+        return email_change.complete(login, ports)
     account = ports.accounts.get(login.account_id)
     if account is None or account.status == AccountStatus.deactivated:
         raise InvalidToken(NO_LONGER_VALID)  # a link never revives a closed account
-    if login.purpose == "confirm" and account.status == AccountStatus.pending:
-        return _activate(account, ports)
-    if account.status != AccountStatus.active:
-        raise InvalidToken(NO_LONGER_VALID)
-    return account
-
-
-def _activate(account: Account, ports: Ports) -> Account:
-    """pending → active, joining the audiences of the topics already switched on."""
-    preferences = ports.accounts.preferences(account.account_id)
     tx = Transaction()
-    ports.accounts.add_activation(tx, account.account_id,
-                                  [t for t, on in (preferences.topics if preferences else {}).items() if on])
+    ports.sign_in.add_token_use(tx, login.token_hash, ports.clock.now())
+    if login.purpose == "confirm" and account.status == AccountStatus.pending:
+        preferences = ports.accounts.preferences(account.account_id)
+        ports.accounts.add_activation(tx, account.account_id,
+                                      [t for t, on in (preferences.topics if preferences else {}).items() if on])
+    elif account.status != AccountStatus.active:
+        raise InvalidToken(NO_LONGER_VALID)
     try:
         ports.table.commit(tx)
     except ConditionFailed as failed:
-        if NOT_PENDING not in failed.tags:
-            raise
-        return ports.accounts.get(account.account_id) or account  # confirmed meanwhile by another click
+        if TOKEN_SPENT in failed.tags:
+            raise InvalidToken(EXPIRED_OR_USED) from None
+        if NOT_PENDING in failed.tags:  # confirmed meanwhile by another click: use the link alone
+            return _use(login, ports)
+        raise
     account.status = AccountStatus.active.value
     return account

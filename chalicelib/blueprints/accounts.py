@@ -48,12 +48,15 @@ def login_page(token, ports):
 
 @page_route(accounts, "/login/{token}", ["POST"], forms=True)
 def login_use(token, ports):
-    """Uses the link, starts a fresh session (the browser's old one ends) and goes to My Account."""
+    """Uses the link. A sign-in or confirm link starts a fresh session (the browser's old one
+    ends) and goes to My Account; an address-change link only confirms the address."""
     from functions import sessions, sign_in_links
 
-    account = sign_in_links.use(token, ports)
+    used = sign_in_links.use(token, ports)
+    if not used.starts_session:
+        return render_page("email_changed.html", headers=TOKEN_PAGE_HEADERS, title="Address confirmed")
     previous = cookies.read(accounts.current_request, cookies.SESSION)
-    session_token = sessions.start(account.account_id, ports, replacing=previous)
+    session_token = sessions.start(used.account.account_id, ports, replacing=previous)
     return Response(body="", status_code=303, headers={
         "Location": "/my-account", "Set-Cookie": cookies.session(session_token), **TOKEN_PAGE_HEADERS})
 

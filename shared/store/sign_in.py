@@ -23,6 +23,8 @@ from shared.store.table import (
 )
 
 LINK_MAIL_CAP = "link_mail_cap"
+TOKEN_SPENT = "token_spent"  # the link was used, expired or never existed
+CHANGE_REPLACED = "email_change_replaced"
 
 
 @dataclass
@@ -33,13 +35,15 @@ class LoginToken(Entity):
     account_id: str
     purpose: str
     expires_at: int
+    ref: str | None = None  # what the link is for beyond its account: an address change's request
 
     @staticmethod
     def key(token_hash: str) -> Key:
         return {"pk": f"LOGIN#{token_hash}", "sk": "TOKEN"}
 
     def to_item(self) -> Item:
-        return {**self.key(self.token_hash), "type": "login_token", **asdict(self)}
+        item = {**self.key(self.token_hash), "type": "login_token", **asdict(self)}
+        return {k: v for k, v in item.items() if v is not None}
 
 
 @dataclass
@@ -68,6 +72,7 @@ class EmailChange(Entity):
     new_email: str
     new_email_hash: str
     expires_at: int
+    change_id: str = ""  # each request's own id: its link names it, so a newer request ends older links
 
     @staticmethod
     def key(account_id: str) -> Key:
@@ -104,6 +109,12 @@ class SignInRepository:
             return None
         return LoginToken.from_item(old) if old else None
 
+    def add_token_use(self, tx: Transaction, token_hash: str, now: float) -> None:
+        """Spend the link with the change it makes: TOKEN_SPENT fails when it was used or
+        expired, and then nothing of the transaction happens."""
+        tx.add(Delete(LoginToken.key(token_hash), Attr("pk").exists() & (Attr("expires_at") > int(now)),
+                      tag=TOKEN_SPENT))
+
     def add_link_mail_count(self, tx: Transaction, email_hash: str, hour: int, cap: int) -> None:
         """Count one link mail to the address in this hour; LINK_MAIL_CAP fails past `cap`."""
         tx.add(Update({"pk": f"LINKMAIL#{email_hash}", "sk": f"HOUR#{hour}"},
@@ -136,5 +147,6 @@ class SignInRepository:
         item = _unexpired(self._table.get(EmailChange.key(account_id)), now)
         return EmailChange.from_item(item) if item else None
 
-    def add_email_change_done(self, tx: Transaction, account_id: str) -> None:
-        tx.add(Delete(EmailChange.key(account_id)))
+    def add_email_change_done(self, tx: Transaction, account_id: str, change_id: str) -> None:
+        """The change is applied: CHANGE_REPLACED fails when a newer request replaced it."""
+        tx.add(Delete(EmailChange.key(account_id), Attr("change_id") == change_id, tag=CHANGE_REPLACED))

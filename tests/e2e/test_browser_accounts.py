@@ -75,3 +75,34 @@ def test_p22_with_cookies_refused_the_public_pages_and_signup_still_work(local_s
         assert context.cookies() == []
     finally:
         context.close()
+
+
+def test_p04_a_replaced_address_change_link_neither_changes_the_address_nor_signs_anyone_in(
+        local_stage, browser, page, make_person):
+    person, mistyped, right = make_person(), make_person(), make_person()
+    signed_in_page(local_stage, page, person)
+    for address in (mistyped.email, right.email):  # a typo, then the correction
+        page.goto(local_stage.url("/my-account/info"))
+        page.fill("input[name=email]", address)
+        page.click("button:has-text('Save')")
+        page.wait_for_selector("#message:has-text('Saved')")
+    stale = local_stage.wait_for_mail(mistyped.email, "Confirm your new address")
+    fresh = local_stage.wait_for_mail(right.email, "Confirm your new address")
+
+    stranger = browser.new_context()  # whoever holds the mistyped address's mail
+    try:
+        other = stranger.new_page()
+        other.goto(link(stale["text"], "/login/"))
+        other.click("button:has-text('Continue')")
+        other.wait_for_selector("h1:has-text('Something is not right')")
+        assert not [c for c in stranger.cookies() if c["name"] == "__Host-session"]
+    finally:
+        stranger.close()
+    page.goto(local_stage.url("/my-account/info"))
+    assert page.input_value("input[name=email]") == person.email
+
+    page.goto(link(fresh["text"], "/login/"))
+    page.click("button:has-text('Continue')")
+    page.wait_for_selector("h1:has-text('Your new address is confirmed')")
+    page.goto(local_stage.url("/my-account/info"))  # the owner's own session carried on
+    assert page.input_value("input[name=email]") == right.email

@@ -163,8 +163,9 @@ def test_p04_a_new_email_takes_effect_only_through_its_link_and_the_old_address_
     confirm = mail_to(new.email)
     assert [m["subject"] for m in confirm] == ["Confirm your new address for the Calling Card Store"]
     used = http.post_form(link_path(confirm[0]["text"], "/login/"), "")
-    assert used.status_code == 303
-    assert json.loads(get_json(http, "/account", cookie).body)["email"] == new.email
+    assert used.status_code == 200 and "Set-Cookie" not in used.headers  # confirms; signs nobody in
+    assert b"new address is confirmed" in used.body
+    assert json.loads(get_json(http, "/account", cookie).body)["email"] == new.email  # the session carries on
     assert account_of(ports, new.email).account_id == account.account_id
     assert ports.accounts.account_id_for(email_hash(person.email, ports.settings.hash_key())) is None
     deliver(ports)
@@ -294,3 +295,19 @@ def test_active_accounts_are_indexed_for_service_mail_and_pending_ones_are_not(h
     account, _ = signed_in(http, ports, active)
     assert ports.accounts.in_active_index(account.account_id)
     assert not ports.accounts.in_active_index(account_of(ports, pending.email).account_id)
+
+
+def test_p04_a_replaced_address_change_link_changes_nothing_and_signs_nobody_in(http, ports, make_person):
+    """An owner asks to move to a mistyped address, then corrects it: whoever holds the
+    first link gets neither the address change nor a session."""
+    person, mistyped, right = make_person(), make_person(), make_person()
+    account, cookie = signed_in(http, ports, person)
+    send_json(http, "patch", "/account", cookie, {"email": mistyped.email})
+    send_json(http, "patch", "/account", cookie, {"email": right.email})
+    deliver(ports)
+    stale = http.post_form(link_path(mail_to(mistyped.email)[0]["text"], "/login/"), "")
+    assert stale.status_code == 400 and "Set-Cookie" not in stale.headers
+    assert json.loads(get_json(http, "/account", cookie).body)["email"] == person.email
+    fresh = http.post_form(link_path(mail_to(right.email)[0]["text"], "/login/"), "")
+    assert fresh.status_code == 200 and "Set-Cookie" not in fresh.headers
+    assert account_of(ports, right.email).account_id == account.account_id

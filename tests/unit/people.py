@@ -15,4 +15,4 @@ def subscriber(ports: Ports, n: int) -> Account:
     sign_up(SignupRequest(email=address, name=f"Reader {n}", promotions=True), ports)
     account_id = ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key()))
     assert account_id is not None
-    return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports)
+    return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports).account

@@ -20,7 +20,7 @@ def active_account(ports: Ports) -> Account:
     sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=True), ports)
     account_id = ports.accounts.account_id_for(email_hash("ann@example.org", ports.settings.hash_key()))
     assert account_id is not None
-    return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports)
+    return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports).account
 
 
 def test_p28_deactivation_ends_sessions_and_leaves_audiences_and_index() -> None:

@@ -20,7 +20,7 @@ def signed_up(ports: Ports, promotions: bool, active: bool = True) -> str:
     account_id = ports.accounts.account_id_for(email_hash("ann@example.org", ports.settings.hash_key()))
     assert account_id is not None
     if active:
-        use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports)
+        use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports).account
     return account_id
 
 

@@ -20,7 +20,7 @@ def active_account(ports: Ports, address: str) -> Account:
     sign_up(SignupRequest(email=address, name="Ann", promotions=False), ports)
     account_id = ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key()))
     assert account_id is not None
-    return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports)
+    return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports).account
 
 
 def jobs(ports: Ports, template: str) -> list[MailJob]:
@@ -37,10 +37,12 @@ def test_p04_request_then_complete_moves_the_address_and_tells_the_old_one() -> 
     account = active_account(ports, "old@example.org")
     email_change.request_change(account, "new@example.org", ports)
     [confirm] = jobs(ports, "email_change_confirm")
-    assert confirm.to_address == "new@example.org" and confirm.context == {"login_link": "email_change"}
+    assert confirm.to_address == "new@example.org" and confirm.context["login_link"] == "email_change"
     assert ports.accounts.account_id_for(hash_of("new@example.org", ports)) is None  # nothing moved yet
 
-    moved = use(mint(account.account_id, "email_change", ports).rsplit("/", 1)[1], ports)
+    used = use(link_of(confirm, ports), ports)
+    moved = used.account
+    assert not used.starts_session  # an address-change link confirms; it signs nobody in
     assert (moved.email, moved.email_hash) == ("new@example.org", hash_of("new@example.org", ports))
     assert ports.accounts.account_id_for(hash_of("new@example.org", ports)) == account.account_id
     assert ports.accounts.account_id_for(hash_of("old@example.org", ports)) is None
@@ -66,8 +68,9 @@ def test_p04_completing_after_the_new_address_was_taken_meanwhile_changes_nothin
     account = active_account(ports, "old@example.org")
     email_change.request_change(account, "new@example.org", ports)
     other = active_account(ports, "new@example.org")  # signed up under the new address meanwhile
+    [confirm] = jobs(ports, "email_change_confirm")
     with pytest.raises(InvalidToken):
-        use(mint(account.account_id, "email_change", ports).rsplit("/", 1)[1], ports)
+        use(link_of(confirm, ports), ports)
     assert ports.accounts.account_id_for(hash_of("new@example.org", ports)) == other.account_id
     assert ports.accounts.account_id_for(hash_of("old@example.org", ports)) == account.account_id
     assert jobs(ports, "email_changed_notice") == []
@@ -77,4 +80,27 @@ def test_p04_completing_without_a_pending_change_is_refused() -> None:
     ports = fake_ports()
     account = active_account(ports, "old@example.org")
     with pytest.raises(InvalidToken):
-        email_change.complete(account.account_id, ports)
+        use(mint(account.account_id, "email_change", ports, ref="no-such-request").rsplit("/", 1)[1], ports)
+
+
+def test_p04_a_replaced_address_change_link_neither_changes_the_address_nor_confirms_anything() -> None:
+    """The owner asks to move to a mistyped address B, then corrects it to C: B's link is
+    dead, and C's link moves the account to C."""
+    ports = fake_ports()
+    account = active_account(ports, "old@example.org")
+    email_change.request_change(account, "mistyped@example.org", ports)
+    [to_b] = jobs(ports, "email_change_confirm")
+    link_b = link_of(to_b, ports)
+    email_change.request_change(account, "right@example.org", ports)
+    [to_c] = [j for j in jobs(ports, "email_change_confirm") if j.to_address == "right@example.org"]
+    with pytest.raises(InvalidToken):
+        use(link_b, ports)
+    stored = ports.accounts.get(account.account_id)
+    assert stored is not None and stored.email == "old@example.org"
+    assert use(link_of(to_c, ports), ports).account.email == "right@example.org"
+    assert ports.accounts.account_id_for(hash_of("mistyped@example.org", ports)) is None
+
+
+def link_of(job: MailJob, ports: Ports) -> str:
+    """The token the job's mail would carry, minted as the sender mints it."""
+    return mint(job.account_id or "", job.context["login_link"], ports, ref=job.context.get("link_ref")).rsplit("/", 1)[1]

@@ -33,7 +33,7 @@ def token_in(url: str) -> str:
 def test_p11_a_confirm_link_activates_a_pending_account_and_joins_its_audiences() -> None:
     ports = fake_ports()
     account = signed_up(ports, promotions=True)
-    signed_in = use(token_in(mint(account.account_id, "confirm", ports)), ports)
+    signed_in = use(token_in(mint(account.account_id, "confirm", ports)), ports).account
     assert signed_in.account_id == account.account_id and signed_in.status == "active"
     stored = ports.accounts.get(account.account_id)
     assert stored is not None and stored.status == "active"
@@ -55,7 +55,7 @@ def test_a_confirm_link_of_an_active_account_signs_in() -> None:
     account = signed_up(ports)
     first, second = mint(account.account_id, "confirm", ports), mint(account.account_id, "confirm", ports)
     use(token_in(first), ports)
-    assert use(token_in(second), ports).status == "active"
+    assert use(token_in(second), ports).account.status == "active"
 
 
 @pytest.mark.parametrize("purpose", ["confirm", "signin"])
@@ -101,3 +101,32 @@ def test_an_expired_link_is_refused_and_an_unknown_one_too() -> None:
         use("not-a-token-that-was-ever-minted", ports)
     stored = ports.accounts.get(account.account_id)
     assert stored is not None and stored.status == "pending"
+
+
+def test_p11_a_write_conflict_while_confirming_burns_no_link_and_activates_nothing() -> None:
+    """Using the token and activating the account are one transaction: when it meets a
+    concurrent write every time, the link is still good and the account still pending."""
+    from shared.errors import Conflict
+    from tests.fakes import MemoryTable
+
+    table = MemoryTable()
+    ports = fake_ports(table=table)
+    account = signed_up(ports)
+    token = token_in(mint(account.account_id, "confirm", ports))
+    table.inject_conflicts(3)
+    with pytest.raises(Conflict):
+        use(token, ports)
+    stored = ports.accounts.get(account.account_id)
+    assert stored is not None and stored.status == "pending"
+    assert use(token, ports).account.status == "active"  # pressed again: it works
+
+
+def test_p11_a_conflict_once_is_retried_and_the_link_works_at_the_first_press() -> None:
+    from tests.fakes import MemoryTable
+
+    table = MemoryTable()
+    ports = fake_ports(table=table)
+    account = signed_up(ports)
+    token = token_in(mint(account.account_id, "confirm", ports))
+    table.inject_conflicts(1)
+    assert use(token, ports).account.status == "active"
