@@ -48,14 +48,6 @@ def peek(token: str, ports: Ports) -> LoginToken:
     return login
 
 
-def consume(token: str, ports: Ports) -> LoginToken:
-    """Use the link: it is gone afterwards."""
-    login = ports.sign_in.use_login_token(token_hash(token), ports.clock.now())
-    if login is None:
-        raise InvalidToken(EXPIRED_OR_USED)
-    return login
-
-
 def link_mail(account_id: str, purpose: str, template: str, ports: Ports, to_address: str | None = None,
               ref: str | None = None) -> MailJob:
     """A mail that carries a link; the token is minted when it is sent."""

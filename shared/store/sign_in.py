@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass
 
 from shared.store.expressions import Attr, Changes, Item
 from shared.store.table import (
-    ConditionFailed,
     Delete,
     Entity,
     Key,
@@ -98,16 +97,6 @@ class SignInRepository:
         """Reads only (mail scanners prefetch links, so looking must not use the token)."""
         item = _unexpired(self._table.get(LoginToken.key(token_hash), consistent=False), now)
         return LoginToken.from_item(item) if item else None
-
-    def use_login_token(self, token_hash: str, now: float) -> LoginToken | None:
-        """Delete the token if it exists and has not expired (single use, atomically);
-        None when it was unknown, used or expired."""
-        try:
-            old = self._table.delete(Delete(LoginToken.key(token_hash),
-                                            Attr("pk").exists() & (Attr("expires_at") > int(now))))
-        except ConditionFailed:
-            return None
-        return LoginToken.from_item(old) if old else None
 
     def add_token_use(self, tx: Transaction, token_hash: str, now: float) -> None:
         """Spend the link with the change it makes: TOKEN_SPENT fails when it was used or

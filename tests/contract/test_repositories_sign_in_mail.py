@@ -7,7 +7,15 @@ from typing import Callable
 import pytest
 
 from shared.store.mail import MailJob, MailRepository
-from shared.store.sign_in import LINK_MAIL_CAP, EmailChange, LoginToken, Session, SignInRepository
+from shared.store.sign_in import (
+    CHANGE_REPLACED,
+    LINK_MAIL_CAP,
+    TOKEN_SPENT,
+    EmailChange,
+    LoginToken,
+    Session,
+    SignInRepository,
+)
 from shared.store.table import ConditionFailed, Table, Transaction
 
 Ids = Callable[[], str]
@@ -25,26 +33,71 @@ def mail(table: Table) -> MailRepository:
 
 
 # -- login tokens ---------------------------------------------------------------------------
-def test_a_fresh_login_token_is_used_once(sign_in: SignInRepository, uid: Ids) -> None:
-    token = LoginToken(uid(), uid(), "confirm", int(NOW) + 60)
+def _spend(table: Table, sign_in: SignInRepository, token_hash: str, now: float) -> bool:
+    """Use a token in a transaction of its own; False when TOKEN_SPENT failed."""
+    tx = Transaction()
+    sign_in.add_token_use(tx, token_hash, now)
+    try:
+        table.commit(tx)
+    except ConditionFailed as failed:
+        assert failed.tags == {TOKEN_SPENT}
+        return False
+    return True
+
+
+def test_a_fresh_login_token_is_used_once(table: Table, sign_in: SignInRepository, uid: Ids) -> None:
+    token = LoginToken(uid(), uid(), "email_change", int(NOW) + 60, ref="change-1")
     sign_in.put_login_token(token)
     assert sign_in.login_token(token.token_hash, NOW) == token  # looking does not use it
-    assert sign_in.use_login_token(token.token_hash, NOW) == token
-    assert sign_in.use_login_token(token.token_hash, NOW) is None  # single use
+    assert _spend(table, sign_in, token.token_hash, NOW)
+    assert not _spend(table, sign_in, token.token_hash, NOW)  # single use
     assert sign_in.login_token(token.token_hash, NOW) is None
 
 
-def test_an_expired_login_token_is_refused_and_not_used_up(sign_in: SignInRepository, uid: Ids) -> None:
+def test_an_expired_login_token_is_refused_and_not_used_up(table: Table, sign_in: SignInRepository, uid: Ids) -> None:
     token = LoginToken(uid(), uid(), "signin", int(NOW))  # expires at this very second
     sign_in.put_login_token(token)
     assert sign_in.login_token(token.token_hash, NOW) is None
-    assert sign_in.use_login_token(token.token_hash, NOW) is None
-    assert sign_in.use_login_token(token.token_hash, NOW - 1) == token  # it was still there, unexpired then
+    assert not _spend(table, sign_in, token.token_hash, NOW)
+    assert _spend(table, sign_in, token.token_hash, NOW - 1)  # it was still there, unexpired then
 
 
-def test_an_unknown_login_token_is_refused(sign_in: SignInRepository, uid: Ids) -> None:
-    assert sign_in.use_login_token(uid(), NOW) is None
+def test_an_unknown_login_token_is_refused(table: Table, sign_in: SignInRepository, uid: Ids) -> None:
+    assert not _spend(table, sign_in, uid(), NOW)
     assert sign_in.login_token(uid(), NOW) is None
+
+
+def test_a_token_spent_in_a_transaction_that_fails_stays_usable(table: Table, sign_in: SignInRepository,
+                                                                 uid: Ids) -> None:
+    from shared.store.expressions import ITEM_EXISTS
+    from shared.store.table import Check
+
+    token = LoginToken(uid(), uid(), "confirm", int(NOW) + 60)
+    sign_in.put_login_token(token)
+    tx = Transaction()
+    sign_in.add_token_use(tx, token.token_hash, NOW)
+    tx.add(Check({"pk": f"NOTHING#{uid()}", "sk": "X"}, ITEM_EXISTS, tag="other"))
+    with pytest.raises(ConditionFailed):
+        table.commit(tx)
+    assert sign_in.login_token(token.token_hash, NOW) == token
+
+
+def test_a_change_is_done_only_by_the_request_that_made_it(table: Table, sign_in: SignInRepository, uid: Ids) -> None:
+    account_id = uid()
+    for change_id in ("first", "second"):
+        tx = Transaction()
+        sign_in.add_email_change(tx, EmailChange(account_id, f"{change_id}@example.org", f"h-{change_id}",
+                                                 int(NOW) + 60, change_id))
+        table.commit(tx)
+    tx = Transaction()
+    sign_in.add_email_change_done(tx, account_id, "first")
+    with pytest.raises(ConditionFailed) as failed:
+        table.commit(tx)
+    assert failed.value.tags == {CHANGE_REPLACED}
+    tx = Transaction()
+    sign_in.add_email_change_done(tx, account_id, "second")
+    table.commit(tx)
+    assert sign_in.email_change(account_id, NOW) is None
 
 
 def test_a_login_token_hash_too_long_for_a_key_finds_nothing(sign_in: SignInRepository) -> None:
@@ -106,13 +159,13 @@ def test_delete_sessions_of_ends_every_session_of_one_account_only(sign_in: Sign
 # -- address changes ------------------------------------------------------------------------
 def test_p04_an_email_change_is_found_until_it_expires_and_until_done(
         table: Table, sign_in: SignInRepository, uid: Ids) -> None:
-    change = EmailChange(uid(), "new@example.org", uid(), int(NOW) + 100)
+    change = EmailChange(uid(), "new@example.org", uid(), int(NOW) + 100, uid())
     tx = Transaction()
     sign_in.add_email_change(tx, change)
     table.commit(tx)
     assert sign_in.email_change(change.account_id, NOW) == change
     assert sign_in.email_change(change.account_id, NOW + 100) is None
     tx = Transaction()
-    sign_in.add_email_change_done(tx, change.account_id)
+    sign_in.add_email_change_done(tx, change.account_id, change.change_id)
     table.commit(tx)
     assert sign_in.email_change(change.account_id, NOW) is None
