@@ -91,8 +91,9 @@ def start_checkout(account: Account, body: CheckoutBody | None, cart_items: dict
         return answer
     except ConditionFailed as failed:
         earlier = failed.old.get(KEY_USED)
-        if earlier is None:
-            raise
+        if earlier is None:  # the key's record expired, but its order stands: never overwritten
+            raise Conflict("This Idempotency-Key was used for an earlier order; use a new key for a new order.",
+                           code="idempotency_key_reused") from None
     if earlier["body_hash"] != request_hash:
         raise Conflict("This Idempotency-Key was used with another body.", code="idempotency_key_reused")
     return CheckoutStarted.model_validate(earlier["answer"])

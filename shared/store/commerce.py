@@ -28,6 +28,7 @@ INDEX = "gsi1"
 KEY_USED = "idempotency_key_used"  # old value: {"body_hash", "answer"} of the earlier request
 ORDER_ALREADY_PAID = "order_already_paid"  # old value: None when there is no such order
 PIN_TAKEN = "pin_taken"
+ORDER_EXISTS = "order_exists"
 NOT_WAITING = "order_not_waiting"  # old value: the order's status, None when there is no such order
 
 
@@ -156,12 +157,13 @@ class CommerceRepository:
     def add_checkout(self, tx: Transaction, order: Order, session: CheckoutSession, key_hash: str, body_hash: str,
                      answer: dict[str, Any], now: int, expires_at: int) -> None:
         """The order, its idempotency record and its session lookup. KEY_USED fails while
-        an unexpired record of the same key exists."""
+        an unexpired record of the same key exists; ORDER_EXISTS when the order does (an
+        order is never overwritten, whatever became of the key's record)."""
         record = {"pk": f"IDEMPOTENCY#{order.account_id}#{key_hash}", "sk": "CHECKOUT", "type": "idempotency",
                   "body_hash": body_hash, "answer": answer, "expires_at": expires_at}
         tx.add(
             Put(record, ITEM_ABSENT | (Attr("expires_at") < now), tag=KEY_USED, decode=_earlier_request),
-            Put(order.to_item()),
+            Put(order.to_item(), ITEM_ABSENT, tag=ORDER_EXISTS),
             Put(session.to_item()),
         )
 

@@ -2,11 +2,13 @@
 exactly-once)."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Callable
 
 import pytest
 
 from shared.store.commerce import (
+    ORDER_EXISTS,
     KEY_USED,
     NOT_WAITING,
     ORDER_ALREADY_PAID,
@@ -97,6 +99,21 @@ def test_add_checkout_replaces_an_expired_idempotency_record(table: Table, comme
     with pytest.raises(ConditionFailed) as failed:  # the replacing record holds for its own window
         _checkout(table, commerce, third, key_hash, "body-3", {}, now=NOW + 86_402)
     assert failed.value.old[KEY_USED] == {"body_hash": "body-2", "answer": {"order_id": second.order_id}}
+
+
+def test_add_checkout_never_overwrites_an_existing_order(table: Table, commerce: CommerceRepository,
+                                                          uid: Ids) -> None:
+    """A reused key whose record expired derives the same order id: ORDER_EXISTS, nothing written."""
+    first = _order(uid)
+    key_hash = uid()
+    _checkout(table, commerce, first, key_hash, "body-1", {"order_id": first.order_id})
+    assert commerce.set_order_status(first.order_id, "paid", ("pending",)) is True
+    again = replace(first, status="pending", created_at="2027-02-01T00:00:00.000+00:00")
+    with pytest.raises(ConditionFailed) as failed:
+        _checkout(table, commerce, again, key_hash, "body-1", {"order_id": first.order_id}, now=NOW + 86_401)
+    assert ORDER_EXISTS in failed.value.tags
+    kept = commerce.order(first.order_id)
+    assert kept is not None and kept.status == "paid"
 
 
 def test_the_same_key_of_another_account_is_another_record(table: Table, commerce: CommerceRepository,

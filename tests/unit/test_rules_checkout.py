@@ -52,3 +52,24 @@ def test_a_missing_key_is_refused_before_anything_is_written() -> None:
         start_checkout(ACCOUNT, CheckoutBody(sku="MX-10", quantity=1), {}, None, ports)
     assert processor.checkouts == []
     assert ports.commerce.orders_of(ACCOUNT.account_id) == []
+
+
+def test_p10_a_reused_key_whose_record_expired_never_overwrites_its_paid_order() -> None:
+    """The idempotency record lives 24 h; the order it made lives on. Checking out again with
+    that key later must not replace a paid order with a new pending one."""
+    from functions.checkout import IDEMPOTENCY_WINDOW_SECONDS
+    from functions.fulfilment import fulfil
+    from shared.clock import FixedClock
+    from shared.store.commerce import Pin
+
+    clock = FixedClock(1_800_000_000)
+    ports = fake_ports(clock)
+    ports.commerce.put_pins([Pin("MX-10", "p1", ports.pins.encrypt("123456789012", "MX-10", "p1"), "Dial", "2027")])
+    first = start_checkout(ACCOUNT, CheckoutBody(sku="MX-10", quantity=1), {}, KEY, ports)
+    order = ports.commerce.order(first.order_id)
+    assert order is not None and fulfil(order.order_id, ACCOUNT.account_id, order.lines, ports) == "fulfilled"
+    clock.advance(IDEMPOTENCY_WINDOW_SECONDS + 1)
+    with pytest.raises(Conflict):
+        start_checkout(ACCOUNT, CheckoutBody(sku="MX-10", quantity=1), {}, KEY, ports)
+    kept = ports.commerce.order(first.order_id)
+    assert kept is not None and kept.status == "paid" and kept.pin_ids == ["p1"]
