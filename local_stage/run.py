@@ -35,7 +35,21 @@ def _request_handler_class():
     class RedactingRequestHandler(ChaliceRequestHandler):
         """Access lines go through logging, whose handler filter strips tokens from paths;
         a path no route matches answers the contract's 404, as the deployed stage's
-        gateway response does (infra/merge_template.py)."""
+        gateway response does (infra/merge_template.py); a method no route has (TRACE,
+        QUERY, PROPFIND ...) answers the contract's 405, not the standard library's 501."""
+
+        def send_error(self, code, message=None, explain=None):
+            if code != 501:  # http.server's answer to a method it has no do_<METHOD> for
+                super().send_error(code, message, explain)
+                return
+            body = json.dumps({"error": {"code": "method_not_allowed",
+                                         "message": "This method is not allowed here."}}).encode()
+            self.send_response(405)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(body)
 
         def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
             access.info("%s %s", self.address_string(), format % args)
