@@ -158,6 +158,13 @@ def test_a_wildcard_origin_is_refused_when_the_app_loads():
 SES_DEFAULT_MAX_SEND_RATE = 14
 
 
+def test_the_table_and_the_key_that_encrypts_it_are_both_retained(package):
+    template = json.loads((package / "sam.json").read_text())
+    for name in ("Table", "PinKey"):
+        resource = template["Resources"][name]
+        assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
+
+
 def test_every_function_has_an_explicit_timeout_and_memory_and_the_senders_a_reserved_concurrency(package):
     template = json.loads((package / "sam.json").read_text())
     functions = {k: v["Properties"] for k, v in template["Resources"].items() if v["Type"] == "AWS::Serverless::Function"}
