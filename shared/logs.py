@@ -10,7 +10,9 @@ import re
 
 SERVICE = "calling-card-store"
 
-_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# Any characters but whitespace, quotes and angle brackets around an @, with a dotted
+# domain: ASCII and internationalised addresses alike (a log line must show neither).
+_EMAIL = re.compile(r"[^\s@<>\"'(),;:]+@[^\s@<>\"'(),;:]+\.[^\s@<>\"'(),;:]+")
 # Path segments that are bearer tokens: /login/<t>, /unsubscribe/<t>, /friends/forget/<t>, ...
 _TOKEN_PATH = re.compile(r"(/(?:login|unsubscribe|forget|confirm-email|pay)/)[^/?#\s\"']+")
 # Query strings and cookies can carry secrets too.

@@ -3,7 +3,10 @@ logger's lines, child and third-party loggers included."""
 from __future__ import annotations
 
 import io
+import json
 import logging
+
+import pytest
 
 from shared.logs import RedactionFilter, install_redaction, redact
 
@@ -52,3 +55,11 @@ def test_login_and_forget_paths_and_extras_are_redacted():
     record = logging.makeLogRecord({"msg": "ok", "args": None, "who": "x@example.com"})
     RedactionFilter().filter(record)
     assert record.who == "<email>"
+
+
+@pytest.mark.parametrize("address", ["zoë@example.org", "ZOË.Müller@bücher.example", "user@xn--bcher-kva.example",
+                                     "o'brien+tag@example.co.uk"])
+def test_p27_internationalised_and_unusual_addresses_are_redacted_too(address):
+    for line in (f"sent to {address}", f'{{"to": "{address}"}}', f"<{address}>", f"to={address};",
+                 json.dumps({"to": address})):
+        assert address not in redact(line) and "<email>" in redact(line)
