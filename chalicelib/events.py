@@ -55,6 +55,7 @@ OPERATOR_FUNCTIONS = (
     "ops_service_announcement",
     "ops_import_pins",
     "ops_requeue_failed_mail",
+    "ops_unsuppress",
 )
 
 

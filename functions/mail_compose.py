@@ -42,7 +42,7 @@ class SendTimeFacts:
         ids = {j.account_id for j in jobs if j.account_id} - set(self.accounts)
         self.accounts.update(ports.accounts.many_with_preferences(sorted(ids)))
         hashes = {self.address_hash(j, ports) for j in jobs} - {None}
-        self.suppressed.update(ports.mail.suppressions(sorted(h for h in hashes if h)))
+        self.suppressed.update(ports.mail.suppressions(sorted(h for h in hashes if h), ports.clock.now()))
         for campaign_id in {j.campaign_id for j in jobs if j.campaign_id} - set(self.campaigns):
             self.campaigns[campaign_id] = ports.campaigns.get(campaign_id)
         return self

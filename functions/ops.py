@@ -74,6 +74,12 @@ def _requeue(payload: Any, ports: Ports) -> dict[str, Any]:
     return requeue_failed_mail(payload, ports)
 
 
+def _unsuppress(payload: Any, ports: Ports) -> dict[str, Any]:
+    from functions.mail_feedback import unsuppress
+
+    return unsuppress(payload, ports)
+
+
 def _model(name: str) -> Callable[[], type[BaseModel]]:
     """Input models are imported when their operation runs, not when the app starts."""
     module, _, attribute = name.partition(":")
@@ -95,6 +101,7 @@ OPERATIONS: dict[str, tuple[Callable[[], type[BaseModel]], Operation]] = {
     "ops_service_announcement": (_model("functions.campaigns:AnnouncementInput"), _announcement),
     "ops_import_pins": (_model("functions.inventory:ImportPinsInput"), _import_pins),
     "ops_requeue_failed_mail": (_model("functions.mail_requeue:RequeueInput"), _requeue),
+    "ops_unsuppress": (_model("functions.mail_feedback:UnsuppressInput"), _unsuppress),
 }
 
 
@@ -112,5 +119,6 @@ def run(name: str, payload: Any, ports: Ports) -> dict[str, Any]:
         result = operation(arguments, ports)
     except DomainError as error:  # refused after validation (e.g. a re-run with another message): nothing done
         return {"error": {"code": error.code, "message": error.message}}
-    ports.audit.record(AuditEntry(name, ports.clock.iso(), new_id(), getattr(arguments, "account_id", None)))
+    ports.audit.record(AuditEntry(name, ports.clock.iso(), new_id(), getattr(arguments, "account_id", None),
+                                  detail=getattr(arguments, "reason", None)))
     return result

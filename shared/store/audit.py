@@ -16,10 +16,13 @@ class AuditEntry(Entity):
     at: str
     audit_id: str
     account_id: str | None = None
+    detail: str | None = None  # what the operator gave as the reason, where the function asks for one
 
     def to_item(self) -> Item:
-        return {"pk": f"AUDIT#{self.at[:10]}", "sk": f"{self.at}#{self.audit_id}", "type": "audit",
-                "operation": self.operation, "at": self.at, "audit_id": self.audit_id, "account_id": self.account_id}
+        item = {"pk": f"AUDIT#{self.at[:10]}", "sk": f"{self.at}#{self.audit_id}", "type": "audit",
+                "operation": self.operation, "at": self.at, "audit_id": self.audit_id, "account_id": self.account_id,
+                "detail": self.detail}
+        return {k: v for k, v in item.items() if v is not None}
 
     @classmethod
     def from_item(cls, item: Item) -> AuditEntry:

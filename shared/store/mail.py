@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 from shared.store.expressions import ITEM_ABSENT, Attr, Changes, Condition, Item
 from shared.store.table import (
+    Delete,
     MAX_TRANSACTION_ITEMS,
     ConditionFailed,
     Entity,
@@ -107,6 +108,10 @@ class MailJob(Entity):
 
 def _suppression_key(email_hash: str) -> Key:
     return {"pk": f"SUPPRESS#{email_hash}", "sk": "SUPPRESS"}
+
+
+def _in_force(item: Item, now: float) -> bool:
+    return "expires_at" not in item or item["expires_at"] > now
 
 
 def _forgotten_key(email_hash: str) -> Key:
@@ -241,24 +246,33 @@ class MailRepository:
         return True
 
     # -- suppression ----------------------------------------------------------------------
-    def suppression(self, email_hash: str) -> str | None:
+    def suppression(self, email_hash: str, now: float) -> str | None:
+        """Why the address gets no mail, if it is suppressed (an expired suppression, whose
+        TTL deletion lags, is none)."""
         item = self._table.get(_suppression_key(email_hash), consistent=False)
-        return str(item["reason"]) if item else None
+        return str(item["reason"]) if item and _in_force(item, now) else None
 
-    def suppressions(self, email_hashes: Iterable[str]) -> dict[str, str]:
+    def suppressions(self, email_hashes: Iterable[str], now: float) -> dict[str, str]:
         """The suppressed ones among many addresses, with their reasons, in batches."""
         items = self._table.get_many([_suppression_key(h) for h in email_hashes])
-        return {str(i["pk"]).removeprefix("SUPPRESS#"): str(i["reason"]) for i in items}
+        return {str(i["pk"]).removeprefix("SUPPRESS#"): str(i["reason"]) for i in items if _in_force(i, now)}
 
-    def suppress(self, email_hash: str, reason: str, at: str, keep: Iterable[str] = ()) -> bool:
-        """Record a suppression, unless one whose reason is in `keep` is there already
-        (then nothing changes and the answer is False)."""
+    def lift_suppression(self, email_hash: str) -> bool:
+        """Remove a suppression and the transient-bounce count; False when there was none."""
+        self._table.delete(Delete({"pk": f"SUPPRESS#{email_hash}", "sk": "SOFT_BOUNCES"}))
+        return self._table.delete(Delete(_suppression_key(email_hash))) is not None
+
+    def suppress(self, email_hash: str, reason: str, at: str, keep: Iterable[str] = (),
+                 expires_at: int | None = None) -> bool:
+        """Record a suppression (until `expires_at`, or for good), unless one whose reason is
+        in `keep` is there already (then nothing changes and the answer is False)."""
         condition: Condition = ITEM_ABSENT
         for kept in keep:
             condition = condition | (Attr("reason") != kept)
+        item = {**_suppression_key(email_hash), "type": "suppression", "reason": reason, "at": at,
+                "expires_at": expires_at}
         try:
-            self._table.put(Put({**_suppression_key(email_hash), "type": "suppression", "reason": reason, "at": at},
-                                condition))
+            self._table.put(Put({k: v for k, v in item.items() if v is not None}, condition))
         except ConditionFailed:
             return False
         return True

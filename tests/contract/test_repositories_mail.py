@@ -489,37 +489,37 @@ def test_suppressions_reports_the_suppressed_among_many_with_their_reasons(mail:
         assert mail.suppress(email_hash, reason, "2027-01-01") is True
     mail.count_soft_bounce(hashes[1], NOW, 100)  # a counter is no suppression
     mail.mark_forgotten(hashes[2], "2027-01-01")  # nor is a forgotten friend
-    assert mail.suppressions(hashes) == suppressed
-    assert mail.suppressions(iter(hashes[:10])) == {hashes[0]: "hard_bounce"}
-    assert mail.suppressions([]) == {}
+    assert mail.suppressions(hashes, NOW) == suppressed
+    assert mail.suppressions(iter(hashes[:10]), NOW) == {hashes[0]: "hard_bounce"}
+    assert mail.suppressions([], NOW) == {}
 
 
 def test_suppress_writes_the_first_reason(mail: MailRepository, uid: Ids) -> None:
     email_hash = uid()
-    assert mail.suppression(email_hash) is None
+    assert mail.suppression(email_hash, NOW) is None
     assert mail.suppress(email_hash, "hard_bounce", "2027-01-01") is True
-    assert mail.suppression(email_hash) == "hard_bounce"
+    assert mail.suppression(email_hash, NOW) == "hard_bounce"
 
 
 def test_suppress_without_keep_never_overwrites(mail: MailRepository, uid: Ids) -> None:
     email_hash = uid()
     mail.suppress(email_hash, "repeated_soft_bounce", "2027-01-01")
     assert mail.suppress(email_hash, "hard_bounce", "2027-01-02") is False
-    assert mail.suppression(email_hash) == "repeated_soft_bounce"
+    assert mail.suppression(email_hash, NOW) == "repeated_soft_bounce"
 
 
 def test_suppress_overwrites_a_reason_not_kept(mail: MailRepository, uid: Ids) -> None:
     email_hash = uid()
     mail.suppress(email_hash, "repeated_soft_bounce", "2027-01-01")
     assert mail.suppress(email_hash, "complaint", "2027-01-02", keep=["complaint", "hard_bounce"]) is True
-    assert mail.suppression(email_hash) == "complaint"
+    assert mail.suppression(email_hash, NOW) == "complaint"
 
 
 def test_suppress_keeps_a_kept_reason(mail: MailRepository, uid: Ids) -> None:
     email_hash = uid()
     mail.suppress(email_hash, "complaint", "2027-01-01")
     assert mail.suppress(email_hash, "hard_bounce", "2027-01-02", keep=["complaint"]) is False
-    assert mail.suppression(email_hash) == "complaint"
+    assert mail.suppression(email_hash, NOW) == "complaint"
 
 
 def test_count_soft_bounce_counts_in_a_window_that_restarts(mail: MailRepository, uid: Ids) -> None:
@@ -545,7 +545,21 @@ def test_suppression_and_forgotten_markers_are_separate_items(table: Table, mail
                                                               uid: Ids) -> None:
     email_hash = uid()
     mail.count_soft_bounce(email_hash, NOW, 100)
-    assert mail.suppression(email_hash) is None  # a counter is no suppression
+    assert mail.suppression(email_hash, NOW) is None  # a counter is no suppression
     table.put(Put({"pk": f"SUPPRESS#{email_hash}", "sk": "SUPPRESS", "reason": "complaint", "at": "x"}))
-    assert mail.suppression(email_hash) == "complaint"
+    assert mail.suppression(email_hash, NOW) == "complaint"
     assert mail.is_forgotten(email_hash) is False
+
+
+def test_a_suppression_with_an_expiry_ends_then_and_one_can_be_lifted(mail: MailRepository, uid: Ids) -> None:
+    soft, hard = uid(), uid()
+    assert mail.suppress(soft, "repeated_soft_bounce", AT, expires_at=T0 + 100)
+    assert mail.suppress(hard, "hard_bounce", AT)
+    assert mail.suppression(soft, NOW) == "repeated_soft_bounce"
+    assert mail.suppression(soft, T0 + 100) is None  # ended, though TTL has not deleted it yet
+    assert mail.suppressions([soft, hard], T0 + 100) == {hard: "hard_bounce"}
+    mail.count_soft_bounce(hard, NOW, 3600)
+    assert mail.lift_suppression(hard) is True
+    assert mail.suppression(hard, NOW) is None
+    assert mail.count_soft_bounce(hard, NOW, 3600) == 1  # the bounce count started over
+    assert mail.lift_suppression(uid()) is False

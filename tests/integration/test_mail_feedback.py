@@ -2,6 +2,7 @@
 queue that infra/ wires in a deployed stage."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import boto3
@@ -29,7 +30,7 @@ def complaint(address: str) -> dict:
 
 
 def suppression(ports, address):
-    return ports.mail.suppression(email_hash(address, ports.settings.hash_key()))
+    return ports.mail.suppression(email_hash(address, ports.settings.hash_key()), ports.clock.now())
 
 
 def test_a_permanent_bounce_published_to_the_feedback_topic_suppresses_the_address(ports, aws, person):
@@ -62,3 +63,32 @@ def test_sns_envelopes_from_the_queue_are_unwrapped(ports, person):
     envelope = {"Type": "Notification", "Message": json.dumps(complaint(person.email))}
     mail_feedback.handle_sns_envelope(json.dumps(envelope), ports)
     assert suppression(ports, person.email) == "complaint"
+
+
+def test_a_transient_bounce_suppression_ends_by_itself_after_its_time(ports, person):
+    from functions.mail_feedback import SOFT_BOUNCE_SUPPRESSION_SECONDS
+    from shared.clock import FixedClock
+
+    clock = FixedClock(ports.clock.now())
+    later = dataclasses.replace(ports, clock=clock)
+    for _ in range(ports.settings.soft_bounce_limit):
+        mail_feedback.handle_notification(bounce(person.email, "Transient"), later)
+    assert suppression(later, person.email) == "repeated_soft_bounce"
+    clock.advance(SOFT_BOUNCE_SUPPRESSION_SECONDS - 1)
+    assert suppression(later, person.email) == "repeated_soft_bounce"
+    clock.advance(2)
+    assert suppression(later, person.email) is None
+
+
+def test_an_operator_lifts_a_suppression_once_the_address_is_fixed_and_the_lift_is_audited(ports, person):
+    from functions import ops
+
+    mail_feedback.handle_notification(bounce(person.email, "Permanent"), ports)
+    assert suppression(ports, person.email) == "hard_bounce"
+    assert ops.run("ops_unsuppress", {"email": person.email}, ports)["error"]["code"] == "validation_error"
+    lifted = ops.run("ops_unsuppress", {"email": person.email, "reason": "mailbox restored, ticket 4821"}, ports)
+    assert lifted["lifted"] is True and person.email not in str(lifted)
+    assert suppression(ports, person.email) is None
+    [entry] = [e for e in ports.audit.entries_on(ports.clock.iso()[:10]) if e.operation == "ops_unsuppress"]
+    assert entry.detail == "mailbox restored, ticket 4821"
+    assert ops.run("ops_unsuppress", {"email": person.email, "reason": "again"}, ports)["lifted"] is False
