@@ -98,7 +98,10 @@ def compose(job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
         order = ports.commerce.order(job.context["order_id"])
         if order is None:
             raise MailDefect("the PIN mail's order is gone")
-        context["cards"] = [card.model_dump() for card in cards_of(order, ports)]  # decrypted for this mail only
+        cards = cards_of(order, ports)  # decrypted for this mail only
+        if len(cards) != sum(int(line["quantity"]) for line in order.lines):
+            raise MailDefect("the PIN mail would carry fewer PINs than the order has")
+        context["cards"] = [card.model_dump() for card in cards]
         context["order_url"] = f"{settings.base_url}/checkout/return?order_id={order.order_id}"
     if job.context.get("login_link"):
         context["login_url"] = one_time_links.mint(account.account_id, job.context["login_link"], ports,

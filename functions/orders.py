@@ -76,8 +76,11 @@ def order_detail(account: Account, order_id: str, ports: Ports) -> OrderView:
 
 def cards_of(order: Order, ports: Ports) -> list[Card]:
     """The order's PINs, decrypted for its owner's page or mail only."""
-    skus = {line["sku"] for line in order.lines}
-    stored = ports.commerce.pins([(sku, pin_id) for sku in skus for pin_id in order.pin_ids])
+    if order.pins:
+        keys = [(sku, pin_id) for sku, pin_id in order.pins]
+    else:  # orders paid before their PIN keys were stored: every SKU with every PIN id
+        keys = [(sku, pin_id) for sku in {line["sku"] for line in order.lines} for pin_id in order.pin_ids]
+    stored = ports.commerce.pins(keys)
     stored = [p for p in stored if p.order_id == order.order_id]
     return [
         Card(sku=p.sku, name=_product_name(p.sku), pin=ports.pins.decrypt(p.encrypted_pin, p.sku, p.pin_id),

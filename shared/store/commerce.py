@@ -68,6 +68,8 @@ class Order(Entity):
     created_at: str
     session_id: str | None = None
     pin_ids: list[str] = field(default_factory=list)
+    # [sku, pin id] of each allocated PIN: its key, so reading an order's PINs reads just those
+    pins: list[list[str]] = field(default_factory=list)
     paid_at: str | None = None
     note: str | None = None
 
@@ -183,7 +185,8 @@ class CommerceRepository:
     def add_payment(self, tx: Transaction, order_id: str, pins: list[tuple[str, str]], at: str) -> None:
         """The order paid with these PINs, each allocated only if still available, and out
         of the waiting lists. ORDER_ALREADY_PAID or PIN_TAKEN fail otherwise."""
-        tx.add(Update(Order.key(order_id), Changes(set={"status": "paid", "pin_ids": [p for _, p in pins], "paid_at": at}),
+        tx.add(Update(Order.key(order_id), Changes(set={"status": "paid", "pin_ids": [p for _, p in pins],
+                                                        "pins": [[sku, p] for sku, p in pins], "paid_at": at}),
                       ITEM_EXISTS & (Attr("status") != "paid"), tag=ORDER_ALREADY_PAID, decode=_present))
         for sku, pin_id in pins:
             tx.add(Update(Pin.key(sku, pin_id), Changes(set={"status": "allocated", "order_id": order_id},

@@ -345,3 +345,26 @@ def test_a_signed_callback_with_an_absurd_session_id_is_ignored(http, ports):
     payload, signature = signed_callback(session, "pay", ports.settings.webhook_secret())
     response = http.client.http.post("/processor/webhook", headers={"Content-Type": "application/json", "Stripe-Signature": signature}, body=payload)
     assert response.status_code == 200 and http.json(response)["reason"] == "unknown_session"
+
+
+def test_p10_a_large_paid_cart_gets_every_pin_in_its_mail_and_on_its_page(http, ports, customer):
+    """7 cards of each of 4 products: the order's PINs are read by their own keys, in batches
+    of 100, and the PIN mail carries all 28 of them."""
+    account, cookie, person = customer
+    skus = ["MX-10", "MX-25", "IN-10", "PH-20"]
+    for sku in skus:
+        import_pins(ports, sku, 7)
+    jar = None
+    for sku in skus:
+        added = http.client.http.post("/cart/items", body=json.dumps({"sku": sku, "quantity": 7}),
+                                      headers={"Content-Type": "application/json", **({"Cookie": jar} if jar else {})})
+        jar = jar or added.headers["Set-Cookie"].split(";", 1)[0]
+    started = json.loads(checkout(http, f"{cookie}; {jar}", None).body)
+    assert deliver_callback(http, ports, started["order_id"]).status_code == 200
+    order = ports.commerce.order(started["order_id"])
+    assert order.status == "paid" and len(order.pins) == 28
+    deliver(ports)
+    [mail] = [m for m in mail_to(person.email) if m["subject"] == PIN_MAIL]
+    assert mail["text"].count("Dial 1-800-555-0100") == 28
+    page = http.client.http.get(f"/account/orders/{started['order_id']}", headers=as_user(cookie))
+    assert page.status_code == 200 and len(json.loads(page.body)["cards"]) == 28

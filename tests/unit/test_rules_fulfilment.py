@@ -9,7 +9,7 @@ from shared.errors import NotFound
 from shared.ports import Ports
 from shared.store.commerce import CheckoutSession, Order, Pin
 from shared.store.mail import MailJob
-from shared.store.table import Transaction
+from shared.store.table import Put, Transaction
 from tests.fakes import FakePinVault, PinRefused, fake_ports
 
 SKU = "MX-10"
@@ -115,3 +115,24 @@ def test_p27_a_pin_decrypts_only_for_its_own_sku_and_id() -> None:
         vault.decrypt(cipher, SKU, "pin001")
     with pytest.raises(PinRefused):
         vault.decrypt(cipher, "IN-10", "pin000")
+
+
+def test_p10_a_pin_mail_is_never_sent_with_fewer_pins_than_the_order_has() -> None:
+    from dataclasses import replace
+
+    from functions.mail_outbox import sweep
+    from tests.fakes import RecordingMailer
+    from tests.unit.people import subscriber
+
+    mailer = RecordingMailer()
+    ports = fake_ports(mailer=mailer)
+    buyer = subscriber(ports, 1)
+    sweep(ports)  # the welcome
+    order = replace(pending_order(ports, "ord_9"), account_id=buyer.account_id)
+    ports.table.put(Put(order.to_item()))
+    import_pins(ports, 2)
+    assert fulfil(order.order_id, buyer.account_id, LINES, ports) == "fulfilled"
+    [taken] = ports.commerce.pins([(SKU, "pin001")])
+    ports.commerce.put_pins([replace(taken, order_id="ord_other")])  # one PIN no longer reads as this order's
+    assert sweep(ports) == {"retry_later": 1}
+    assert [m for m in mailer.sent if m.subject.startswith("Your calling card")] == []
