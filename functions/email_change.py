@@ -27,8 +27,10 @@ def request_change(account: Account, new_email: str, ports: Ports) -> None:
                          change_id=new_id())
     tx = Transaction()
     ports.sign_in.add_email_change(tx, change)
-    ports.mail.add_job(tx, link_mail(account.account_id, "email_change", "email_change_confirm", ports,
-                                     to_address=new_email, ref=change.change_id))
+    confirm = link_mail(account.account_id, "email_change", "email_change_confirm", ports, to_address=new_email,
+                        ref=change.change_id)
+    confirm.context["to_unconfirmed"] = True  # the new address is not proven until its link is used
+    ports.mail.add_job(tx, confirm)
     ports.table.commit(tx)
 
 

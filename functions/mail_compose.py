@@ -73,9 +73,13 @@ def compose(job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
     account = facts.account(job)[0]
     assert account is not None  # refusal_now answered "no_recipient" otherwise
     settings = ports.settings
+    # Mail to an address not yet proven carries no text a customer typed: otherwise signup
+    # would send anyone's words to anyone, from our domain. The name appears once the
+    # address is confirmed.
+    unconfirmed = account.status != "active" or bool(job.context.get("to_unconfirmed"))
     context: dict[str, Any] = {
         **job.context,
-        "name": account.name,
+        "name": "" if unconfirmed else account.name,
         "postal_address": settings.postal_address,
         "preferences_url": f"{settings.base_url}/my-account/email-preferences",
     }
