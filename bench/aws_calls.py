@@ -242,8 +242,9 @@ def _commerce(log: CallLog, client, signup) -> list[Measured]:
     customer = f"bench.customer.{uuid.uuid4().hex[:10]}@example.org"
     if (signed := signup(customer)).status_code != 202:
         raise RuntimeError(f"customer signup: status {signed.status_code}: {signed.body[:500]!r}")
-    used = client.http.post(mail_link_path(customer, "/login/"),
-                            headers={"Content-Type": "application/x-www-form-urlencoded"}, body="")
+    used = client.http.post(mail_link_path(customer, "/login/"),  # pressed on our own page, as a browser posts it
+                            headers={"Content-Type": "application/x-www-form-urlencoded",
+                                     "Origin": ports().settings.base_url}, body="")
     cookie = (used.headers.get("Set-Cookie") or "").split(";", 1)[0]
     if used.status_code != 303 or not cookie.startswith("__Host-session="):
         raise RuntimeError(f"sign-in link: status {used.status_code}, cookie {cookie[:20]!r}")
