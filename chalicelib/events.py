@@ -43,6 +43,13 @@ def register(app) -> None:
         remaining = (lambda: context.get_remaining_time_in_millis() / 1000) if context else time_budget(60)
         sweep(ports(), remaining_seconds=remaining)
 
+    @app.schedule(Rate(5, unit=Rate.MINUTES))
+    def orders_awaiting_stock(event):
+        from functions.fulfilment import fulfil_orders_waiting_for_stock
+        from shared.bootstrap import ports
+
+        fulfil_orders_waiting_for_stock(ports())
+
     for name in OPERATOR_FUNCTIONS:
         _register_operator_function(app, name)
 

@@ -5,25 +5,29 @@ once. A paid order with no PIN in stock waits, flagged, and the next import fulf
 from __future__ import annotations
 
 import random
+import time
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
 from shared import metrics
-from shared.errors import NotFound
+from shared.errors import Conflict, NotFound
 from shared.ids import new_id
 from shared.models import MailKind
 from shared.ports import Ports
 from shared.store.commerce import NOT_WAITING, ORDER_ALREADY_PAID, PIN_TAKEN
 from shared.store.mail import MailJob
-from shared.store.table import ConditionFailed, Transaction
+from shared.store.table import ConditionFailed, Transaction, TransactionConflict
 
 logger = Logger(child=True)
 ALLOCATION_ATTEMPTS = 5
 
 
 def fulfil(order_id: str, account_id: str, lines: list[dict[str, Any]], ports: Ports) -> str:
-    """Returns "fulfilled", "already_paid" or "awaiting_stock"."""
+    """Returns "fulfilled", "already_paid" or "awaiting_stock". A write that keeps meeting
+    concurrent ones is a Conflict (409): the processor retries a callback later, and a
+    conflict is no reason to park a paid order as out of stock."""
+    conflicts = 0
     for attempt in range(ALLOCATION_ATTEMPTS):
         pins = []
         for line in lines:
@@ -41,6 +45,10 @@ def fulfil(order_id: str, account_id: str, lines: list[dict[str, Any]], ports: P
         ports.mail.add_job(tx, job)
         try:
             ports.table.commit(tx)
+        except TransactionConflict:
+            conflicts += 1
+            time.sleep(random.uniform(0, 0.05 * 2 ** attempt))
+            continue
         except ConditionFailed as failed:
             if ORDER_ALREADY_PAID in failed.tags:
                 if failed.old[ORDER_ALREADY_PAID] is None:
@@ -51,6 +59,8 @@ def fulfil(order_id: str, account_id: str, lines: list[dict[str, Any]], ports: P
             raise
         logger.info("order fulfilled", extra={"order_id": order_id, "pins": len(pins)})
         return "fulfilled"
+    if conflicts == ALLOCATION_ATTEMPTS:
+        raise Conflict("The order is being updated by another request; try again shortly.", code="try_again")
     return _await_stock(order_id, lines, ports)
 
 
@@ -69,6 +79,14 @@ def _await_stock(order_id: str, lines: list[dict[str, Any]], ports: Ports) -> st
     logger.error("paid order awaiting stock", extra={"order_id": order_id, "skus": skus})
     metrics.count("OrdersAwaitingStock")
     return "awaiting_stock"
+
+
+def fulfil_orders_waiting_for_stock(ports: Ports) -> int:
+    """The schedule's retry: every SKU that has stock now serves the orders waiting for it,
+    whether the stock came from an import or from PINs freed another way."""
+    from shared.catalog import products
+
+    return sum(fulfil_waiting_orders(sku, ports) for sku in products() if ports.commerce.has_stock(sku))
 
 
 def fulfil_waiting_orders(sku: str, ports: Ports) -> int:

@@ -70,6 +70,7 @@ WATCHED_FUNCTIONS = {
     "MailOutboxStream": "the mail sender (table stream)",
     "MailOutboxSweeper": "the mail sweeper",
     "SesFeedback": "SES feedback (bounces, complaints)",
+    "OrdersAwaitingStock": "the retry of paid orders waiting for stock",
 }
 
 

@@ -71,3 +71,6 @@ class LocalDriver(threading.Thread):
         from shared.bootstrap import ports
 
         sweep(ports(), remaining_seconds=time_budget(60))
+        from functions.fulfilment import fulfil_orders_waiting_for_stock
+
+        fulfil_orders_waiting_for_stock(ports())  # every 5 minutes when deployed

@@ -136,3 +136,44 @@ def test_p10_a_pin_mail_is_never_sent_with_fewer_pins_than_the_order_has() -> No
     ports.commerce.put_pins([replace(taken, order_id="ord_other")])  # one PIN no longer reads as this order's
     assert sweep(ports) == {"retry_later": 1}
     assert [m for m in mailer.sent if m.subject.startswith("Your calling card")] == []
+
+
+def test_p10_a_write_conflict_in_fulfilment_is_retried_and_the_order_is_fulfilled() -> None:
+    from tests.fakes import MemoryTable
+
+    table = MemoryTable()
+    ports = fake_ports(table=table)
+    order = pending_order(ports)
+    import_pins(ports, 2)
+    table.inject_conflicts(2)
+    assert fulfil(order.order_id, order.account_id, LINES, ports) == "fulfilled"
+
+
+def test_p10_conflicts_that_persist_answer_a_conflict_and_never_park_the_order_as_out_of_stock() -> None:
+    from functions.fulfilment import ALLOCATION_ATTEMPTS
+    from shared.errors import Conflict
+    from tests.fakes import MemoryTable
+
+    table = MemoryTable()
+    ports = fake_ports(table=table)
+    order = pending_order(ports)
+    import_pins(ports, 2)
+    table.inject_conflicts(ALLOCATION_ATTEMPTS)
+    with pytest.raises(Conflict):
+        fulfil(order.order_id, order.account_id, LINES, ports)
+    stored = ports.commerce.order(order.order_id)
+    assert stored is not None and stored.status == "pending" and ports.commerce.orders_awaiting_stock(SKU) == []
+    assert fulfil(order.order_id, order.account_id, LINES, ports) == "fulfilled"  # the processor's retry
+
+
+def test_p10_the_schedule_fulfils_an_order_waiting_for_stock_as_soon_as_its_sku_has_stock() -> None:
+    from functions.fulfilment import fulfil_orders_waiting_for_stock
+
+    ports = fake_ports()
+    order = pending_order(ports)
+    assert fulfil(order.order_id, order.account_id, LINES, ports) == "awaiting_stock"
+    assert fulfil_orders_waiting_for_stock(ports) == 0  # still nothing in stock
+    import_pins(ports, 2)  # stock that arrived some other way than an import run
+    assert fulfil_orders_waiting_for_stock(ports) == 1
+    paid = ports.commerce.order(order.order_id)
+    assert paid is not None and paid.status == "paid" and ports.commerce.orders_awaiting_stock(SKU) == []
