@@ -32,6 +32,8 @@ class Settings(BaseSettings):
     sender_address: str
     postal_address: str
     secrets_source: Literal["environment", "ssm"] = "ssm"
+    # How long a function may use a secret it read before asking SSM again (rotation delay).
+    secrets_max_age: int = Field(default=300, ge=0, le=3600)
     ssm_parameter_path: str | None = None
     # Comma-separated, oldest first: the last key signs, every key verifies (rotation).
     token_signing_keys: SecretStr | None = None
@@ -70,7 +72,13 @@ class Settings(BaseSettings):
 
 
 def _secret(settings: Settings, name: str) -> str:
-    value = getattr(settings, name)
+    """A secret as it is now. From SSM, each read goes through Powertools' cache, which asks
+    SSM again once `secrets_max_age` has passed: a secret rotated after a deploy reaches warm
+    functions within that time, with no redeploy."""
+    if settings.secrets_source == "ssm":
+        value = _secrets_from_ssm(settings).get(name)
+    else:
+        value = getattr(settings, name)
     if value is None:
         raise RuntimeError(f"setting {name.upper()} is missing")
     return value.get_secret_value()
@@ -83,7 +91,7 @@ def get_settings() -> Settings:
     except Exception as error:  # pydantic's message names each missing or bad setting
         raise RuntimeError(f"invalid stage settings: {error}") from None
     if settings.secrets_source == "ssm":
-        settings = settings.model_copy(update=_secrets_from_ssm(settings))
+        _secrets_from_ssm(settings)  # fail at first use, naming what is missing
     return settings
 
 
@@ -92,7 +100,7 @@ def _secrets_from_ssm(settings: Settings) -> dict[str, SecretStr]:
 
     if not settings.ssm_parameter_path:
         raise RuntimeError("setting SSM_PARAMETER_PATH is missing")
-    found = parameters.get_parameters(settings.ssm_parameter_path, decrypt=True, max_age=300)
+    found = parameters.get_parameters(settings.ssm_parameter_path, decrypt=True, max_age=settings.secrets_max_age)
     missing = [name for name in SECRET_PARAMETERS if name not in found and name != "processor-api-key"]
     if missing:
         raise RuntimeError(f"SSM parameters missing under {settings.ssm_parameter_path}: {missing}")
