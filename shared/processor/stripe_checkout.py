@@ -18,13 +18,17 @@ class StripeCheckout(StripeFormatCallbacks):
         self._base_url = base_url
         self._http_client = http_client
         self._client: Any = None
+        self._client_key: str | None = None
 
     def _stripe(self) -> Any:
-        if self._client is None:  # stripe is a large import: only a checkout pays for it
+        """The client, built on first use (stripe is a large import: only a checkout pays for
+        it) and again when the API key was rotated."""
+        key = self._api_key()
+        if self._client is None or key != self._client_key:
             import stripe
 
-            self._client = stripe.StripeClient(self._api_key(), http_client=self._http_client,
-                                               max_network_retries=2)
+            self._client = stripe.StripeClient(key, http_client=self._http_client, max_network_retries=2)
+            self._client_key = key
         return self._client
 
     def create_checkout(self, request: CheckoutRequest, idempotency_key: str) -> HostedCheckout:
