@@ -63,6 +63,7 @@ OPERATOR_FUNCTIONS = (
     "ops_import_pins",
     "ops_requeue_failed_mail",
     "ops_unsuppress",
+    "ops_backfill_pin_markers",
 )
 
 

@@ -74,6 +74,12 @@ def _requeue(payload: Any, ports: Ports) -> dict[str, Any]:
     return requeue_failed_mail(payload, ports)
 
 
+def _backfill(payload: Any, ports: Ports) -> dict[str, Any]:
+    from functions.inventory import backfill_pin_markers
+
+    return backfill_pin_markers(payload, ports, progress=_print_progress)
+
+
 def _unsuppress(payload: Any, ports: Ports) -> dict[str, Any]:
     from functions.mail_feedback import unsuppress
 
@@ -102,6 +108,7 @@ OPERATIONS: dict[str, tuple[Callable[[], type[BaseModel]], Operation]] = {
     "ops_import_pins": (_model("functions.inventory:ImportPinsInput"), _import_pins),
     "ops_requeue_failed_mail": (_model("functions.mail_requeue:RequeueInput"), _requeue),
     "ops_unsuppress": (_model("functions.mail_feedback:UnsuppressInput"), _unsuppress),
+    "ops_backfill_pin_markers": (_model("functions.inventory:BackfillInput"), _backfill),
 }
 
 

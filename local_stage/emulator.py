@@ -130,4 +130,10 @@ def provision(stage: str) -> dict[str, str]:
     configuration_set = f"{APP_NAME}-{stage}"
     sesv2.create_configuration_set(ConfigurationSetName=configuration_set)
     sesv2.create_email_identity(EmailIdentity=SENDER_DOMAIN, ConfigurationSetName=configuration_set)
+    # moto's CloudFormation makes every KMS key a symmetric encryption key: the PIN MAC key
+    # is made again with its HMAC spec, and its alias pointed at it.
+    kms = boto3.client("kms")
+    mac_key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC",
+                             Description="Marks imported PINs (local stage)")["KeyMetadata"]["KeyId"]
+    kms.update_alias(AliasName=f"alias/{APP_NAME}-{stage}-pin-mac", TargetKeyId=mac_key)
     return outputs

@@ -47,7 +47,7 @@ def build_ports(settings: Settings, table: Table | None = None, clock: Clock = s
         questions=QuestionRepository(table),
         mailer=SesMailer(settings.sender_address, settings.configuration_set),
         processor=_processor(settings, table),
-        pins=KmsPinVault(settings.pin_key_alias),
+        pins=KmsPinVault(settings.pin_key_alias, settings.pin_mac_key_alias),
         dead_letters=SqsDeadLetters(settings.mail_dead_letter_queue),
         clock=clock,
     )

@@ -6,8 +6,18 @@ import base64
 
 
 class KmsPinVault:
-    def __init__(self, key_alias: str) -> None:
+    def __init__(self, key_alias: str, mac_key_alias: str) -> None:
         self._key_alias = key_alias
+        self._mac_key_alias = mac_key_alias
+
+    def mac(self, sku: str, pin: str) -> str:
+        """A keyed MAC of (sku, PIN), computed inside KMS: it tells a PIN seen before
+        without storing anything from which the PIN could be guessed."""
+        from shared import aws
+
+        result = aws.client("kms").generate_mac(KeyId=self._mac_key_alias, MacAlgorithm="HMAC_SHA_256",
+                                                Message=f"{sku}\n{pin}".encode())
+        return base64.urlsafe_b64encode(result["Mac"]).decode().rstrip("=")
 
     def encrypt(self, plain: str, sku: str, pin_id: str) -> str:
         from shared import aws

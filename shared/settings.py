@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     # stream sender's plus the sweeper's), and must stay under SES's maximum send rate.
     mail_send_rate: float = Field(default=10.0, gt=0)
     pin_key_alias: str
+    pin_mac_key_alias: str
     processor: Literal["sandbox", "stripe"] = "stripe"
     processor_webhook_secret: SecretStr | None = None
     processor_api_key_secret: SecretStr | None = None

@@ -448,6 +448,10 @@ class FakePinVault:
             raise PinRefused("the ciphertext is bound to another SKU or PIN id")
         return str(sealed["pin"])
 
+    def mac(self, sku: str, pin: str) -> str:
+        """A keyed MAC, as KMS's GenerateMac computes one (the key stays in the fake)."""
+        return hmac.new(b"fake-mac-key", f"{sku}\n{pin}".encode(), hashlib.sha256).hexdigest()
+
 
 class RecordingDeadLetters:
     """`DeadLetters`: remembers which jobs were reported."""
@@ -482,6 +486,7 @@ def fake_settings() -> Settings:
         "processor_webhook_secret": SecretStr(FAKE_WEBHOOK_SECRET),
         "processor_api_key_secret": None,
         "pin_key_alias": "alias/test",
+        "pin_mac_key_alias": "alias/test-mac",
         "processor": "sandbox",
     }
     for name, field in Settings.model_fields.items():

@@ -29,6 +29,7 @@ KEY_USED = "idempotency_key_used"  # old value: {"body_hash", "answer"} of the e
 ORDER_ALREADY_PAID = "order_already_paid"  # old value: None when there is no such order
 PIN_TAKEN = "pin_taken"
 ORDER_EXISTS = "order_exists"
+PIN_KNOWN = "pin_already_imported"
 NOT_WAITING = "order_not_waiting"  # old value: the order's status, None when there is no such order
 
 
@@ -111,6 +112,10 @@ def _awaiting_key(sku: str, order_id: str) -> Key:
     return {"pk": f"AWAITING#{sku}", "sk": f"ORDER#{order_id}"}
 
 
+def _marker(sku: str, mac: str, pin_id: str, at: str) -> Item:
+    return {"pk": f"PINMAC#{sku}#{mac}", "sk": "MARKER", "type": "pin_marker", "pin_id": pin_id, "at": at}
+
+
 def _cart_key(cart_id: str) -> Key:
     return {"pk": f"CART#{cart_id}", "sk": "CART"}
 
@@ -137,6 +142,27 @@ class CommerceRepository:
 
     def put_pins(self, pins: list[Pin]) -> None:
         self._table.put_many([p.to_item() for p in pins])
+
+    def put_pin_once(self, pin: Pin, mac: str) -> bool:
+        """Add a PIN with its marker (the MAC of sku and PIN), unless the marker shows the
+        PIN was imported before: then nothing is written and the answer is False."""
+        tx = Transaction([Put(_marker(pin.sku, mac, pin.pin_id, pin.imported_at), ITEM_ABSENT, tag=PIN_KNOWN),
+                          Put(pin.to_item())])
+        try:
+            self._table.commit(tx)
+        except ConditionFailed as failed:
+            if PIN_KNOWN in failed.tags:
+                return False
+            raise
+        return True
+
+    def mark_pin(self, sku: str, mac: str, pin_id: str, at: str) -> bool:
+        """The marker of a PIN already in stock (the backfill); False when it has one."""
+        try:
+            self._table.put(Put(_marker(sku, mac, pin_id, at), ITEM_ABSENT))
+        except ConditionFailed:
+            return False
+        return True
 
     def pins(self, sku_and_ids: list[tuple[str, str]]) -> list[Pin]:
         return [Pin.from_item(i) for i in self._table.get_many([Pin.key(s, p) for s, p in sku_and_ids])]

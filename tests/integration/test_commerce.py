@@ -368,3 +368,37 @@ def test_p10_a_large_paid_cart_gets_every_pin_in_its_mail_and_on_its_page(http, 
     assert mail["text"].count("Dial 1-800-555-0100") == 28
     page = http.client.http.get(f"/account/orders/{started['order_id']}", headers=as_user(cookie))
     assert page.status_code == 200 and len(json.loads(page.body)["cards"]) == 28
+
+
+def test_p27_a_re_run_or_overlapping_pin_import_never_adds_a_pin_twice(ports):
+    """Each PIN carries a marker keyed by its KMS MAC: importing a file again, or one that
+    overlaps an earlier one, adds only PINs never imported, and says how many it skipped."""
+    pins = [f"{secrets.randbelow(10**12):012d}" for _ in range(4)]
+    conftest.PERSONAL_DATA.update(pins)
+    rows = [{"pin": p, "dialing_instructions": "Dial 1-800-555-0100"} for p in pins]
+    before = len(ports.commerce.pins_of_sku("PH-20"))
+    first = ops.run("ops_import_pins", {"sku": "PH-20", "pins": rows[:3]}, ports)
+    assert (first["imported"], first["already_imported"]) == (3, 0)
+    again = ops.run("ops_import_pins", {"sku": "PH-20", "pins": rows[:3]}, ports)
+    assert (again["imported"], again["already_imported"]) == (0, 3)
+    overlap = ops.run("ops_import_pins", {"sku": "PH-20", "pins": rows[2:] + rows[3:]}, ports)
+    assert (overlap["imported"], overlap["already_imported"], overlap["repeated_in_input"]) == (1, 1, 1)
+    assert len(ports.commerce.pins_of_sku("PH-20")) == before + 4
+    stored = json.dumps([ports.table.get({"pk": f"PINMAC#PH-20#{ports.pins.mac('PH-20', p)}", "sk": "MARKER"})
+                         for p in pins])
+    assert all(p not in stored for p in pins)  # the markers hold MACs, never a PIN
+
+
+def test_p27_the_backfill_marks_pins_imported_before_markers_existed(ports):
+    from shared.store.commerce import Pin
+
+    pin = f"{secrets.randbelow(10**12):012d}"
+    conftest.PERSONAL_DATA.add(pin)
+    pin_id = "legacy" + secrets.token_hex(4)
+    ports.commerce.put_pins([Pin("IN-10", pin_id, ports.pins.encrypt(pin, "IN-10", pin_id), "Dial 1-800-555-0100",
+                                 ports.clock.iso())])  # as the import wrote PINs before markers
+    backfill = ops.run("ops_backfill_pin_markers", {"sku": "IN-10"}, ports)
+    assert backfill["marked"] >= 1
+    assert ops.run("ops_backfill_pin_markers", {"sku": "IN-10"}, ports)["marked"] == 0
+    again = ops.run("ops_import_pins", {"sku": "IN-10", "pins": [{"pin": pin, "dialing_instructions": "Dial"}]}, ports)
+    assert (again["imported"], again["already_imported"]) == (0, 1)
