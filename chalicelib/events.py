@@ -43,6 +43,13 @@ def register(app) -> None:
         remaining = (lambda: context.get_remaining_time_in_millis() / 1000) if context else time_budget(60)
         sweep(ports(), remaining_seconds=remaining)
 
+    @app.schedule(Rate(1, unit=Rate.DAYS))
+    def unconfirmed_accounts_purge(event):
+        from functions.unconfirmed_accounts import purge_unconfirmed
+        from shared.bootstrap import ports
+
+        purge_unconfirmed(ports())
+
     @app.schedule(Rate(5, unit=Rate.MINUTES))
     def orders_awaiting_stock(event):
         from functions.fulfilment import fulfil_orders_waiting_for_stock

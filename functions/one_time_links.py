@@ -66,6 +66,8 @@ def queue_link_mail(account: Account, purpose: str, template: str, ports: Ports)
     """A link mail to the account's address within the hourly cap; over it, nothing (False)."""
     tx = Transaction()
     add_link_mail(tx, account, link_mail(account.account_id, purpose, template, ports), ports)
+    if purpose == "confirm":  # an unconfirmed account's purge waits from its latest link
+        ports.accounts.add_confirm_link_sent(tx, account.account_id, ports.clock.iso())
     try:
         ports.table.commit(tx)
     except ConditionFailed:

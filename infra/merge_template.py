@@ -71,6 +71,7 @@ WATCHED_FUNCTIONS = {
     "MailOutboxSweeper": "the mail sweeper",
     "SesFeedback": "SES feedback (bounces, complaints)",
     "OrdersAwaitingStock": "the retry of paid orders waiting for stock",
+    "UnconfirmedAccountsPurge": "the daily deletion of never-confirmed signups",
 }
 
 

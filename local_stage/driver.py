@@ -74,3 +74,6 @@ class LocalDriver(threading.Thread):
         from functions.fulfilment import fulfil_orders_waiting_for_stock
 
         fulfil_orders_waiting_for_stock(ports())  # every 5 minutes when deployed
+        from functions.unconfirmed_accounts import purge_unconfirmed
+
+        purge_unconfirmed(ports())  # daily when deployed

@@ -12,6 +12,7 @@ from typing import Any, Iterable
 
 from shared.store.expressions import ITEM_ABSENT, ITEM_EXISTS, Attr, Changes, Condition, Item
 from shared.store.table import (
+    MAX_TRANSACTION_ITEMS,
     Check,
     ConditionFailed,
     Delete,
@@ -50,6 +51,12 @@ def active_index_key(account_id: str) -> dict[str, str]:
     return {"gsi1pk": f"ACTIVE#{shard_of(account_id)}", "gsi1sk": f"ACCOUNT#{account_id}"}
 
 
+def pending_index_key(account_id: str, link_sent_at: str) -> dict[str, str]:
+    """The sparse index entry of an unconfirmed account, by when its last confirm link went
+    out: what the purge of never-confirmed signups reads."""
+    return {"gsi1pk": f"PENDING#{shard_of(account_id)}", "gsi1sk": f"{link_sent_at}#{account_id}"}
+
+
 @dataclass
 class Account(Entity):
     account_id: str
@@ -68,6 +75,8 @@ class Account(Entity):
         item = {**self.key(self.account_id), "type": "account", **asdict(self)}
         if self.status == "active":
             item.update(active_index_key(self.account_id))
+        elif self.status == "pending":
+            item.update(pending_index_key(self.account_id, self.created_at))
         return item
 
 
@@ -167,7 +176,7 @@ class AccountRepository:
 
     def in_active_index(self, account_id: str) -> bool:
         item = self._table.get(Account.key(account_id))
-        return bool(item and "gsi1pk" in item)
+        return bool(item and str(item.get("gsi1pk", "")).startswith("ACTIVE#"))
 
     # -- writes ---------------------------------------------------------------------------
     def add_new(self, tx: Transaction, account: Account, preferences: Preferences, consent: ConsentEvent) -> None:
@@ -198,6 +207,33 @@ class AccountRepository:
             self._table.update(Update(Account.key(account_id), Changes(set={"name": name}), ITEM_EXISTS))
         except ConditionFailed:
             raise ItemNotFound("no such account") from None
+
+    def add_confirm_link_sent(self, tx: Transaction, account_id: str, at: str) -> None:
+        """A pending account's confirm link went out again: its purge waits from now."""
+        tx.add(Update(Account.key(account_id), Changes(set=pending_index_key(account_id, at)),
+                      Attr("status") == "pending", tag=NOT_PENDING))
+
+    def unconfirmed_before(self, shard: int, before: str, limit: int = 100) -> list[str]:
+        """Ids of pending accounts whose last confirm link went out before `before`."""
+        page = self._table.query(f"PENDING#{shard}", index=INDEX, upper=before, limit=limit)
+        return [i["account_id"] for i in page.items]
+
+    def delete_unconfirmed(self, account: Account) -> bool:
+        """Delete everything held about an account that never confirmed its address: profile,
+        address lookup, preferences and consent events, in one transaction, and only while
+        it is still pending. False when it was confirmed (or changed) meanwhile."""
+        consents = [i["sk"] for i in query_all(self._table, f"ACCOUNT#{account.account_id}", prefix="CONSENT#")]
+        tx = Transaction([
+            Delete(Account.key(account.account_id), Attr("status") == "pending", tag=NOT_PENDING),
+            Delete(_lookup_key(account.email_hash), Attr("account_id") == account.account_id),
+            Delete(Preferences.key(account.account_id)),
+            *[Delete({"pk": f"ACCOUNT#{account.account_id}", "sk": sk}) for sk in consents[:MAX_TRANSACTION_ITEMS - 3]],
+        ])
+        try:
+            self._table.commit(tx)
+        except ConditionFailed:
+            return False
+        return True
 
     def add_deactivation(self, tx: Transaction, account_id: str, at: str, topics: Iterable[str]) -> None:
         """Out of the active index and every audience; the data stays (P28)."""
