@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import sys
 import time
 from collections import Counter
 
 MARKER = "BENCH-CAMPAIGN-RESULT "
 REPLAY_SAMPLE = 4000  # calls replayed with the bare client at most
-REPLAY_ROUNDS = 3
 SWEEPER_SECONDS = 60  # the sweeper's Lambda timeout (.chalice/config.json)
 TOPIC = "newsletter"
 
@@ -124,33 +122,22 @@ def measured(counter: CallCounter, work) -> dict:
 
 
 def replay_bare(recorded: list[tuple[str, str, dict]], step: int, calls: int, settings) -> dict:
-    """The same AWS calls, made again with a bare boto3 client (botocore's default config,
-    no store code around them): the CPU that the calls themselves cost, to set ours against.
-    SendEmail goes to another region of the emulator (its sender verified there first, not
-    measured), so the campaign's own SES count stays the campaign's. Every k-th call was
-    recorded (about REPLAY_SAMPLE in all) and the CPU is scaled by k: the same mix of calls."""
-    import boto3
-    from botocore import xform_name
-    from botocore.exceptions import ClientError
+    """The same AWS calls, made again with a bare boto3 client in a fresh process
+    (bench._bare_replay): the CPU the calls themselves cost, to set ours against. Every k-th
+    call was recorded (about REPLAY_SAMPLE in all); its CPU is scaled by k."""
+    import pickle
+    import subprocess
+    import tempfile
 
-    from local_stage.emulator import REGION
-
-    session = boto3.session.Session()
-    clients = {"dynamodb": session.client("dynamodb", region_name=REGION)}
-    clients["sesv2"] = session.client("sesv2", region_name="eu-west-1")
-    clients["sesv2"].create_email_identity(EmailIdentity=settings.sender_address.rsplit("@", 1)[1].rstrip(">"))
-    clients["sesv2"].create_configuration_set(ConfigurationSetName=settings.configuration_set)
-    rounds = []
-    for _ in range(REPLAY_ROUNDS):  # the median of a few rounds: one round's CPU is noisy here
-        cpu = time.process_time()
-        errors = 0
-        for service, operation, params in recorded:
-            try:
-                getattr(clients[service], xform_name(operation))(**params)
-            except ClientError:
-                errors += 1  # a claim or finish that held then fails now: botocore parses the error either way
-        rounds.append(time.process_time() - cpu)
-    return {"calls": calls, "replayed": len(recorded), "cpu_s": statistics.median(rounds) * step, "errors": errors}
+    with tempfile.NamedTemporaryFile(suffix=".pickle") as sample:
+        pickle.dump(recorded, sample)
+        sample.flush()
+        domain = settings.sender_address.rsplit("@", 1)[1].rstrip(">")
+        done = subprocess.run([sys.executable, "-m", "bench._bare_replay", sample.name, domain,
+                               settings.configuration_set], capture_output=True, text=True, timeout=900, check=True)
+    replay = json.loads(done.stdout.strip().splitlines()[-1])
+    return {"calls": calls, "replayed": len(recorded), "cpu_s": replay["cpu_s"] * step, "errors": replay["errors"],
+            "rounds_s": replay["rounds"]}
 
 
 def main() -> None:
