@@ -136,13 +136,8 @@ def _cross_site(request) -> bool:
     the browser attached on its own."""
     from urllib.parse import urlsplit
 
-    from shared.settings import get_settings
-
-    from chalicelib.http import cors_config
-
-    allowed = {get_settings().base_url} | ({cors_config().allow_origin} if cors_config() else set())
     origin = request.headers.get("origin") or request.headers.get("referer")
     if not origin:
         return False
     theirs = urlsplit(origin)
-    return all((theirs.scheme, theirs.netloc) != (urlsplit(o).scheme, urlsplit(o).netloc) for o in allowed)
+    return f"{theirs.scheme}://{theirs.netloc}" not in _allowed_origins()

@@ -50,65 +50,45 @@ def _print_progress(line: str) -> None:
     print(line, flush=True)
 
 
-def _campaign(payload: Any, ports: Ports) -> dict[str, Any]:
-    from functions.campaigns import send_campaign
-
-    return send_campaign(payload, ports, progress=_print_progress)
-
-
-def _announcement(payload: Any, ports: Ports) -> dict[str, Any]:
-    from functions.campaigns import send_service_announcement
-
-    return send_service_announcement(payload, ports, progress=_print_progress)
-
-
-def _import_pins(payload: Any, ports: Ports) -> dict[str, Any]:
-    from functions.inventory import import_pins
-
-    return import_pins(payload, ports, progress=_print_progress)
-
-
-def _requeue(payload: Any, ports: Ports) -> dict[str, Any]:
-    from functions.mail_requeue import requeue_failed_mail
-
-    return requeue_failed_mail(payload, ports)
-
-
-def _backfill(payload: Any, ports: Ports) -> dict[str, Any]:
-    from functions.inventory import backfill_pin_markers
-
-    return backfill_pin_markers(payload, ports, progress=_print_progress)
-
-
-def _unsuppress(payload: Any, ports: Ports) -> dict[str, Any]:
-    from functions.mail_feedback import unsuppress
-
-    return unsuppress(payload, ports)
-
-
-def _model(name: str) -> Callable[[], type[BaseModel]]:
-    """Input models are imported when their operation runs, not when the app starts."""
+def _lazy(name: str) -> Callable[[], Any]:
+    """An input model or operation, imported when its operation runs, not when the app starts."""
     module, _, attribute = name.partition(":")
 
-    def load() -> type[BaseModel]:
+    def load() -> Any:
         import importlib
 
-        model: type[BaseModel] = getattr(importlib.import_module(module), attribute)
-        return model
+        return getattr(importlib.import_module(module), attribute)
 
     return load
+
+
+def _operation(name: str, reports_progress: bool = False) -> Operation:
+    """A use case run as an operator function; long ones print their progress."""
+    function = _lazy(name)
+
+    def operate(payload: Any, ports: Ports) -> dict[str, Any]:
+        result: dict[str, Any] = (function()(payload, ports, progress=_print_progress) if reports_progress
+                                  else function()(payload, ports))
+        return result
+
+    return operate
 
 
 Operation = Callable[[Any, Ports], dict[str, Any]]
 OPERATIONS: dict[str, tuple[Callable[[], type[BaseModel]], Operation]] = {
     "ops_contact_requests": (lambda: NoInput, contact_requests),
     "ops_dispute_lookup": (lambda: DisputeLookupInput, dispute_lookup),
-    "ops_send_campaign": (_model("functions.campaigns:CampaignInput"), _campaign),
-    "ops_service_announcement": (_model("functions.campaigns:AnnouncementInput"), _announcement),
-    "ops_import_pins": (_model("functions.inventory:ImportPinsInput"), _import_pins),
-    "ops_requeue_failed_mail": (_model("functions.mail_requeue:RequeueInput"), _requeue),
-    "ops_unsuppress": (_model("functions.mail_feedback:UnsuppressInput"), _unsuppress),
-    "ops_backfill_pin_markers": (_model("functions.inventory:BackfillInput"), _backfill),
+    "ops_send_campaign": (_lazy("functions.campaigns:CampaignInput"),
+                          _operation("functions.campaigns:send_campaign", reports_progress=True)),
+    "ops_service_announcement": (_lazy("functions.campaigns:AnnouncementInput"),
+                                 _operation("functions.campaigns:send_service_announcement", reports_progress=True)),
+    "ops_import_pins": (_lazy("functions.inventory:ImportPinsInput"),
+                        _operation("functions.inventory:import_pins", reports_progress=True)),
+    "ops_requeue_failed_mail": (_lazy("functions.mail_requeue:RequeueInput"),
+                                _operation("functions.mail_requeue:requeue_failed_mail")),
+    "ops_unsuppress": (_lazy("functions.mail_feedback:UnsuppressInput"), _operation("functions.mail_feedback:unsuppress")),
+    "ops_backfill_pin_markers": (_lazy("functions.inventory:BackfillInput"),
+                                 _operation("functions.inventory:backfill_pin_markers", reports_progress=True)),
 }
 
 
