@@ -4,6 +4,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# checkov pins an older boto3 than the app's, so it lives in a virtual environment of its own.
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_VERSION := 3.3.30
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint bench ops chromium package clean
@@ -12,6 +16,10 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(INSTALLED)
+
+$(CHECKOV):
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION)
 
 run: $(INSTALLED)
 	$(BIN)/python -m local_stage.run
@@ -29,8 +37,8 @@ lint: $(INSTALLED)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: $(INSTALLED) chromium lint
-	$(BIN)/python -m pytest
+test: $(INSTALLED) $(CHECKOV) chromium lint
+	CHECKOV=$(CHECKOV) $(BIN)/python -m pytest
 
 bench: $(INSTALLED)
 	$(BIN)/python -m bench
@@ -48,4 +56,4 @@ package: $(INSTALLED)
 	  --merge-template out/merge-$(STAGE).json out/$(STAGE)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .local-stage.json out
+	rm -rf $(VENV) $(CHECKOV_VENV) .pytest_cache .mypy_cache .local-stage.json out

@@ -4,15 +4,14 @@ names its own resources and no wildcard AWS would let us narrow."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
 
 from local_stage import emulator
+from tests.deploy.conftest import stage_env
 
 ROOT = emulator.ROOT
 STAGES = ("dev", "prod")
@@ -21,32 +20,6 @@ MAX_ZIP_BYTES = 10 * 1024 * 1024
 LAMBDA_RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath", "s3transfer", "dateutil", "six.py", "urllib3")
 # Actions AWS grants on "*" only.
 STAR_ONLY_ACTIONS = {"dynamodb:ListStreams"}
-
-
-def _env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT")}
-    return {**env, "AWS_DEFAULT_REGION": "us-east-1", **extra}
-
-
-@pytest.fixture(scope="session")
-def package(tmp_path_factory) -> Path:
-    """`make package STAGE=prod`, into a folder of the test's own."""
-    out = tmp_path_factory.mktemp("package")
-    subprocess.run([sys.executable, "infra/merge_template.py", "prod", str(out / "merge.json")], cwd=ROOT, check=True,
-                   env=_env(), capture_output=True)
-    built = subprocess.run([str(Path(sys.executable).parent / "chalice"), "package", "--stage", "prod",
-                            "--merge-template", str(out / "merge.json"), str(out / "prod")],
-                           cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=900)
-    assert built.returncode == 0, built.stderr[-3000:]
-    return out / "prod"
-
-
-@pytest.fixture(scope="session")
-def unpacked(package, tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("unpacked")
-    with zipfile.ZipFile(package / "deployment.zip") as archive:
-        archive.extractall(folder)
-    return folder
 
 
 def lambda_runtime(tmp_path) -> Path:
@@ -74,13 +47,13 @@ def test_the_zip_holds_the_code_and_templates_but_not_boto3_and_fits_10_mb(packa
 
 def test_the_unpacked_package_imports_in_a_fresh_interpreter_with_only_itself_and_boto3(unpacked, tmp_path):
     runtime = lambda_runtime(tmp_path)
-    stage_env = emulator.stage_environment("prod")
+    environment = emulator.stage_environment("prod")
     probe = ("import sys; sys.path[:0] = [sys.argv[1], sys.argv[2]]; import app; "
              "assert app.__file__.startswith(sys.argv[1]), app.__file__; "
              "import functions.checkout, shared.store, chalicelib.openapi; "
              "print(len(app.app.routes), sorted(app.app.handler_map)[:3])")
     result = subprocess.run([sys.executable, "-I", "-S", "-c", probe, str(unpacked), str(runtime)],
-                            env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", **stage_env},
+                            env={"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", **environment},
                             capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr[-3000:]
 
@@ -139,7 +112,7 @@ def test_cors_names_one_origin_per_stage_never_a_wildcard(stage):
     assert origin == "" or (origin.startswith("https://") and "*" not in origin)
     probe = "import app; r = app.app.routes['/signup']['POST']; print(r.cors.get_access_control_headers() if r.cors else None)"
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True,
-                            env=_env(**env), timeout=60)
+                            env=stage_env(**env), timeout=60)
     assert result.returncode == 0, result.stderr[-2000:]
     if origin:
         assert f"'Access-Control-Allow-Origin': '{origin}'" in result.stdout
@@ -150,7 +123,7 @@ def test_cors_names_one_origin_per_stage_never_a_wildcard(stage):
 
 def test_a_wildcard_origin_is_refused_when_the_app_loads():
     result = subprocess.run([sys.executable, "-c", "import app"], cwd=ROOT, capture_output=True, text=True,
-                            env=_env(CORS_ALLOWED_ORIGIN="*"), timeout=60)
+                            env=stage_env(CORS_ALLOWED_ORIGIN="*"), timeout=60)
     assert result.returncode != 0 and "CORS_ALLOWED_ORIGIN" in result.stderr
 
 
