@@ -1,0 +1,158 @@
+"""Each function's IAM policy, from what that function does: `python -m infra.policies`
+writes `.chalice/policies/<stage>/<function>.json` for the deployed stages.
+
+Chalice gives every function its own role; `iam_policy_file` per function in
+`.chalice/config.json` names its file here, so no function holds a right it never uses.
+tests/integration/test_function_policies.py runs each function against the emulator,
+records every AWS call it makes, and checks the calls against these policies both ways.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+APP = "calling-card-store"
+ROOT = Path(__file__).resolve().parent.parent
+POLICY_DIR = ROOT / ".chalice" / "policies"
+DEPLOYED_STAGES = ("dev", "prod")
+SENDER_DOMAIN = "example.com"
+SENDER_ADDRESS = "store@example.com"
+
+GET, QUERY, BATCH_GET = "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"
+PUT, UPDATE, DELETE, CHECK = "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What one function does with AWS. The last three are done by Lambda itself with the
+    function's role (an event source reading, a failure being kept), not by our code."""
+
+    table: tuple[str, ...] = ()  # DynamoDB actions on the table (a transaction's items count one by one)
+    indexes: tuple[str, ...] = ()  # the indexes it queries
+    pin_key: tuple[str, ...] = ()  # kms actions on the PIN key
+    pin_mac: bool = False  # kms:GenerateMac with the PIN MAC key
+    sends_mail: bool = False
+    mail_dead_letters: bool = False  # reports failed mail jobs to the mail dead-letter queue
+    reads_stream: bool = False
+    reads_feedback_queue: bool = False
+    keeps_failures: bool = False  # the function-failures queue: dead-letter or on-failure destination
+
+
+FUNCTIONS: dict[str, Needs] = {
+    # Routes: accounts, sign-in, preferences (joining an audience checks the account), orders.
+    "api_handler": Needs(table=(GET, QUERY, BATCH_GET, PUT, UPDATE, DELETE, CHECK), indexes=("gsi1",),
+                         pin_key=("kms:Decrypt",)),
+    # Sends the jobs the stream brings: no queries.
+    "mail_outbox_stream": Needs(table=(GET, BATCH_GET, PUT, UPDATE), pin_key=("kms:Decrypt",), sends_mail=True,
+                                mail_dead_letters=True, reads_stream=True, keeps_failures=True),
+    # Finds due jobs in the mail index (and jobs from before it in gsi1) and sends them.
+    "mail_outbox_sweeper": Needs(table=(GET, QUERY, BATCH_GET, PUT, UPDATE), indexes=("gsi1", "mail"),
+                                 pin_key=("kms:Decrypt",), sends_mail=True, mail_dead_letters=True,
+                                 keeps_failures=True),
+    "ses_feedback": Needs(table=(GET, PUT, UPDATE), reads_feedback_queue=True),
+    "orders_awaiting_stock": Needs(table=(GET, QUERY, PUT, UPDATE, DELETE), indexes=("gsi1",), keeps_failures=True),
+    "unconfirmed_accounts_purge": Needs(table=(GET, QUERY, DELETE), indexes=("gsi1",), keeps_failures=True),
+    "ops_contact_requests": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
+    "ops_dispute_lookup": Needs(table=(GET, QUERY, PUT)),
+    "ops_send_campaign": Needs(table=(QUERY, PUT)),  # the topic's audience partition
+    "ops_service_announcement": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
+    # Imports, then fulfils the orders that were waiting for the SKU.
+    "ops_import_pins": Needs(table=(GET, QUERY, PUT, UPDATE, DELETE), indexes=("gsi1",), pin_key=("kms:Encrypt",),
+                             pin_mac=True),
+    "ops_requeue_failed_mail": Needs(table=(QUERY, BATCH_GET, PUT, UPDATE), indexes=("mail",)),
+    "ops_unsuppress": Needs(table=(PUT, DELETE)),
+    "ops_backfill_pin_markers": Needs(table=(QUERY, PUT), pin_key=("kms:Decrypt",), pin_mac=True),
+}
+
+
+def _statement(sid: str, actions, resources, condition: dict | None = None) -> dict:
+    statement = {"Sid": sid, "Effect": "Allow", "Action": sorted(actions),
+                 "Resource": resources if isinstance(resources, str) else list(resources)}
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def _key_by_alias(sid: str, actions, alias: str) -> dict:
+    # Keys are named by alias in the config; the grant follows the alias, not a key id.
+    return _statement(sid, actions, "arn:aws:kms:*:*:key/*",
+                      {"ForAnyValue:StringEquals": {"kms:ResourceAliases": f"alias/{alias}"}})
+
+
+def policy(stage: str, function: str) -> dict:
+    needs = FUNCTIONS[function]
+    name = f"{APP}-{stage}"
+    table = f"arn:aws:dynamodb:*:*:table/{name}"
+    statements = []
+    if needs.table:
+        statements.append(_statement("TableItems", needs.table,
+                                     [table, *(f"{table}/index/{index}" for index in needs.indexes)]))
+    if needs.pin_key:
+        statements.append(_key_by_alias("PinKey", needs.pin_key, f"{name}-pins"))
+    if needs.pin_mac:
+        statements.append(_key_by_alias("PinMacKey", ["kms:GenerateMac"], f"{name}-pin-mac"))
+    if needs.sends_mail:
+        statements.append(_statement("Mail", ["ses:SendEmail"], [
+            f"arn:aws:ses:*:*:identity/{SENDER_DOMAIN}", f"arn:aws:ses:*:*:configuration-set/{name}"],
+            {"StringEquals": {"ses:FromAddress": SENDER_ADDRESS}}))
+    if needs.mail_dead_letters:
+        statements.append(_statement("MailDeadLetters", ["sqs:GetQueueUrl", "sqs:SendMessage"],
+                                     f"arn:aws:sqs:*:*:{name}-mail-dlq"))
+    if needs.reads_stream:
+        statements.append(_statement("OutboxStream", ["dynamodb:DescribeStream", "dynamodb:GetRecords",
+                                                      "dynamodb:GetShardIterator"], f"{table}/stream/*"))
+        statements.append(_statement("StreamListing", ["dynamodb:ListStreams"], "*"))  # AWS grants it on * only
+    if needs.reads_feedback_queue:
+        statements.append(_statement("FeedbackQueue", ["sqs:ReceiveMessage", "sqs:DeleteMessage",
+                                                       "sqs:GetQueueAttributes"], f"arn:aws:sqs:*:*:{name}-ses-feedback"))
+    if needs.keeps_failures:
+        statements.append(_statement("FunctionFailures", ["sqs:SendMessage"],
+                                     f"arn:aws:sqs:*:*:{name}-function-failures"))
+    # The queues are encrypted with the messaging key: sending needs a data key, reading decrypts.
+    if needs.mail_dead_letters or needs.reads_feedback_queue or needs.keeps_failures:
+        statements.append(_key_by_alias("MessagingKey", ["kms:GenerateDataKey", "kms:Decrypt"], f"{name}-messaging"))
+    # Every function reads its stage's secrets when it loads its settings.
+    statements.append(_statement("Secrets", ["ssm:GetParametersByPath"], [
+        f"arn:aws:ssm:*:*:parameter/{APP}/{stage}", f"arn:aws:ssm:*:*:parameter/{APP}/{stage}/*"]))
+    statements.append(_statement("SecretsKey", ["kms:Decrypt"], "arn:aws:kms:*:*:key/*",
+                                 {"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}))
+    statements.append(_statement("Logs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                                 [f"arn:aws:logs:*:*:log-group:/aws/lambda/{group}{tail}"
+                                  for group in log_groups(stage, function) for tail in ("", ":*")]))
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def log_groups(stage: str, function: str) -> tuple[str, str]:
+    """The function's log group as `chalice deploy` names it, and as a stack named
+    `<app>-<stage>` does (`make package`): `<stack>-<logical id>-<suffix>`."""
+    name = f"{APP}-{stage}"
+    logical_id = "APIHandler" if function == "api_handler" else function.title().replace("_", "")
+    deployed = name if function == "api_handler" else f"{name}-{function}"
+    return deployed, f"{name}-{logical_id}-*"
+
+
+def policy_file(stage: str, function: str) -> Path:
+    return POLICY_DIR / stage / f"{function}.json"
+
+
+def render(stage: str, function: str) -> str:
+    return json.dumps(policy(stage, function), indent=2) + "\n"
+
+
+def write_all() -> list[Path]:
+    written = []
+    for stage in DEPLOYED_STAGES:
+        for function in FUNCTIONS:
+            path = policy_file(stage, function)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(render(stage, function))
+            written.append(path)
+    return written
+
+
+if __name__ == "__main__":
+    for written in write_all():
+        print(written.relative_to(ROOT))
+    sys.exit(0)
