@@ -4,7 +4,8 @@ Run it from the repository root:
 
     .venv/bin/python -m bench        (or: make bench)
     .venv/bin/python -m bench --campaign-sizes 200,2000    (smaller campaigns, for a quick look)
-    .venv/bin/python -m bench --campaign-only              (figure 4 alone)
+    .venv/bin/python -m bench --campaign-only              (figures 4 and 5 alone)
+    .venv/bin/python -m bench --signup-only                (figure 6 alone, about 20 s)
 
 It needs no network beyond 127.0.0.1 and no AWS account: it sets its own AWS environment
 (local_stage.emulator.AWS_ENVIRONMENT and the local stage's variables; nothing from the
@@ -52,6 +53,10 @@ What it measures:
    time; the growth 10,000 / 1,000 of total CPU time and of total AWS calls (goal:
    linear, <= 11x). Checked: every job's outcome is "sent" and moto's SES recorded N
    mails. One run per size: each is large, but the machine is noisy all the same.
+5. The throttling drill (bench.throttle_drill), on the in-memory table.
+6. Signup's answer time for a known address against a new one (bench.signup_timing):
+   medians of 20 requests each, interleaved, through figure 3's client and hook, with the
+   AWS calls of each; goal: the same calls, and |known / new - 1| <= 0.15.
 
 The figures are medians of a noisy machine: read the ratios, not the milliseconds. It
 never asserts a timing; a request that fails (wrong status) stops it with an error.
@@ -102,7 +107,8 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description="The store's benchmark (see bench/__main__.py).")
     parser.add_argument("--campaign-sizes", type=sizes_argument, default=None, metavar="N,N",
                         help="recipients of each campaign, comma-separated (default 1000,10000; empty: no campaign)")
-    parser.add_argument("--campaign-only", action="store_true", help="run figure 4 (the campaign) alone")
+    parser.add_argument("--campaign-only", action="store_true", help="run figures 4 and 5 (campaign, drill) alone")
+    parser.add_argument("--signup-only", action="store_true", help="run figure 6 (signup, known vs new) alone")
     return parser.parse_args(argv)
 
 
@@ -113,6 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     # moto's CloudFormation names the types the emulator provisions through the SES API instead.
     warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
     logging.getLogger("moto").setLevel(logging.ERROR)
+
+    if options.signup_only:
+        from bench import signup_timing
+
+        signup_timing.run_alone(progress, WIDTH)
+        progress(f"done in {time.perf_counter() - started:.0f} s")
+        return 0
 
     from bench import campaign
 
@@ -128,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"done in {time.perf_counter() - started:.0f} s")
         return 0
 
-    from bench import aws_calls, cold_start, import_time
+    from bench import aws_calls, cold_start, import_time, signup_timing
 
     progress(f"import time: {RUNS} runs of each after 2 warm-ups ...")
     imports = import_time.measure(("app", "boto3"), runs=RUNS, warmups=2)
@@ -154,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         app_log = io.StringIO()  # the app's JSON log lines would mix with the table
         app.logger.registered_handler.setStream(app_log)
         calls = aws_calls.measure(log)
+        signup_times = signup_timing.measure(log, progress=progress)
     finally:
         stage.stop()
 
@@ -224,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         "(bare interpreter: the zip and Lambda's runtime only)")
     row("AWS calls, signup (new)", f"{len(new.calls)} {goal_text(len(new.calls), SIGNUP_CALL_GOAL)} {ops(new)}")
     row("AWS calls, signup (existing)", f"{len(existing.calls)} {ops(existing)}")
+    signup_timing.report(signup_times, row, details=False)
     row("AWS calls, one-click unsubscribe",
         f"{len(unsub.calls)} {goal_text(len(unsub.calls), UNSUBSCRIBE_CALL_GOAL)} {ops(unsub)}")
     row("AWS calls, checkout (signed in)", counted(checkout, CHECKOUT_CALL_GOAL))
@@ -258,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     row("AWS calls, one-click again", f"{len(unsub_again.calls)} {ops(unsub_again)} (already off)")
     row("AWS calls, checkout's session check", session_part(checkout))
     row("AWS calls, replay's session check", session_part(replay))
+    signup_timing.report(signup_times, row, headline=False)
     print_campaign(campaign_runs, headline=False)
     print()
     progress(f"done in {time.perf_counter() - started:.0f} s")
