@@ -41,7 +41,17 @@ class JsonRoute:
 
 
 JSON_ROUTES: list[JsonRoute] = []
+HTML_ROUTES: set[tuple[str, str]] = set()  # (path, method) of every page
 HTML_PATHS: set[str] = set()
+
+
+def answers_html(path: str | None, method: str) -> bool:
+    """Whether a request's errors are an HTML page: a page's are, and so are those of a method
+    no route has on a path of pages only. A path can hold both kinds (/login: the page and
+    the JSON post), so the method decides."""
+    if (path, method) in HTML_ROUTES:
+        return True
+    return path in HTML_PATHS and not any(r.path == path for r in JSON_ROUTES)
 
 
 @functools.cache
@@ -194,6 +204,7 @@ def page_route(blueprint, path: str, methods: list[str], *, forms: bool = False,
         if forms:
             options["content_types"] = FORM_TYPES
         blueprint.route(path, **options)(handle)
+        HTML_ROUTES.update((path, m) for m in methods)
         HTML_PATHS.add(path)
         return handle
 

@@ -7,10 +7,10 @@ import json
 from chalice import ConvertToMiddleware, Response
 
 from chalicelib.http import (
-    HTML_PATHS,
     MAX_BODY_BYTES,
     ONE_CLICK_PATHS,
     TOKEN_AUTHORITY_PATHS,
+    answers_html,
     error_body,
     form_fields,
     html_error,
@@ -47,7 +47,7 @@ def install(app, logger) -> None:
 
 def _http_guard(event, get_response):
     route = event.context.get("resourcePath")
-    html = route in HTML_PATHS
+    html = answers_html(route, event.method)
     raw = event.raw_body
     if raw and len(raw) > MAX_BODY_BYTES:
         response = _error(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.", html)

@@ -135,3 +135,13 @@ def test_a_cart_cookie_we_did_not_mint_is_no_cart(http, cookie):
     added = http.client.http.post("/cart/items", headers={"Cookie": cookie, "Content-Type": "application/json"},
                                   body=json.dumps({"sku": "MX-10", "quantity": 1}))
     assert added.status_code == 200 and added.headers["Set-Cookie"].startswith("__Host-cart=")
+
+
+def test_the_json_post_on_a_path_that_also_has_a_page_answers_errors_in_json(http):
+    """/login is a page (GET) and a JSON route (POST): the POST's errors are the contract's JSON."""
+    assert_error(http.client.http.post("/login", headers={"Content-Type": "text/plain"}, body="x"), 415)
+    assert_error(http.post_json("/login", {"email": "a@example.org"}, headers={"Origin": "https://elsewhere.example"}),
+                 403, "cross_site_request")
+    assert_error(http.post_json("/login", {"email": "a@example.org", "pad": "x" * 70_000}), 413, "payload_too_large")
+    page = http.get("/login")
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
