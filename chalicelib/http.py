@@ -20,6 +20,8 @@ from shared.errors import DomainError, InvalidInput, NotSignedIn
 MAX_BODY_BYTES = 64 * 1024
 JSON = "application/json"
 FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
+ANY_TYPE = "*/*"
+BODY_METHODS = ("POST", "PUT", "PATCH")
 
 # Routes whose token in the path is the authority: their pages send no token onward, and
 # their unsafe requests must come from our own pages (a link from another site must not
@@ -166,12 +168,11 @@ def json_route(blueprint, path: str, method: str, *, summary: str, request: str 
             body = result.model_dump(mode="json") if hasattr(result, "model_dump") else result
             return Response(body=body, status_code=status, headers={"Content-Type": JSON})
 
-        content_types = [JSON] if method in ("POST", "PUT", "PATCH") else None
-        options = {"methods": [method]}
-        if request is None and content_types:  # no body expected: forms and empty posts too
+        # A GET or DELETE reads no body, so its Content-Type is no reason to refuse it.
+        content_types = [JSON] if method in BODY_METHODS else [ANY_TYPE]
+        if request is None and method in BODY_METHODS:  # no body expected: forms and empty posts too
             content_types = [JSON, *FORM_TYPES]
-        if content_types:
-            options["content_types"] = content_types
+        options = {"methods": [method], "content_types": content_types}
         if cors_config() is not None:
             options["cors"] = cors_config()
         blueprint.route(path, **options)(handle)

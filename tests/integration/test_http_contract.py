@@ -145,3 +145,10 @@ def test_the_json_post_on_a_path_that_also_has_a_page_answers_errors_in_json(htt
     assert_error(http.post_json("/login", {"email": "a@example.org", "pad": "x" * 70_000}), 413, "payload_too_large")
     page = http.get("/login")
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+
+
+def test_a_route_that_reads_no_body_ignores_the_content_type(http):
+    for path in ("/health", "/products", "/cart"):
+        assert http.get(path, headers={"Content-Type": "text/plain"}).status_code == 200
+    removed = http.client.http.delete("/cart/items/MX-10", headers={"Content-Type": "text/plain"})
+    assert removed.status_code == 200
