@@ -22,6 +22,7 @@ JSON = "application/json"
 FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data"]
 ANY_TYPE = "*/*"
 BODY_METHODS = ("POST", "PUT", "PATCH")
+UNSAFE_METHODS = {*BODY_METHODS, "DELETE"}
 
 # Routes whose token in the path is the authority: their pages send no token onward, and
 # their unsafe requests must come from our own pages (a link from another site must not
@@ -40,6 +41,10 @@ class JsonRoute:
     response: str | None
     status: int
     signed_in: bool = False
+    body_optional: bool = False
+    headers: tuple[str, ...] = ()
+    cookies: tuple[str, ...] = ()
+    answers: tuple[int, ...] = ()
 
 
 JSON_ROUTES: list[JsonRoute] = []
@@ -145,10 +150,14 @@ def _view_arguments(view: Callable, signed_in: bool) -> Callable[[dict, object],
 
 def json_route(blueprint, path: str, method: str, *, summary: str, request: str | None = None,
                response: str | None = None, status: int = 200, signed_in: bool = False,
-               body_optional: bool = False) -> Callable:
+               body_optional: bool = False, headers: tuple[str, ...] = (), cookies: tuple[str, ...] = (),
+               answers: tuple[int, ...] = ()) -> Callable:
     """A JSON route: body parsed into `request`, result serialised, domain errors mapped.
     `signed_in`: the view gets the session's `account`; without one the answer is 401.
-    `body_optional`: an empty body reaches the view as None."""
+    `body_optional`: an empty body reaches the view as None.
+    For the OpenAPI document: the request `headers` and `cookies` the view reads, and the
+    statuses its use case `answers` besides success and the edge's own (400 for a bad body,
+    401 without a session, 403 cross-site, 413 too large, 415 not JSON)."""
 
     def register(view: Callable) -> Callable:
         fill = _view_arguments(view, signed_in)
@@ -176,7 +185,8 @@ def json_route(blueprint, path: str, method: str, *, summary: str, request: str 
         if cors_config() is not None:
             options["cors"] = cors_config()
         blueprint.route(path, **options)(handle)
-        JSON_ROUTES.append(JsonRoute(path, method, summary, request, response, status, signed_in))
+        JSON_ROUTES.append(JsonRoute(path, method, summary, request, response, status, signed_in=signed_in,
+                                     body_optional=body_optional, headers=headers, cookies=cookies, answers=answers))
         return handle
 
     return register

@@ -10,13 +10,12 @@ from chalicelib.http import (
     MAX_BODY_BYTES,
     ONE_CLICK_PATHS,
     TOKEN_AUTHORITY_PATHS,
+    UNSAFE_METHODS,
     answers_html,
     error_body,
     form_fields,
     html_error,
 )
-
-UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "

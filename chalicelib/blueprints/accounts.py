@@ -61,7 +61,8 @@ def login_use(token, ports):
         "Location": "/my-account", "Set-Cookie": cookies.session(session_token), **TOKEN_PAGE_HEADERS})
 
 
-@json_route(accounts, "/logout", "POST", summary="End the session")
+@json_route(accounts, "/logout", "POST", summary="End the session (a form post goes on to the home page)",
+            cookies=(cookies.SESSION,), answers=(303,))
 def logout(ports):
     from functions import sessions
 
@@ -81,7 +82,8 @@ def account_view(account, ports):
 
 
 @json_route(accounts, "/account", "PATCH", summary="Change name and/or email (a new email needs its link)",
-            request="functions.accounts:ProfileUpdate", response="functions.accounts:ProfileUpdated", signed_in=True)
+            request="functions.accounts:ProfileUpdate", response="functions.accounts:ProfileUpdated", signed_in=True,
+            answers=(404,))
 def account_update(account, body, ports):
     from functions.accounts import update_profile
 
@@ -98,7 +100,7 @@ def preferences_view(account, ports):
 
 @json_route(accounts, "/account/preferences", "PUT", summary="Switch promotional topics on or off",
             request="functions.accounts:PreferencesBody", response="functions.accounts:PreferencesBody",
-            signed_in=True)
+            signed_in=True, answers=(404,))
 def preferences_update(account, body, ports):
     from functions.accounts import set_preferences
 
@@ -106,7 +108,7 @@ def preferences_update(account, body, ports):
 
 
 @json_route(accounts, "/account/deactivate", "POST", summary="Deactivate the account (ends every session)",
-            signed_in=True)
+            signed_in=True, answers=(404,))
 def account_deactivate(account, ports):
     from functions.accounts import deactivate as deactivate_account
 

@@ -17,7 +17,8 @@ def products(ports):
     return [p.model_dump() for p in list_products(ports)]
 
 
-@json_route(shop, "/cart", "GET", summary="The cart of the cart cookie", response="functions.cart:CartView")
+@json_route(shop, "/cart", "GET", summary="The cart of the cart cookie", response="functions.cart:CartView",
+            cookies=(cookies.CART,))
 def cart_view(ports):
     from functions import cart
 
@@ -25,7 +26,7 @@ def cart_view(ports):
 
 
 @json_route(shop, "/cart/items", "POST", summary="Add a card to the cart (sets the cart cookie)",
-            request="functions.cart:CartItemBody", response="functions.cart:CartView")
+            request="functions.cart:CartItemBody", response="functions.cart:CartView", cookies=(cookies.CART,))
 def cart_add(body, ports):
     from functions import cart
 
@@ -38,7 +39,7 @@ def cart_add(body, ports):
 
 
 @json_route(shop, "/cart/items/{sku}", "DELETE", summary="Remove a card from the cart",
-            response="functions.cart:CartView")
+            response="functions.cart:CartView", cookies=(cookies.CART,))
 def cart_remove(sku, ports):
     from functions import cart
 
@@ -47,7 +48,8 @@ def cart_remove(sku, ports):
 
 @json_route(shop, "/checkout", "POST", summary="Start paying: the order and the processor's page (Idempotency-Key)",
             request="functions.checkout:CheckoutBody", response="functions.checkout:CheckoutStarted", status=201,
-            signed_in=True, body_optional=True)
+            signed_in=True, body_optional=True, headers=("Idempotency-Key",), cookies=(cookies.CART,),
+            answers=(409, 503))
 def checkout(account, body, ports):
     from functions import cart
     from functions.checkout import start_checkout
@@ -87,7 +89,8 @@ def checkout_return(account, ports):
                        status_text=STATUS_WORDS.get(order.status, order.status), cards=cards)
 
 
-@json_route(shop, "/processor/webhook", "POST", summary="Card-processor callbacks (Stripe format, signed)")
+@json_route(shop, "/processor/webhook", "POST", summary="Card-processor callbacks (Stripe format, signed)",
+            headers=("Stripe-Signature",), answers=(400, 404, 409))
 def processor_webhook(ports):
     from functions.processor_callbacks import handle_callback
 
@@ -104,7 +107,7 @@ def orders(account, ports):
 
 
 @json_route(shop, "/account/orders/{order_id}", "GET", summary="One of the caller's orders (PINs once paid)",
-            response="functions.orders:OrderView", signed_in=True)
+            response="functions.orders:OrderView", signed_in=True, answers=(404,))
 def order(account, order_id, ports):
     from functions.orders import order_detail
 

@@ -3,6 +3,7 @@ pages and their headers, and the generated OpenAPI document."""
 from __future__ import annotations
 
 import json
+from unittest.mock import ANY
 
 import pytest
 
@@ -135,6 +136,69 @@ def test_a_cart_cookie_we_did_not_mint_is_no_cart(http, cookie):
     added = http.client.http.post("/cart/items", headers={"Cookie": cookie, "Content-Type": "application/json"},
                                   body=json.dumps({"sku": "MX-10", "quantity": 1}))
     assert added.status_code == 200 and added.headers["Set-Cookie"].startswith("__Host-cart=")
+
+
+def operations(spec: dict):
+    for path, methods in spec["paths"].items():
+        for method, operation in methods.items():
+            yield method.upper(), path, operation
+
+
+def concrete(path: str) -> str:
+    return path.replace("{sku}", "MX-10").replace("{order_id}", "ord_000000000000000000000000")
+
+
+def test_openapi_document_declares_the_session_cookie_on_every_signed_in_operation(http):
+    spec = http.json(http.get("/openapi.json"))
+    assert spec["components"]["securitySchemes"]["session"] == {
+        "type": "apiKey", "in": "cookie", "name": "__Host-session", "description": ANY}
+    for method, path, operation in operations(spec):
+        anonymous = http.client.http.request(method, concrete(path), headers={"Content-Type": "application/json"},
+                                             body=b"{}")
+        if anonymous.status_code == 401:
+            assert operation.get("security") == [{"session": []}], (method, path)
+            assert "401" in operation["responses"], (method, path)
+        else:
+            assert [{"session": []}] != operation.get("security"), (method, path)
+    assert spec["paths"]["/logout"]["post"]["security"] == [{"session": []}, {}]  # read when present
+
+
+@pytest.mark.parametrize("method, path, status", [
+    ("GET", "/account/orders/{order_id}", 404),
+    ("POST", "/checkout", 409),
+    ("POST", "/checkout", 400),
+    ("POST", "/processor/webhook", 400),
+    ("POST", "/processor/webhook", 409),
+    ("PATCH", "/account", 404),
+    ("POST", "/logout", 303),
+])
+def test_openapi_document_names_the_statuses_the_use_cases_answer(http, method, path, status):
+    spec = http.json(http.get("/openapi.json"))
+    assert str(status) in spec["paths"][path][method.lower()]["responses"]
+
+
+def test_every_unsafe_operation_documents_the_cross_site_403_it_answers(http):
+    spec = http.json(http.get("/openapi.json"))
+    unsafe = [(m, p, o) for m, p, o in operations(spec) if m in ("POST", "PUT", "PATCH", "DELETE")]
+    assert len(unsafe) >= 10
+    for method, path, operation in unsafe:
+        refused = http.client.http.request(method, concrete(path), body=b"{}", headers={
+            "Content-Type": "application/json", "Origin": "https://elsewhere.example"})
+        assert_error(refused, 403, "cross_site_request")
+        assert {"403", "413"} <= set(operation["responses"]), (method, path)
+
+
+def test_openapi_document_names_the_headers_and_cookies_routes_read(http):
+    spec = http.json(http.get("/openapi.json"))
+    checkout = spec["paths"]["/checkout"]["post"]
+    key = next(p for p in checkout["parameters"] if p["name"] == "Idempotency-Key")
+    assert key["in"] == "header" and key["required"] and key["schema"]["pattern"]
+    assert checkout["requestBody"]["required"] is False  # an empty body checks out the cart
+    signature = spec["paths"]["/processor/webhook"]["post"]["parameters"][0]
+    assert (signature["name"], signature["in"], signature["required"]) == ("Stripe-Signature", "header", True)
+    assert {p["name"] for p in spec["paths"]["/cart"]["get"]["parameters"]} == {"__Host-cart"}
+    signup = spec["components"]["schemas"]["SignupRequest"]["properties"]
+    assert signup["email"]["format"] == "email"
 
 
 def test_the_json_post_on_a_path_that_also_has_a_page_answers_errors_in_json(http):
