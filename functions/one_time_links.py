@@ -56,18 +56,30 @@ def link_mail(account_id: str, purpose: str, template: str, ports: Ports, to_add
                    context={"login_link": purpose, **({"link_ref": ref} if ref else {})})
 
 
+def add_link_mail_count(tx: Transaction, address_hash: str, ports: Ports) -> None:
+    """One more link mail to the address this hour (LINK_MAIL_CAP fails past the cap)."""
+    ports.sign_in.add_link_mail_count(tx, address_hash, int(ports.clock.now() // 3600), LINK_MAILS_PER_HOUR)
+
+
 def add_link_mail(tx: Transaction, account: Account, job: MailJob, ports: Ports) -> None:
     """The job, counted against the address's hourly cap (LINK_MAIL_CAP fails past it)."""
-    ports.sign_in.add_link_mail_count(tx, account.email_hash, int(ports.clock.now() // 3600), LINK_MAILS_PER_HOUR)
+    add_link_mail_count(tx, account.email_hash, ports)
     ports.mail.add_job(tx, job)
+
+
+def add_link_mail_for(tx: Transaction, account: Account, purpose: str, template: str, ports: Ports) -> None:
+    """A link mail for `purpose` to the account's address, within the hourly cap. A confirm
+    link also restarts the wait of an unconfirmed account's purge (NOT_PENDING fails when
+    the account was confirmed meanwhile)."""
+    add_link_mail(tx, account, link_mail(account.account_id, purpose, template, ports), ports)
+    if purpose == "confirm":  # an unconfirmed account's purge waits from its latest link
+        ports.accounts.add_confirm_link_sent(tx, account.account_id, ports.clock.iso())
 
 
 def queue_link_mail(account: Account, purpose: str, template: str, ports: Ports) -> bool:
     """A link mail to the account's address within the hourly cap; over it, nothing (False)."""
     tx = Transaction()
-    add_link_mail(tx, account, link_mail(account.account_id, purpose, template, ports), ports)
-    if purpose == "confirm":  # an unconfirmed account's purge waits from its latest link
-        ports.accounts.add_confirm_link_sent(tx, account.account_id, ports.clock.iso())
+    add_link_mail_for(tx, account, purpose, template, ports)
     try:
         ports.table.commit(tx)
     except ConditionFailed:
