@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from typing_extensions import Annotated
 
+from functions import referrals
 from functions.consent import stop_topics
 from functions.validation import EmailAddress
 from shared.ids import email_hash, new_id
@@ -40,9 +41,8 @@ def contact(request: ContactRequest, ports: Ports) -> ContactAccepted:
         account_id = ports.accounts.account_id_for(address_hash)
         if account_id is not None:
             stop_topics(account_id, ALL_TOPICS, "contact_form", ports)
-    elif request.topic == "forget_friend":
-        # Nothing else holds friend data yet; the hash keeps the address from ever being invited.
-        ports.mail.mark_forgotten(address_hash, clock.iso())
+    elif request.topic == "forget_friend":  # as POST /friends/forget (P09)
+        referrals.forget_hash(address_hash, ports)
     else:
         ports.questions.put(
             ContactQuestion(

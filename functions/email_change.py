@@ -2,6 +2,7 @@
 moves the account; the old address is told."""
 from __future__ import annotations
 
+from functions import referrals
 from functions.one_time_links import LIFETIMES, link_mail
 from shared.errors import InvalidToken
 from shared.ids import email_hash, new_id
@@ -50,6 +51,7 @@ def complete(login: LoginToken, ports: Ports) -> Account:
     ports.accounts.add_address_change(tx, account, change.new_email, change.new_email_hash)
     ports.sign_in.add_email_change_done(tx, account_id, change.change_id)
     ports.mail.add_job(tx, notice)
+    referrals.add_conversion(tx, change.new_email_hash, ports)  # an invited friend's address, now a customer's
     try:
         ports.table.commit(tx)
     except ConditionFailed:  # the new address got an account meanwhile, or a race: nothing changed

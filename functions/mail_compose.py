@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from functions import one_time_links, unsubscribe
+from functions import one_time_links, referrals, unsubscribe
 from shared.ids import email_hash
 from shared.mail.kinds import Recipient, refusal
 from shared.mail.ses import OutgoingMail
@@ -59,8 +59,10 @@ class SendTimeFacts:
 
 def refusal_now(job: MailJob, facts: SendTimeFacts, ports: Ports) -> str | None:
     """Why this job must not be sent now (its recipient's state changed), or None."""
+    if job.kind == MailKind.invitation:
+        return _invitation_refusal(job, ports)
     account, preferences = facts.account(job)
-    if account is None:
+    if account is None:  # every other kind goes to an account: never to a friend (P07)
         return "no_recipient"
     topic_on = bool(job.kind == MailKind.promotional and preferences and job.topic
                     and preferences.topics.get(job.topic))
@@ -68,8 +70,37 @@ def refusal_now(job: MailJob, facts: SendTimeFacts, ports: Ports) -> str | None:
     return refusal(job.kind, Recipient(account.status, facts.suppressed.get(address_hash or ""), topic_on))
 
 
+def _invitation_refusal(job: MailJob, ports: Ports) -> str | None:
+    """The kinds table for a friend's address, from hash-only facts: has it become a
+    customer's, been suppressed, or asked to be forgotten? Then: is the invitation still
+    there to send (not forgotten, joined or expired)?"""
+    friend_hash = job.context.get("friend_hash")
+    if not isinstance(friend_hash, str):
+        raise MailDefect("an invitation job names no friend")
+    has_account = ports.accounts.account_id_for(friend_hash) is not None
+    recipient = Recipient("exists" if has_account else None, ports.mail.suppression(friend_hash, ports.clock.now()),
+                          forgotten_friend=ports.mail.is_forgotten(friend_hash))
+    why_not = refusal(job.kind, recipient)
+    if why_not is None and referrals.invitation_mail(job, ports) is None:
+        return "friend_data_gone"
+    return why_not
+
+
+def _invitation(job: MailJob, ports: Ports) -> OutgoingMail:
+    invitation = referrals.invitation_mail(job, ports)
+    if invitation is None:  # gone since the re-check: the job's own fault, not SES's
+        raise MailDefect("the invitation's friend data is gone")
+    from shared.mail.render import render
+
+    subject, text, html = render(job.template, {**invitation.context, "postal_address": ports.settings.postal_address})
+    return OutgoingMail(to=invitation.to, subject=subject, text=text, html=html, headers=invitation.headers,
+                        kind=job.kind)
+
+
 def compose(job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
     """The mail for a job that may be sent; tokens in its links are minted here."""
+    if job.kind == MailKind.invitation:
+        return _invitation(job, ports)
     account = facts.account(job)[0]
     assert account is not None  # refusal_now answered "no_recipient" otherwise
     settings = ports.settings

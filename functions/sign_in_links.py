@@ -8,7 +8,7 @@ import random
 import time
 from dataclasses import dataclass
 
-from functions import email_change
+from functions import email_change, referrals
 from functions.one_time_links import EXPIRED_OR_USED, CheckYourEmail, peek, queue_link_mail
 from functions.validation import EmailAddress
 from shared.errors import Conflict, InvalidToken
@@ -73,6 +73,7 @@ def _use(login: LoginToken, ports: Ports) -> Account:
         preferences = ports.accounts.preferences(account.account_id)
         ports.accounts.add_activation(tx, account.account_id,
                                       [t for t, on in (preferences.topics if preferences else {}).items() if on])
+        referrals.add_conversion(tx, account.email_hash, ports)  # an invited friend who joins (P08)
     elif account.status != AccountStatus.active:
         raise InvalidToken(NO_LONGER_VALID)
     try:
@@ -80,8 +81,8 @@ def _use(login: LoginToken, ports: Ports) -> Account:
     except ConditionFailed as failed:
         if TOKEN_SPENT in failed.tags:
             raise InvalidToken(EXPIRED_OR_USED) from None
-        if NOT_PENDING in failed.tags:  # confirmed meanwhile by another click: use the link alone
-            return _use(login, ports)
+        if NOT_PENDING in failed.tags or referrals.CONVERTED_MEANWHILE in failed.tags:
+            return _use(login, ports)  # confirmed or forgotten meanwhile: read again and redo
         raise
     account.status = AccountStatus.active.value
     return account

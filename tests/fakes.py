@@ -139,6 +139,10 @@ class MemoryTable:
         """The next `count` commits meet a concurrent write: TransactionConflict, nothing written."""
         self._conflicts_to_inject = count
 
+    def all_items(self) -> list[Item]:
+        """Every item held, for tests that look for what must no longer be anywhere."""
+        return [copy.deepcopy(item) for item in self._items.values()]
+
     def item_count(self) -> int:
         """How many items the table holds. (No __len__: an empty table must stay truthy,
         since `build_ports` chooses its table with `table or DynamoTable(...)`.)"""

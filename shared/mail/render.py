@@ -13,6 +13,7 @@ SUBJECTS = {
     "pin": "Your calling card: PIN and dialing instructions",
     "campaign": None,  # the campaign names its own subject
     "service": None,  # so does a service announcement
+    "invitation": None,  # it names the customer who sent it
 }
 
 

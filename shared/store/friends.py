@@ -3,56 +3,207 @@ run and monitor the referral program.
 
 Purpose-limited: this repository is no field of `Ports`; an import-linter contract lets
 only the referral use cases import it, and its key prefix appears in no other module
-(tests check both). Key shape: `REFERRAL#<hmac>` / `FRIEND`, one per friend address ever.
+(tests check both).
+
+Key shapes, all in the friend address's own partition `REFERRAL#<hmac>`, so forgetting an
+address reaches everything held about it with one query:
+
+| sort key           | what                                                 | personal data     |
+|--------------------|------------------------------------------------------|-------------------|
+| `FRIEND`           | the one invitation ever sent to the address: status  | none              |
+| `ADDRESS`          | the address, until it is mailed out, joins or expires | the friend's email |
+| `BY#<referral id>` | one referral of the address by a customer (listed by `gsi1` `REFERRER#<id>`) | none |
+| `NAME#<referral id>` | the friend's name as that customer typed it        | the friend's name |
+
+Items holding personal data carry `expires_at` (DynamoDB's TTL deletes them) and a sparse
+`gsi1` key `FRIENDDATA#<expiry day>`, by which the daily purge deletes them on time; reads
+treat an expired item as gone. A referrer's counts live at `REFERRER#<id>` (`COUNTS`, and
+`DAY#`/`WEEK#` for the caps), listed for the report by `gsi1` `REFERRERS`.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 
-from shared.store.expressions import ITEM_ABSENT, ITEM_EXISTS, Changes, Item
-from shared.store.table import ConditionFailed, Entity, Key, Put, Table, Transaction, Update
+from shared.store.expressions import ITEM_ABSENT, ITEM_EXISTS, Attr, Changes, Item
+from shared.store.table import ConditionFailed, Delete, Entity, Key, Put, Table, Transaction, Update, query_all
 
 ALREADY_INVITED = "friend_already_invited"
+OVER_CAP = "referral_cap_reached"
+NOT_INVITED = "friend_not_invited"
+
+
+def _partition(friend_hash: str) -> str:
+    return f"REFERRAL#{friend_hash}"
+
+
+def _day(epoch: int) -> str:
+    return time.strftime("%Y-%m-%d", time.gmtime(epoch))
+
+
+def _held(item: Item, now: float) -> bool:
+    return item.get("expires_at", float("inf")) > now
+
+
+def _data_index(expires_at: int, key: Key) -> dict[str, str]:
+    return {"gsi1pk": f"FRIENDDATA#{_day(expires_at)}", "gsi1sk": f"{key['pk']}#{key['sk']}"}
 
 
 @dataclass
-class FriendRecord(Entity):
+class Invitation(Entity):
+    """The one invitation an address ever gets: who caused it, and what became of it."""
+
     friend_hash: str
     referral_id: str
     referrer_id: str
     invited_at: str
-    status: str = "invited"
-    friend_name: str | None = None
-    friend_email: str | None = None
+    status: str = "invited"  # invited | joined | forgotten
 
     @staticmethod
     def key(friend_hash: str) -> Key:
-        return {"pk": f"REFERRAL#{friend_hash}", "sk": "FRIEND"}
+        return {"pk": _partition(friend_hash), "sk": "FRIEND"}
 
     def to_item(self) -> Item:
-        item = {**self.key(self.friend_hash), "type": "friend", **asdict(self)}
-        return {k: v for k, v in item.items() if v is not None}
+        return {**self.key(self.friend_hash), "type": "invitation", **asdict(self)}
+
+
+@dataclass
+class Referral(Entity):
+    """One customer's referral of an address. `sent`: whether it is the one that caused the
+    invitation (never shown to the customer: a referral that sent nothing lists the same)."""
+
+    referral_id: str
+    referrer_id: str
+    friend_hash: str
+    created_at: str
+    sent: bool
+    status: str = "invited"  # invited | joined
+    friend_name: str | None = None  # read from its NAME item while held, never stored here
+
+    @staticmethod
+    def key(friend_hash: str, referral_id: str) -> Key:
+        return {"pk": _partition(friend_hash), "sk": f"BY#{referral_id}"}
+
+    def to_item(self) -> Item:
+        item = {**self.key(self.friend_hash, self.referral_id), "type": "referral", **asdict(self),
+                "gsi1pk": f"REFERRER#{self.referrer_id}", "gsi1sk": f"{self.created_at}#{self.referral_id}"}
+        item.pop("friend_name")
+        return item
+
+
+@dataclass
+class ReferrerCounts(Entity):
+    referrer_id: str
+    referrals: int = 0
+    invitations: int = 0
+    joined: int = 0
+
+
+def _address_key(friend_hash: str) -> Key:
+    return {"pk": _partition(friend_hash), "sk": "ADDRESS"}
+
+
+def _name_key(friend_hash: str, referral_id: str) -> Key:
+    return {"pk": _partition(friend_hash), "sk": f"NAME#{referral_id}"}
+
+
+def _counts_key(referrer_id: str) -> Key:
+    return {"pk": f"REFERRER#{referrer_id}", "sk": "COUNTS"}
+
+
+def _counted(referrer_id: str, **add: int) -> Update:
+    key = _counts_key(referrer_id)
+    return Update(key, Changes(set={"referrer_id": referrer_id, "gsi1pk": "REFERRERS", "gsi1sk": referrer_id},
+                               add=add))
 
 
 class FriendRepository:
     def __init__(self, table: Table) -> None:
         self._table = table
 
-    def add_invitation(self, tx: Transaction, record: FriendRecord) -> None:
-        """One record per friend address, ever: ALREADY_INVITED fails for a known hash."""
-        tx.add(Put(record.to_item(), ITEM_ABSENT, tag=ALREADY_INVITED))
+    # -- referring --------------------------------------------------------------------------
 
-    def get(self, friend_hash: str) -> FriendRecord | None:
-        item = self._table.get(FriendRecord.key(friend_hash))
-        return FriendRecord.from_item(item) if item else None
+    def add_within_caps(self, tx: Transaction, referrer_id: str, caps: dict[str, tuple[str, int, int]]) -> None:
+        """Count a referral against each cap (name -> (period, limit, expires_at)); the
+        transaction fails with OVER_CAP when one is full."""
+        for name, (period, limit, expires_at) in caps.items():
+            key = {"pk": f"REFERRER#{referrer_id}", "sk": f"{name}#{period}"}
+            tx.add(Update(key, Changes(set={"expires_at": expires_at}, add={"count": 1}),
+                          Attr("count").absent() | (Attr("count") < limit), tag=OVER_CAP))
 
-    def drop_personal_data(self, friend_hash: str, status: str) -> bool:
-        """Delete the friend's name and address, keeping only the hash and the new status;
-        False when there was no record."""
+    def add_referral(self, tx: Transaction, referral: Referral, friend_name: str, expires_at: int) -> None:
+        tx.add(Put(referral.to_item(), ITEM_ABSENT))
+        name_key = _name_key(referral.friend_hash, referral.referral_id)
+        tx.add(Put({**name_key, "type": "friend_name", "friend_name": friend_name, "expires_at": expires_at,
+                    **_data_index(expires_at, name_key)}))
+        tx.add(_counted(referral.referrer_id, referrals=1, invitations=1 if referral.sent else 0))
+
+    def add_invitation(self, tx: Transaction, invitation: Invitation, friend_email: str, expires_at: int) -> None:
+        """One invitation per address, ever: ALREADY_INVITED fails for a known address."""
+        tx.add(Put(invitation.to_item(), ITEM_ABSENT, tag=ALREADY_INVITED))
+        address_key = _address_key(invitation.friend_hash)
+        tx.add(Put({**address_key, "type": "friend_address", "friend_email": friend_email, "expires_at": expires_at,
+                    **_data_index(expires_at, address_key)}))
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def invitation(self, friend_hash: str) -> Invitation | None:
+        item = self._table.get(Invitation.key(friend_hash))
+        return Invitation.from_item(item) if item else None
+
+    def address(self, friend_hash: str, now: float) -> str | None:
+        """The friend's address while it is held."""
+        item = self._table.get(_address_key(friend_hash))
+        return item["friend_email"] if item and _held(item, now) else None
+
+    def referrals_by(self, referrer_id: str, now: float) -> list[Referral]:
+        """A customer's referrals, oldest first, each with the friend's name while it is held."""
+        referrals = [Referral.from_item(i) for i in query_all(self._table, f"REFERRER#{referrer_id}", index="gsi1")]
+        names = {i["sk"].removeprefix("NAME#"): i for i in self._table.get_many(
+            [_name_key(r.friend_hash, r.referral_id) for r in referrals])}
+        for referral in referrals:
+            name = names.get(referral.referral_id)
+            referral.friend_name = name["friend_name"] if name and _held(name, now) else None
+        return referrals
+
+    def all_counts(self) -> list[ReferrerCounts]:
+        return [ReferrerCounts.from_item(i) for i in query_all(self._table, "REFERRERS", index="gsi1")]
+
+    # -- what becomes of the data -------------------------------------------------------------
+
+    def add_joined(self, tx: Transaction, invitation: Invitation) -> None:
+        """The invited address became a customer: the invitation and the referral that sent it
+        turn joined, and the address and that referral's name are dropped."""
+        tx.add(Update(Invitation.key(invitation.friend_hash), Changes(set={"status": "joined"}),
+                      Attr("status") == "invited", tag=NOT_INVITED))
+        tx.add(Update(Referral.key(invitation.friend_hash, invitation.referral_id), Changes(set={"status": "joined"}),
+                      ITEM_EXISTS))
+        tx.add(Delete(_address_key(invitation.friend_hash)))
+        tx.add(Delete(_name_key(invitation.friend_hash, invitation.referral_id)))
+        tx.add(_counted(invitation.referrer_id, joined=1))
+
+    def forget(self, friend_hash: str, at: str) -> int:
+        """Delete the friend's address and every name given for it; the invitation, if any,
+        turns forgotten. Returns how many items of personal data were deleted."""
+        deleted = 0
+        for item in list(query_all(self._table, _partition(friend_hash))):
+            if item["sk"] == "ADDRESS" or item["sk"].startswith("NAME#"):
+                self._table.delete(Delete({"pk": item["pk"], "sk": item["sk"]}))
+                deleted += 1
+        if self._table.get(Invitation.key(friend_hash)) is not None:
+            self._table.update(Update(Invitation.key(friend_hash), Changes(set={"status": "forgotten",
+                                                                                "forgotten_at": at})))
+        return deleted
+
+    def expired_data(self, day: str) -> list[Key]:
+        """Items of personal data whose retention ends on `day` (UTC)."""
+        return [{"pk": i["pk"], "sk": i["sk"]} for i in query_all(self._table, f"FRIENDDATA#{day}", index="gsi1")]
+
+    def delete_data(self, key: Key, now: float) -> bool:
+        """Delete one item of personal data if its time has come."""
+        assert key["sk"] == "ADDRESS" or key["sk"].startswith("NAME#")
         try:
-            self._table.update(Update(FriendRecord.key(friend_hash),
-                                      Changes(set={"status": status}, remove=("friend_name", "friend_email")),
-                                      ITEM_EXISTS))
-        except ConditionFailed:
+            self._table.delete(Delete(key, Attr("expires_at") <= int(now)))
+        except ConditionFailed:  # gone meanwhile (forgotten, joined)
             return False
         return True

@@ -2,13 +2,14 @@
 processor's sessions, and the purpose-limited friend (P06-P09) and contest (P14, P15) data."""
 from __future__ import annotations
 
+import time
 from typing import Callable
 
 import pytest
 
 from shared.store.audit import AuditEntry, AuditRepository
 from shared.store.contest_entries import ALREADY_ENTERED, EntrantContact, EntrantContactRepository
-from shared.store.friends import ALREADY_INVITED, FriendRecord, FriendRepository
+from shared.store.friends import ALREADY_INVITED, NOT_INVITED, OVER_CAP, FriendRepository, Invitation, Referral
 from shared.store.questions import ContactQuestion, QuestionRepository
 from shared.store.sandbox import SandboxSessionRepository
 from shared.store.table import ConditionFailed, Table, Transaction
@@ -60,53 +61,99 @@ def test_a_sandbox_session_reads_back_with_its_values(table: Table, uid: Ids) ->
 
 
 # -- friends --------------------------------------------------------------------------------
-def _friend(uid: Ids) -> FriendRecord:
-    return FriendRecord(uid(), uid(), uid(), "2027-01-01", friend_name="Fay Friend", friend_email="fay@example.org")
-
-
-def test_add_invitation_records_a_new_friend_address(table: Table, uid: Ids) -> None:
+def _invited(table: Table, uid: Ids, friend_hash: str | None = None, referrer: str | None = None,
+             name: str = "Fay Friend", expires_at: int = int(NOW) + 3600) -> tuple[Invitation, Referral]:
     friends = FriendRepository(table)
-    record = _friend(uid)
+    friend_hash, referrer = friend_hash or uid(), referrer or uid()
+    referral = Referral(uid(), referrer, friend_hash, f"2027-01-01T{uid()[:6]}", sent=True)
+    invitation = Invitation(friend_hash, referral.referral_id, referrer, "2027-01-01")
     tx = Transaction()
-    friends.add_invitation(tx, record)
+    friends.add_referral(tx, referral, name, expires_at)
+    friends.add_invitation(tx, invitation, "fay@example.org", expires_at)
     table.commit(tx)
-    assert friends.get(record.friend_hash) == record
-    assert friends.get(uid()) is None
+    return invitation, referral
 
 
-def test_add_invitation_of_a_known_friend_address_fails_already_invited(table: Table, uid: Ids) -> None:
+def test_an_invitation_holds_the_address_and_the_referral_the_name_while_held(table: Table, uid: Ids) -> None:
     friends = FriendRepository(table)
-    record = _friend(uid)
+    invitation, referral = _invited(table, uid)
+    assert friends.invitation(invitation.friend_hash) == invitation
+    assert friends.invitation(uid()) is None
+    assert friends.address(invitation.friend_hash, NOW) == "fay@example.org"
+    assert friends.address(invitation.friend_hash, NOW + 3601) is None  # past its retention: gone for reads
+    [listed] = friends.referrals_by(referral.referrer_id, NOW)
+    assert (listed.referral_id, listed.friend_name, listed.status) == (referral.referral_id, "Fay Friend", "invited")
+    assert friends.referrals_by(referral.referrer_id, NOW + 3601)[0].friend_name is None
+
+
+def test_a_second_invitation_of_an_address_fails_already_invited(table: Table, uid: Ids) -> None:
+    friends = FriendRepository(table)
+    invitation, _ = _invited(table, uid)
     tx = Transaction()
-    friends.add_invitation(tx, record)
-    table.commit(tx)
-    again = FriendRecord(record.friend_hash, uid(), uid(), "2027-02-01", friend_name="Other", friend_email="o@x.org")
-    tx = Transaction()
-    friends.add_invitation(tx, again)
+    friends.add_invitation(tx, Invitation(invitation.friend_hash, uid(), uid(), "2027-02-01"), "x@example.org", 1)
     with pytest.raises(ConditionFailed) as failed:
         table.commit(tx)
     assert failed.value.tags == frozenset({ALREADY_INVITED})
-    assert friends.get(record.friend_hash) == record
+    assert friends.address(invitation.friend_hash, NOW) == "fay@example.org"
 
 
-def test_drop_personal_data_keeps_only_hash_and_status(table: Table, uid: Ids) -> None:
+def test_caps_fail_over_cap_once_full(table: Table, uid: Ids) -> None:
+    friends, referrer = FriendRepository(table), uid()
+    for attempt in range(3):
+        tx = Transaction()
+        friends.add_within_caps(tx, referrer, {"DAY": ("2027-01-01", 2, int(NOW) + 100)})
+        if attempt < 2:
+            table.commit(tx)
+        else:
+            with pytest.raises(ConditionFailed) as failed:
+                table.commit(tx)
+            assert failed.value.tags == frozenset({OVER_CAP})
+
+
+def test_joining_drops_the_address_and_the_senders_name_and_counts(table: Table, uid: Ids) -> None:
     friends = FriendRepository(table)
-    record = _friend(uid)
+    invitation, referral = _invited(table, uid)
     tx = Transaction()
-    friends.add_invitation(tx, record)
+    friends.add_joined(tx, invitation)
     table.commit(tx)
-    assert friends.drop_personal_data(record.friend_hash, "declined") is True
-    stored = friends.get(record.friend_hash)
-    assert stored is not None
-    assert (stored.status, stored.friend_name, stored.friend_email) == ("declined", None, None)
-    assert (stored.referral_id, stored.referrer_id) == (record.referral_id, record.referrer_id)
+    assert friends.invitation(invitation.friend_hash).status == "joined"
+    assert friends.address(invitation.friend_hash, NOW) is None
+    [listed] = friends.referrals_by(referral.referrer_id, NOW)
+    assert (listed.status, listed.friend_name) == ("joined", None)
+    counts = {c.referrer_id: c for c in friends.all_counts()}[referral.referrer_id]
+    assert (counts.referrals, counts.invitations, counts.joined) == (1, 1, 1)
+    tx = Transaction()
+    friends.add_joined(tx, invitation)  # twice: the invitation is no longer "invited"
+    with pytest.raises(ConditionFailed) as failed:
+        table.commit(tx)
+    assert NOT_INVITED in failed.value.tags
 
 
-def test_drop_personal_data_of_an_unknown_friend_is_false_and_creates_nothing(table: Table, uid: Ids) -> None:
+def test_forgetting_deletes_every_name_and_the_address_and_keeps_the_status(table: Table, uid: Ids) -> None:
     friends = FriendRepository(table)
-    friend_hash = uid()
-    assert friends.drop_personal_data(friend_hash, "declined") is False
-    assert friends.get(friend_hash) is None
+    invitation, referral = _invited(table, uid)
+    other = Referral(uid(), uid(), invitation.friend_hash, "2027-01-02", sent=False)
+    tx = Transaction()
+    friends.add_referral(tx, other, "Fay F.", int(NOW) + 3600)
+    table.commit(tx)
+    assert friends.forget(invitation.friend_hash, "2027-01-03") == 3
+    assert friends.invitation(invitation.friend_hash).status == "forgotten"
+    assert friends.address(invitation.friend_hash, NOW) is None
+    for referrer in (referral.referrer_id, other.referrer_id):
+        assert [r.friend_name for r in friends.referrals_by(referrer, NOW)] == [None]
+    assert friends.forget(uid(), "2027-01-03") == 0  # unknown: nothing, and nothing created
+
+
+def test_expired_friend_data_is_listed_by_its_day_and_deleted_only_once_expired(table: Table, uid: Ids) -> None:
+    friends = FriendRepository(table)
+    expires_at = int(NOW) + 10 * 24 * 3600
+    invitation, _ = _invited(table, uid, expires_at=expires_at)
+    day = time.strftime("%Y-%m-%d", time.gmtime(expires_at))
+    keys = [k for k in friends.expired_data(day) if k["pk"].endswith(invitation.friend_hash)]
+    assert sorted(k["sk"][:4] for k in keys) == ["ADDR", "NAME"]
+    assert [friends.delete_data(k, expires_at - 1) for k in keys] == [False, False]
+    assert [friends.delete_data(k, expires_at) for k in keys] == [True, True]
+    assert friends.address(invitation.friend_hash, NOW) is None
 
 
 # -- contest entrants -----------------------------------------------------------------------

@@ -16,12 +16,18 @@ FOOTER = {"unsubscribe_url": "https://s.example/unsubscribe/u", "unsubscribe_rea
 def test_every_template_renders_with_and_without_an_unsubscribe_footer(template):
     extra = {"promotions": True, "subject": "Hello", "body_text": "News", "order_id": "ord_1",
              "order_url": "https://s.example/checkout/return?order_id=ord_1",
-             "cards": [{"name": "Mexico 10", "pin": "123456", "dialing_instructions": "Dial"}]}
-    for context in ({**BASE, **extra}, {**BASE, **extra, **FOOTER}):
+             "cards": [{"name": "Mexico 10", "pin": "123456", "dialing_instructions": "Dial"}],
+             "referrer_first_name": BASE["name"], "forget_url": "https://s.example/friends/forget/f",
+             "store_url": "https://s.example"}
+    # An invitation has no unsubscribe footer (no account to stop): its own forget-me link instead.
+    footers = ({},) if template == "invitation" else ({}, FOOTER)
+    for context in ({**BASE, **extra, **footer} for footer in footers):
         subject, text, html = render(template, context)
         assert subject and "1 Main St" in text and "1 Main St" in html
         assert "<b>Ann</b>" not in html and "&lt;b&gt;Ann&lt;/b&gt;" in html
         assert ("https://s.example/unsubscribe/u" in text) is ("unsubscribe_url" in context)
+        if template == "invitation":
+            assert "https://s.example/friends/forget/f" in text and "https://s.example/friends/forget/f" in html
 
 
 def test_p11_welcome_explains_every_kind_of_mail_and_how_to_stop_it():

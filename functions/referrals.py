@@ -1,0 +1,249 @@
+"""Tell-A-Friend (P06-P09): a customer names a friend; the friend gets one invitation, ever,
+and nothing more unless they sign up; the friend's data serves only the referral program
+and is deleted when the friend asks, when they join, or after its retention.
+
+This module and its use cases are the only code that reaches friend data (an import-linter
+contract, `shared.store.friends`): inviting, resolving an invitation's address for the
+sender, conversion, the customer's listing, the operator's report, forgetting, the purge.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
+
+from functions.validation import EmailAddress
+from shared import tokens
+from shared.errors import InvalidInput, InvalidToken
+from shared.ids import email_hash, new_id
+from shared.models import MailKind
+from shared.ports import Ports
+from shared.store.accounts import Account
+from shared.store.friends import ALREADY_INVITED, NOT_INVITED, OVER_CAP, FriendRepository, Invitation, Referral
+from shared.store.mail import MailJob
+from shared.store.table import ConditionFailed, Transaction, TransactionConflict
+
+# Unconverted friend data (address, names) is deleted 30 days after the referral: an
+# invitation not taken up within a month rarely is, and monitoring the program needs only
+# the keyed hash and the statuses, which stay.
+FRIEND_DATA_RETENTION_SECONDS = 30 * 24 * 3600
+# A customer tells a few friends; more looks like a list being worked through, which
+# mailbox providers treat as spam from us. Beyond either cap a referral is silently dropped.
+DAILY_CAP, WEEKLY_CAP = 5, 15
+FORGET_PURPOSE = "forget-friend-v1"
+FIRST_NAME_MAX = 30
+_URL = re.compile(r"(://|www\.|\.(com|net|org|io|ru|cn|info|biz)\b|[<>@])", re.IGNORECASE)
+_NOT_IN_A_FIRST_NAME = re.compile(r"[^\w\s'\-]|[\d_]")
+
+
+def _plain_name(value: str) -> str:
+    if _URL.search(value):
+        raise ValueError("a name, please: no web or email addresses")
+    return value
+
+
+FriendName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60),
+                       AfterValidator(_plain_name)]
+
+
+class ReferralRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    friend_name: FriendName
+    friend_email: EmailAddress
+
+
+class ReferralAccepted(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    status: str = "accepted"
+
+
+class ForgetRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    email: EmailAddress
+
+
+class ReferralListed(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    referral_id: str
+    friend_name: str | None  # while it is held
+    status: str  # invited | joined
+    referred_at: str
+
+
+def _friends(ports: Ports) -> FriendRepository:
+    return FriendRepository(ports.table)
+
+
+def _caps(ports: Ports) -> dict[str, tuple[str, int, int]]:
+    import time
+
+    now = int(ports.clock.now())
+    day = time.strftime("%Y-%m-%d", time.gmtime(now))
+    week = time.strftime("%G-W%V", time.gmtime(now))
+    return {"DAY": (day, DAILY_CAP, now + 2 * 24 * 3600), "WEEK": (week, WEEKLY_CAP, now + 8 * 24 * 3600)}
+
+
+def _may_be_invited(friend_hash: str, ports: Ports) -> bool:
+    """Never a customer, a suppressed address or one that asked to be forgotten."""
+    now = ports.clock.now()
+    return (ports.accounts.account_id_for(friend_hash) is None and ports.mail.suppression(friend_hash, now) is None
+            and not ports.mail.is_forgotten(friend_hash))
+
+
+def refer(referrer: Account, request: ReferralRequest, ports: Ports) -> ReferralAccepted:
+    """Record a referral and, the first time ever for the address, queue its invitation,
+    all in one transaction. The answer is the same whatever happened (P06)."""
+    friend_hash = email_hash(request.friend_email, ports.settings.hash_key())
+    if friend_hash == referrer.email_hash:
+        raise InvalidInput("friend_email: that is your own address; please enter your friend's.")
+    at, now = ports.clock.iso(), int(ports.clock.now())
+    expires_at = now + FRIEND_DATA_RETENTION_SECONDS
+    invite = _may_be_invited(friend_hash, ports)
+    referral_id = new_id()
+    for _ in range(3):
+        tx = Transaction()
+        friends = _friends(ports)
+        friends.add_within_caps(tx, referrer.account_id, _caps(ports))
+        friends.add_referral(tx, Referral(referral_id, referrer.account_id, friend_hash, at, sent=invite),
+                             request.friend_name, expires_at)
+        if invite:
+            friends.add_invitation(tx, Invitation(friend_hash, referral_id, referrer.account_id, at),
+                                   request.friend_email, expires_at)
+            ports.mail.add_job(tx, MailJob(new_id(), MailKind.invitation.value, "invitation", at,
+                                           context={"friend_hash": friend_hash, "referral_id": referral_id}))
+        try:
+            ports.table.commit(tx)
+        except ConditionFailed as failed:
+            if OVER_CAP in failed.tags:
+                break  # silently: the caller learns nothing from the answer
+            if ALREADY_INVITED in failed.tags:
+                invite = False  # invited before, by anyone: this referral is listed but sends nothing
+                continue
+            raise
+        except TransactionConflict:
+            continue
+        break
+    return ReferralAccepted()
+
+
+def referrals_of(account: Account, ports: Ports) -> list[ReferralListed]:
+    """The customer's own referrals. One that sent nothing lists exactly like one that was
+    sent; only a sent one can turn joined."""
+    return [ReferralListed(referral_id=r.referral_id, friend_name=r.friend_name, status=r.status,
+                           referred_at=r.created_at)
+            for r in _friends(ports).referrals_by(account.account_id, ports.clock.now())]
+
+
+# -- the invitation, at send time -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InvitationMail:
+    to: str
+    context: dict[str, Any]
+    headers: dict[str, str]
+
+
+def first_name(full_name: str) -> str:
+    """The one piece of free text an invitation carries: letters, spaces, hyphens and
+    apostrophes, 30 at most, from the referrer's confirmed account."""
+    words = _NOT_IN_A_FIRST_NAME.sub("", full_name).split()
+    return words[0][:FIRST_NAME_MAX] if words else ""
+
+
+def forget_url(friend_hash: str, ports: Ports) -> str:
+    token = tokens.sign(ports.settings.signing_keys(), FORGET_PURPOSE, {"h": friend_hash})
+    return f"{ports.settings.base_url}/friends/forget/{token}"
+
+
+def invitation_mail(job: MailJob, ports: Ports) -> InvitationMail | None:
+    """What the sender needs for an invitation job: the address (resolved here, never held
+    by the job), the referrer's first name and the forget-me link; None when there is
+    nobody to send it to any more (forgotten, joined, expired, or the referrer is gone)."""
+    friend_hash = job.context["friend_hash"]
+    friends = _friends(ports)
+    invitation = friends.invitation(friend_hash)
+    if invitation is None or invitation.status != "invited":
+        return None
+    address = friends.address(friend_hash, ports.clock.now())
+    referrer = ports.accounts.get(invitation.referrer_id)
+    if address is None or referrer is None or referrer.status != "active":
+        return None
+    url, sender = forget_url(friend_hash, ports), first_name(referrer.name) or "A customer of ours"
+    return InvitationMail(
+        to=address,
+        context={"referrer_first_name": sender, "forget_url": url, "store_url": ports.settings.base_url,
+                 "subject": f"{sender} thinks you would like the Calling Card Store"},
+        # RFC 8058: the provider's unsubscribe button posts here, and the friend is forgotten.
+        headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+
+
+# -- conversion, forgetting, retention ---------------------------------------------------------
+
+
+def add_conversion(tx: Transaction, address_hash: str, ports: Ports) -> bool:
+    """An invited address is becoming a customer's (in the transaction that confirms it):
+    its invitation and the referral that sent it turn joined, and the friend data goes; the
+    account holds the person's data now, under their own consent. The transaction fails
+    with CONVERTED_MEANWHILE if the invitation changed since it was read."""
+    friends = _friends(ports)
+    invitation = friends.invitation(address_hash)
+    if invitation is None or invitation.status != "invited":
+        return False
+    friends.add_joined(tx, invitation)
+    return True
+
+
+CONVERTED_MEANWHILE = NOT_INVITED
+
+
+def forget(address: str, ports: Ports) -> None:
+    """Delete the friend's name and address at once, whoever gave them; keep only the keyed
+    hash, so the address is never invited again, and cancel a pending invitation."""
+    forget_hash(email_hash(address, ports.settings.hash_key()), ports)
+
+
+def forget_hash(friend_hash: str, ports: Ports) -> None:
+    ports.mail.mark_forgotten(friend_hash, ports.clock.iso())  # the sender refuses any invitation from now on
+    _friends(ports).forget(friend_hash, ports.clock.iso())
+
+
+def read_forget_link(token: str, ports: Ports) -> str:
+    payload = tokens.verify(ports.settings.signing_keys(), FORGET_PURPOSE, token)
+    friend_hash = payload.get("h")
+    if not isinstance(friend_hash, str) or not re.fullmatch(r"[0-9a-f]{64}", friend_hash):
+        raise InvalidToken("This link is not valid.")
+    return friend_hash
+
+
+def forget_by_link(token: str, ports: Ports) -> None:
+    forget_hash(read_forget_link(token, ports), ports)
+
+
+def purge_expired(ports: Ports, days_back: int = 7) -> int:
+    """Delete friend data whose retention has ended: each day's items, looking back a week
+    so a missed run is made up by the next. Returns how many items were deleted."""
+    import time
+
+    now = int(ports.clock.now())
+    friends, deleted = _friends(ports), 0
+    for back in range(days_back + 1):
+        day = time.strftime("%Y-%m-%d", time.gmtime(now - back * 24 * 3600))
+        for key in friends.expired_data(day):
+            deleted += friends.delete_data(key, now)
+    return deleted
+
+
+def report(_: object, ports: Ports) -> dict[str, Any]:
+    """Referrals, invitations and conversions per referrer, from the counters alone: no
+    friend record is read, and no address appears."""
+    rows = sorted(_friends(ports).all_counts(), key=lambda c: c.referrer_id)
+    return {"referrers": [{"referrer_id": c.referrer_id, "referrals": c.referrals, "invitations": c.invitations,
+                           "joined": c.joined} for c in rows]}
