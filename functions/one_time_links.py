@@ -33,11 +33,24 @@ class CheckYourEmail(BaseModel):
 
 
 def mint(account_id: str, purpose: str, ports: Ports, ref: str | None = None) -> str:
-    """A fresh link for the account (and, for an address change, its request); returns its URL."""
+    """A fresh link for the account (and, for an address change, its request); returns its URL.
+    A confirm link also restarts the wait before an unconfirmed account is purged, so the
+    account is kept as long as its newest confirm link works (minted as its mail is sent)."""
+    if purpose == "confirm":  # before the token: no link exists without the wait it restarts
+        _record_confirm_link_sent(account_id, ports)
     token = new_secret_token()
     expires_at = int(ports.clock.now()) + LIFETIMES[purpose]
     ports.sign_in.put_login_token(LoginToken(token_hash(token), account_id, purpose, expires_at, ref))
     return f"{ports.settings.base_url}/login/{token}"
+
+
+def _record_confirm_link_sent(account_id: str, ports: Ports) -> None:
+    tx = Transaction()
+    ports.accounts.add_confirm_link_sent(tx, account_id, ports.clock.iso())
+    try:
+        ports.table.commit(tx)
+    except ConditionFailed:  # confirmed (or gone) meanwhile: no purge to put off
+        pass
 
 
 def peek(token: str, ports: Ports) -> LoginToken:
@@ -68,12 +81,9 @@ def add_link_mail(tx: Transaction, account: Account, job: MailJob, ports: Ports)
 
 
 def add_link_mail_for(tx: Transaction, account: Account, purpose: str, template: str, ports: Ports) -> None:
-    """A link mail for `purpose` to the account's address, within the hourly cap. A confirm
-    link also restarts the wait of an unconfirmed account's purge (NOT_PENDING fails when
-    the account was confirmed meanwhile)."""
+    """A link mail for `purpose` to the account's address, within the hourly cap (a confirm
+    link restarts the purge's wait when it is minted, as the mail is sent)."""
     add_link_mail(tx, account, link_mail(account.account_id, purpose, template, ports), ports)
-    if purpose == "confirm":  # an unconfirmed account's purge waits from its latest link
-        ports.accounts.add_confirm_link_sent(tx, account.account_id, ports.clock.iso())
 
 
 def queue_link_mail(account: Account, purpose: str, template: str, ports: Ports) -> bool:

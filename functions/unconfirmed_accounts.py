@@ -2,7 +2,9 @@
 last confirm link went out, with no reminder in between. Scripts that sign up invented
 addresses leave nothing behind, and a person who never confirmed is not kept on file.
 The confirm link itself lives 7 days: once it can no longer be used, nothing else can
-use the account either."""
+use the account either. The wait is recorded where the link is minted, as its mail is
+sent (functions.one_time_links.mint), not when signup queues the mail: a link queued but
+never sent keeps no account."""
 from __future__ import annotations
 
 from aws_lambda_powertools import Logger

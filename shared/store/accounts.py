@@ -75,7 +75,7 @@ class Account(Entity):
         item = {**self.key(self.account_id), "type": "account", **asdict(self)}
         if self.status == "active":
             item.update(active_index_key(self.account_id))
-        elif self.status == "pending":
+        elif self.status == "pending":  # until its welcome's confirm link is sent
             item.update(pending_index_key(self.account_id, self.created_at))
         return item
 
