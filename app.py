@@ -6,6 +6,7 @@ from chalicelib import events, middleware
 from chalicelib.blueprints.accounts import accounts
 from chalicelib.blueprints.mail_links import mail_links
 from chalicelib.blueprints.my_account import my_account
+from chalicelib.blueprints.referrals import referrals
 from chalicelib.blueprints.shop import shop
 from chalicelib.blueprints.site import site
 from shared.logs import SERVICE, install_redaction
@@ -19,6 +20,7 @@ middleware.install(app, logger)
 app.register_blueprint(site)
 app.register_blueprint(accounts)
 app.register_blueprint(mail_links)
+app.register_blueprint(referrals)
 app.register_blueprint(my_account)
 app.register_blueprint(shop)
 events.register(app)

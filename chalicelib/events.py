@@ -50,6 +50,13 @@ def register(app) -> None:
 
         purge_unconfirmed(ports())
 
+    @app.schedule(Rate(1, unit=Rate.DAYS))
+    def friend_data_purge(event):
+        from functions.referrals import purge_expired
+        from shared.bootstrap import ports
+
+        purge_expired(ports())
+
     @app.schedule(Rate(5, unit=Rate.MINUTES))
     def orders_awaiting_stock(event):
         from functions.fulfilment import fulfil_orders_waiting_for_stock
@@ -71,6 +78,7 @@ OPERATOR_FUNCTIONS = (
     "ops_requeue_failed_mail",
     "ops_unsuppress",
     "ops_backfill_pin_markers",
+    "ops_referral_report",
 )
 
 

@@ -120,6 +120,9 @@ def deactivate(account: Account, ports: Ports) -> bool:
 
 def export(account: Account, ports: Ports) -> dict[str, Any]:
     """Everything held about the caller."""
+    from functions.orders import list_orders
+    from functions.referrals import referrals_of
+
     return {
         "profile": {
             "account_id": account.account_id,
@@ -131,6 +134,8 @@ def export(account: Account, ports: Ports) -> dict[str, Any]:
         },
         "preferences": preferences_of(account.account_id, ports).model_dump(),
         "consent_history": ports.accounts.consent_history(account.account_id),
-        "orders": [],
-        "referrals": [],
+        "orders": list_orders(account, ports).model_dump(mode="json")["orders"],
+        # The caller's own referrals: status and dates, the friend's name while it is held,
+        # never the friend's address (P08).
+        "referrals": referrals_of(account, ports).model_dump(mode="json")["referrals"],
     }

@@ -89,6 +89,7 @@ OPERATIONS: dict[str, tuple[Callable[[], type[BaseModel]], Operation]] = {
     "ops_unsuppress": (_lazy("functions.mail_feedback:UnsuppressInput"), _operation("functions.mail_feedback:unsuppress")),
     "ops_backfill_pin_markers": (_lazy("functions.inventory:BackfillInput"),
                                  _operation("functions.inventory:backfill_pin_markers", reports_progress=True)),
+    "ops_referral_report": (lambda: NoInput, _operation("functions.referrals:report")),
 }
 
 

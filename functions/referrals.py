@@ -76,6 +76,18 @@ class ReferralListed(BaseModel):
     referred_at: str
 
 
+class ReferralList(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    referrals: list[ReferralListed]
+
+
+class ForgetAccepted(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+    status: str = "accepted"
+
+
 def _friends(ports: Ports) -> FriendRepository:
     return FriendRepository(ports.table)
 
@@ -132,12 +144,12 @@ def refer(referrer: Account, request: ReferralRequest, ports: Ports) -> Referral
     return ReferralAccepted()
 
 
-def referrals_of(account: Account, ports: Ports) -> list[ReferralListed]:
+def referrals_of(account: Account, ports: Ports) -> ReferralList:
     """The customer's own referrals. One that sent nothing lists exactly like one that was
     sent; only a sent one can turn joined."""
-    return [ReferralListed(referral_id=r.referral_id, friend_name=r.friend_name, status=r.status,
+    return ReferralList(referrals=[ReferralListed(referral_id=r.referral_id, friend_name=r.friend_name, status=r.status,
                            referred_at=r.created_at)
-            for r in _friends(ports).referrals_by(account.account_id, ports.clock.now())]
+            for r in _friends(ports).referrals_by(account.account_id, ports.clock.now())])
 
 
 # -- the invitation, at send time -------------------------------------------------------------
@@ -208,6 +220,12 @@ def forget(address: str, ports: Ports) -> None:
     """Delete the friend's name and address at once, whoever gave them; keep only the keyed
     hash, so the address is never invited again, and cancel a pending invitation."""
     forget_hash(email_hash(address, ports.settings.hash_key()), ports)
+
+
+def forget_request(request: ForgetRequest, ports: Ports) -> ForgetAccepted:
+    """The public form: the same answer whether or not the address was known (P09)."""
+    forget(request.email, ports)
+    return ForgetAccepted()
 
 
 def forget_hash(friend_hash: str, ports: Ports) -> None:

@@ -54,8 +54,11 @@ FUNCTIONS: dict[str, Needs] = {
     "ses_feedback": Needs(table=(GET, PUT, UPDATE), reads_feedback_queue=True),
     "orders_awaiting_stock": Needs(table=(GET, QUERY, PUT, UPDATE, DELETE), indexes=("gsi1",), keeps_failures=True),
     "unconfirmed_accounts_purge": Needs(table=(GET, QUERY, DELETE), indexes=("gsi1",), keeps_failures=True),
+    "friend_data_purge": Needs(table=(QUERY, DELETE), indexes=("gsi1",), keeps_failures=True),
     "ops_contact_requests": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
-    "ops_dispute_lookup": Needs(table=(GET, QUERY, PUT)),
+    "ops_referral_report": Needs(table=(QUERY, PUT), indexes=("gsi1",)),  # the referrers' counts, never a friend
+    # The account's export: profile, consents, orders, its referrals (gsi1) with names held.
+    "ops_dispute_lookup": Needs(table=(GET, QUERY, BATCH_GET, PUT), indexes=("gsi1",)),
     "ops_send_campaign": Needs(table=(QUERY, PUT)),  # the topic's audience partition
     "ops_service_announcement": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
     # Imports, then fulfils the orders that were waiting for the SKU.

@@ -74,6 +74,8 @@ class LocalDriver(threading.Thread):
         from functions.fulfilment import fulfil_orders_waiting_for_stock
 
         fulfil_orders_waiting_for_stock(ports())  # every 5 minutes when deployed
+        from functions.referrals import purge_expired
         from functions.unconfirmed_accounts import purge_unconfirmed
 
         purge_unconfirmed(ports())  # daily when deployed
+        purge_expired(ports())  # daily when deployed

@@ -1,4 +1,5 @@
-"""The pages the policy names: My Account, Account Information, Email Preferences."""
+"""The pages the policy names: My Account, Account Information, Email Preferences, and
+Tell a Friend."""
 from __future__ import annotations
 
 from chalice import Blueprint, Response
@@ -66,6 +67,36 @@ def email_preferences_update(account, ports):
     topics = {topic: (not stop_all) and fields.get(topic) == "on" for topic in TOPIC_LABELS}
     set_preferences(account, PreferencesBody.model_validate({"topics": topics}), "preferences_page", ports)
     return _preferences_page(account, ports, message="Saved. This applies to every email we send from now on.")
+
+
+def _tell_a_friend_page(account, ports, message=None, status=200):
+    from functions.referrals import referrals_of
+
+    return render_page("tell_a_friend.html", status=status, title="Tell a Friend", message=message,
+                       referrals=referrals_of(account, ports).referrals)
+
+
+@page_route(my_account, "/my-account/tell-a-friend", ["GET"], signed_in=True)
+def tell_a_friend_page(account, ports):
+    return _tell_a_friend_page(account, ports)
+
+
+@page_route(my_account, "/my-account/tell-a-friend", ["POST"], forms=True, signed_in=True)
+def tell_a_friend(account, ports):
+    from pydantic import ValidationError
+
+    from functions.referrals import ReferralRequest, refer
+    from shared.errors import InvalidInput
+
+    fields = form_fields(my_account.current_request)
+    try:
+        refer(account, ReferralRequest(friend_name=fields.get("friend_name", ""),
+                                       friend_email=fields.get("friend_email", "")), ports)
+    except ValidationError as error:
+        return _tell_a_friend_page(account, ports, message=describe_validation(error), status=400)
+    except InvalidInput as error:
+        return _tell_a_friend_page(account, ports, message=error.message, status=400)
+    return _tell_a_friend_page(account, ports, message="Thank you. We will let your friend know about the store.")
 
 
 @page_route(my_account, "/my-account/deactivate", ["POST"], forms=True, signed_in=True)

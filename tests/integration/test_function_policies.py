@@ -208,7 +208,7 @@ def exercised(aws, deployed_like):
     from chalice.test import Client
 
     import app
-    from functions import mail_outbox, ops
+    from functions import mail_outbox, ops, referrals
     from functions.fulfilment import fulfil_orders_waiting_for_stock
     from functions.mail_feedback import handle_sns_envelope
     from functions.unconfirmed_accounts import UNCONFIRMED_RETENTION_SECONDS, purge_unconfirmed
@@ -306,6 +306,25 @@ def exercised(aws, deployed_like):
         unsubscribe = link_path(mail_to(customer.email)[-1]["text"], "/unsubscribe/")
         http.get(unsubscribe)
         http.post_form(unsubscribe, "List-Unsubscribe=One-Click")
+
+        # Tell-A-Friend: a referral, its invitation sent, a forget, the report and the purge.
+        friend = Person("friend")
+        client.http.post("/referrals", headers=signed_in,
+                         body=json.dumps({"friend_name": "Pat Friend", "friend_email": friend.email}))
+        http.get("/referrals", headers=signed_in)
+        with running("mail_outbox_sweeper"):
+            deliver(ports_now())
+        forget = link_path(mail_to(friend.email)[-1]["text"], "/friends/forget/")
+        http.get(forget)
+        http.post_form(forget, "List-Unsubscribe=One-Click")
+        http.post_json("/friends/forget", {"email": Person("unknown").email})
+        client.http.post("/referrals", headers=signed_in,
+                         body=json.dumps({"friend_name": "Sam Friend", "friend_email": Person("friend").email}))
+        with running("ops_referral_report", cold=True):
+            assert ops.run("ops_referral_report", {}, ports_now())["referrers"]
+        with running("friend_data_purge", cold=True):
+            later_still = ports_now().clock.now() + referrals.FRIEND_DATA_RETENTION_SECONDS + 60
+            assert referrals.purge_expired(dataclasses.replace(ports_now(), clock=FixedClock(later_still))) >= 1
 
         with running("ses_feedback", cold=True):
             for kind in ("Transient", "Transient", "Permanent"):
