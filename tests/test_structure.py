@@ -40,6 +40,8 @@ def test_app_py_imports_only_chalicelib_and_shared_of_the_project():
 
 @pytest.mark.parametrize("prefix, owner", [
     ("REFERRAL#", "shared/store/friends.py"),
+    ("REFERRER#", "shared/store/friends.py"),
+    ("FRIENDDATA#", "shared/store/friends.py"),
     ("ENTRANT#", "shared/store/contest_entries.py"),
 ])
 def test_p08_p15_purpose_limited_key_prefixes_appear_in_their_repository_alone(prefix, owner):
@@ -47,6 +49,18 @@ def test_p08_p15_purpose_limited_key_prefixes_appear_in_their_repository_alone(p
     through the table would have to name the key prefix; only the owning repository does."""
     naming = [str(p.relative_to(ROOT)) for p in python_files(*APP_CODE) if prefix in p.read_text()]
     assert naming == [owner]
+
+
+def test_p08_only_the_referral_use_cases_import_friend_data():
+    """What the import-linter contract `friend-data-purpose` keeps, read off the import graph
+    itself: the friend repository's only importer in the app is functions.referrals."""
+    import grimp
+
+    graph = grimp.build_graph("chalicelib", "functions", "shared", "local_stage")
+    importers = graph.find_modules_that_directly_import("shared.store.friends")
+    assert importers == {"functions.referrals"}
+    contract = (ROOT / ".importlinter").read_text().split("[importlinter:contract:friend-data-purpose]")[1]
+    assert "forbidden_modules =\n    shared.store.friends" in contract
 
 
 def test_p08_p15_purpose_limited_repositories_are_no_field_of_ports():
