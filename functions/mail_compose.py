@@ -97,6 +97,18 @@ def _invitation(job: MailJob, ports: Ports) -> OutgoingMail:
                         kind=job.kind)
 
 
+def _template_and_link(job: MailJob, account: Account) -> tuple[str, str | None]:
+    """The job's template and the purpose of the link it carries. A signup again is decided
+    only now, by the account's status: a pending account gets its confirm link again, an
+    active one a sign-in link (a deactivated one was refused before this)."""
+    if job.template != one_time_links.SIGNUP_AGAIN:
+        return job.template, job.context.get("login_link")
+    decided = one_time_links.SIGNUP_AGAIN_MAILS.get(account.status)
+    if decided is None:
+        raise MailDefect("a signup-again job for an account in no state to receive it")
+    return decided
+
+
 def compose(job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
     """The mail for a job that may be sent; tokens in its links are minted here."""
     if job.kind == MailKind.invitation:
@@ -104,6 +116,7 @@ def compose(job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
     account = facts.account(job)[0]
     assert account is not None  # refusal_now answered "no_recipient" otherwise
     settings = ports.settings
+    template, login_link = _template_and_link(job, account)
     # Mail to an address not yet proven carries no text a customer typed: otherwise signup
     # would send anyone's words to anyone, from our domain. The name appears once the
     # address is confirmed.
@@ -138,12 +151,12 @@ def compose(job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
             raise MailDefect("the PIN mail would carry fewer PINs than the order has")
         context["cards"] = [card.model_dump() for card in cards]
         context["order_url"] = f"{settings.base_url}/checkout/return?order_id={order.order_id}"
-    if job.context.get("login_link"):
-        context["login_url"] = one_time_links.mint(account.account_id, job.context["login_link"], ports,
+    if login_link:
+        context["login_url"] = one_time_links.mint(account.account_id, login_link, ports,
                                                    ref=job.context.get("link_ref"))
 
     from shared.mail.render import render
 
-    subject, text, html = render(job.template, context)
+    subject, text, html = render(template, context)
     return OutgoingMail(to=job.to_address or account.email, subject=subject, text=text, html=html, headers=headers,
                         kind=job.kind)

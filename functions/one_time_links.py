@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from shared.errors import InvalidToken
 from shared.ids import new_id, new_secret_token, token_hash
-from shared.models import MailKind
+from shared.models import AccountStatus, MailKind
 from shared.ports import Ports
 from shared.store.accounts import Account
 from shared.store.mail import MailJob
@@ -22,6 +22,13 @@ LIFETIMES = {"confirm": 7 * 24 * 3600, "signin": 15 * 60, "email_change": 24 * 3
 # enough for a person retrying, too few to turn the store into a mail cannon.
 LINK_MAILS_PER_HOUR = 5
 EXPIRED_OR_USED = "This link has expired or was already used."
+# A known address signing up again gets one mail of this decision, never a second welcome
+# (P11). Which mail it is waits for the send: by then a pending account may have been
+# confirmed, or an active one closed. The account's status at send time picks the template
+# and the link; a deactivated account gets nothing (the kinds table refuses it first).
+SIGNUP_AGAIN = "signup_again"
+SIGNUP_AGAIN_MAILS = {AccountStatus.pending.value: ("confirm_link", "confirm"),
+                      AccountStatus.active.value: ("signin_link", "signin")}
 
 
 class CheckYourEmail(BaseModel):
@@ -74,22 +81,17 @@ def add_link_mail_count(tx: Transaction, address_hash: str, ports: Ports) -> Non
     ports.sign_in.add_link_mail_count(tx, address_hash, int(ports.clock.now() // 3600), LINK_MAILS_PER_HOUR)
 
 
-def add_link_mail(tx: Transaction, account: Account, job: MailJob, ports: Ports) -> None:
-    """The job, counted against the address's hourly cap (LINK_MAIL_CAP fails past it)."""
-    add_link_mail_count(tx, account.email_hash, ports)
-    ports.mail.add_job(tx, job)
-
-
-def add_link_mail_for(tx: Transaction, account: Account, purpose: str, template: str, ports: Ports) -> None:
-    """A link mail for `purpose` to the account's address, within the hourly cap (a confirm
-    link restarts the purge's wait when it is minted, as the mail is sent)."""
-    add_link_mail(tx, account, link_mail(account.account_id, purpose, template, ports), ports)
+def signup_again_mail(account_id: str, ports: Ports) -> MailJob:
+    """The one mail a known address gets when it signs up again (see SIGNUP_AGAIN)."""
+    return MailJob(job_id=new_id(), kind=MailKind.transactional.value, template=SIGNUP_AGAIN,
+                   created_at=ports.clock.iso(), account_id=account_id)
 
 
 def queue_link_mail(account: Account, purpose: str, template: str, ports: Ports) -> bool:
     """A link mail to the account's address within the hourly cap; over it, nothing (False)."""
     tx = Transaction()
-    add_link_mail_for(tx, account, purpose, template, ports)
+    add_link_mail_count(tx, account.email_hash, ports)
+    ports.mail.add_job(tx, link_mail(account.account_id, purpose, template, ports))
     try:
         ports.table.commit(tx)
     except ConditionFailed:

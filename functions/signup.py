@@ -1,17 +1,19 @@
 """Signup (P11): one account per address, one welcome mail, no account enumeration.
 
 Enumeration hides in more than the answer: a request's time follows the AWS calls it
-makes. So a new and a known address go through the same three calls, in the same order:
-the transaction that creates the account with its welcome (for a known address it fails
-and names the account that holds the address), a read of that holder, and a transaction
-that counts the link mail against the address's hourly cap, with the one mail a known
-address may get. The holder is read even when it is the new account itself.
+makes. So a new and a known address go through the same two calls, in the same order:
+the transaction that creates the account with its welcome (for a known address it fails,
+and its condition failure names the account that holds the address), then a transaction
+that counts one link mail against the address's hourly cap, with, for a known address,
+the one mail it may get. What that mail becomes (a confirm link, a sign-in link or
+nothing) is decided when it is sent, from the account's status then
+(functions.mail_compose), so no read of the holder is needed here.
 """
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictBool
 
-from functions.one_time_links import CheckYourEmail, add_link_mail_count, add_link_mail_for
+from functions.one_time_links import CheckYourEmail, add_link_mail_count, signup_again_mail
 from functions.validation import EmailAddress, PersonName
 from shared.ids import email_hash, new_id
 from shared.models import ALL_TOPICS, AccountStatus, MailKind
@@ -41,17 +43,13 @@ def sign_up(request: SignupRequest, ports: Ports) -> CheckYourEmail:
     account = Account(new_id(), request.email, email_hash(request.email, ports.settings.hash_key()), request.name,
                       AccountStatus.pending.value, at, CURRENT_POLICY_VERSION)
     holder_id = _open(account, request.promotions, ports)
-    if holder_id is None:  # no holder named (a clash of fresh account ids): nobody to mail
-        return CheckYourEmail()
-    holder = ports.accounts.get(holder_id)
     tx = Transaction()
-    if holder_id == account.account_id:
-        add_link_mail_count(tx, account.email_hash, ports)  # the welcome, which went with the account
-    else:
-        _add_existing_address_mail(tx, holder, account.email_hash, ports)
+    add_link_mail_count(tx, account.email_hash, ports)  # the welcome, or the mail a known address gets
+    if holder_id is not None and holder_id != account.account_id:  # never a second welcome
+        ports.mail.add_job(tx, signup_again_mail(holder_id, ports))
     try:
         ports.table.commit(tx)
-    except ConditionFailed:  # over the hourly cap, or the holder was confirmed meanwhile: silently nothing
+    except ConditionFailed:  # over the hourly cap: silently nothing
         pass
     return CheckYourEmail()
 
@@ -59,7 +57,7 @@ def sign_up(request: SignupRequest, ports: Ports) -> CheckYourEmail:
 def _open(account: Account, promotions: bool, ports: Ports) -> str | None:
     """Create the pending account, with its preferences, consent event and welcome (which
     carries the confirm link), unless the address has one: the id of the account that
-    holds the address now (None: unknown)."""
+    holds the address now (None: unknown, after a clash of fresh account ids)."""
     topics = {topic: promotions for topic in ALL_TOPICS}
     welcome = MailJob(
         job_id=new_id(), kind=MailKind.transactional.value, template="welcome", created_at=account.created_at,
@@ -76,14 +74,3 @@ def _open(account: Account, promotions: bool, ports: Ports) -> str | None:
     except ConditionFailed as failed:
         return failed.old.get(ADDRESS_TAKEN) or None
     return account.account_id
-
-
-def _add_existing_address_mail(tx: Transaction, holder: Account | None, address_hash: str, ports: Ports) -> None:
-    """Never a second welcome: a pending address gets its confirm link again, an active one
-    a sign-in link, a deactivated one nothing; each attempt counts against the cap."""
-    if holder is None or holder.status == AccountStatus.deactivated:
-        add_link_mail_count(tx, address_hash, ports)
-    elif holder.status == AccountStatus.pending:
-        add_link_mail_for(tx, holder, "confirm", "confirm_link", ports)
-    else:
-        add_link_mail_for(tx, holder, "signin", "signin_link", ports)
