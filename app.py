@@ -9,6 +9,7 @@ from chalicelib.blueprints.my_account import my_account
 from chalicelib.blueprints.referrals import referrals
 from chalicelib.blueprints.shop import shop
 from chalicelib.blueprints.site import site
+from chalicelib.blueprints.surveys import surveys
 from shared.logs import SERVICE, install_redaction
 
 # Chalice's logger shares the service's name; Powertools owns its one (redacting) handler.
@@ -21,6 +22,7 @@ app.register_blueprint(site)
 app.register_blueprint(accounts)
 app.register_blueprint(mail_links)
 app.register_blueprint(referrals)
+app.register_blueprint(surveys)
 app.register_blueprint(my_account)
 app.register_blueprint(shop)
 events.register(app)

@@ -51,11 +51,21 @@ def register(app) -> None:
         purge_unconfirmed(ports())
 
     @app.schedule(Rate(1, unit=Rate.DAYS))
-    def friend_data_purge(event):
+    def retention_purge(event):
+        """Personal data past its stated retention: friend data, contest entrants' contacts."""
+        from functions.contests import purge_due
         from functions.referrals import purge_expired
         from shared.bootstrap import ports
 
         purge_expired(ports())
+        purge_due(ports())
+
+    @app.schedule(Rate(15, unit=Rate.MINUTES))
+    def contest_commitments(event):
+        from functions.contests import commit_closed_contests
+        from shared.bootstrap import ports
+
+        commit_closed_contests(ports())
 
     @app.schedule(Rate(5, unit=Rate.MINUTES))
     def orders_awaiting_stock(event):
@@ -79,6 +89,9 @@ OPERATOR_FUNCTIONS = (
     "ops_unsuppress",
     "ops_backfill_pin_markers",
     "ops_referral_report",
+    "ops_create_survey",
+    "ops_survey_results",
+    "ops_draw_contest",
 )
 
 

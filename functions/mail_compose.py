@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from functions import one_time_links, referrals, unsubscribe
+from functions import contests, one_time_links, referrals, unsubscribe
 from shared.ids import email_hash
 from shared.mail.kinds import Recipient, refusal
 from shared.mail.ses import OutgoingMail
@@ -61,6 +61,8 @@ def refusal_now(job: MailJob, facts: SendTimeFacts, ports: Ports) -> str | None:
     """Why this job must not be sent now (its recipient's state changed), or None."""
     if job.kind == MailKind.invitation:
         return _invitation_refusal(job, ports)
+    if job.kind == MailKind.contest:
+        return _contest_refusal(job, ports)
     account, preferences = facts.account(job)
     if account is None:  # every other kind goes to an account: never to a friend (P07)
         return "no_recipient"
@@ -109,10 +111,34 @@ def _template_and_link(job: MailJob, account: Account) -> tuple[str, str | None]
     return decided
 
 
+def _contest_refusal(job: MailJob, ports: Ports) -> str | None:
+    """A winner's mail goes to the entry's contact address while it is held, unless the
+    address is suppressed. Only a job that names an entry is a winner's mail."""
+    if not {"survey_id", "entry_id"} <= set(job.context):
+        return "no_recipient"
+    address_hash = contests.winner_address_hash(job, ports)
+    if address_hash is None:
+        return "entry_gone"
+    return refusal(job.kind, Recipient(None, ports.mail.suppression(address_hash, ports.clock.now())))
+
+
+def _contest_winner(job: MailJob, ports: Ports) -> OutgoingMail:
+    found = contests.winner_mail(job, ports)
+    if found is None:
+        raise MailDefect("the winner's contact data is gone")
+    address, context = found
+    from shared.mail.render import render
+
+    subject, text, html = render(job.template, {**context, "postal_address": ports.settings.postal_address})
+    return OutgoingMail(to=address, subject=subject, text=text, html=html, kind=job.kind)
+
+
 def compose(job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
     """The mail for a job that may be sent; tokens in its links are minted here."""
     if job.kind == MailKind.invitation:
         return _invitation(job, ports)
+    if job.kind == MailKind.contest:
+        return _contest_winner(job, ports)
     account = facts.account(job)[0]
     assert account is not None  # refusal_now answered "no_recipient" otherwise
     settings = ports.settings

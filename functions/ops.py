@@ -90,6 +90,9 @@ OPERATIONS: dict[str, tuple[Callable[[], type[BaseModel]], Operation]] = {
     "ops_backfill_pin_markers": (_lazy("functions.inventory:BackfillInput"),
                                  _operation("functions.inventory:backfill_pin_markers", reports_progress=True)),
     "ops_referral_report": (lambda: NoInput, _operation("functions.referrals:report")),
+    "ops_create_survey": (_lazy("functions.surveys:SurveyDefinition"), _operation("functions.surveys:create_survey")),
+    "ops_survey_results": (_lazy("functions.surveys:ResultsInput"), _operation("functions.surveys:results")),
+    "ops_draw_contest": (_lazy("functions.contests:DrawInput"), _operation("functions.contests:draw")),
 }
 
 

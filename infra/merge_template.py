@@ -72,7 +72,8 @@ SYNCHRONOUS_FUNCTIONS = {
 }
 OPERATOR_FUNCTION_DLQ_SKIP = "Invoked synchronously by an operator (chalice invoke), who sees the error."
 # Started by a schedule, asynchronously: a run that fails its retries lands in the failure queue.
-SCHEDULED_FUNCTIONS = ("MailOutboxSweeper", "UnconfirmedAccountsPurge", "OrdersAwaitingStock", "FriendDataPurge")
+SCHEDULED_FUNCTIONS = ("MailOutboxSweeper", "UnconfirmedAccountsPurge", "OrdersAwaitingStock", "RetentionPurge",
+                       "ContestCommitments")
 FAILURE_QUEUE = {"Fn::GetAtt": ["FunctionFailureQueue", "Arn"]}
 
 
@@ -113,7 +114,8 @@ WATCHED_FUNCTIONS = {
     "SesFeedback": "SES feedback (bounces, complaints)",
     "OrdersAwaitingStock": "the retry of paid orders waiting for stock",
     "UnconfirmedAccountsPurge": "the daily deletion of never-confirmed signups",
-    "FriendDataPurge": "the daily deletion of friend data past its retention",
+    "RetentionPurge": "the daily deletion of friend data and contest contacts past their retention",
+    "ContestCommitments": "the commitment of a closed contest's draw seed",
 }
 
 

@@ -54,7 +54,9 @@ FUNCTIONS: dict[str, Needs] = {
     "ses_feedback": Needs(table=(GET, PUT, UPDATE), reads_feedback_queue=True),
     "orders_awaiting_stock": Needs(table=(GET, QUERY, PUT, UPDATE, DELETE), indexes=("gsi1",), keeps_failures=True),
     "unconfirmed_accounts_purge": Needs(table=(GET, QUERY, DELETE), indexes=("gsi1",), keeps_failures=True),
-    "friend_data_purge": Needs(table=(QUERY, DELETE), indexes=("gsi1",), keeps_failures=True),
+    # Personal data past its retention: friend data (by expiry day), drawn contests' entrants.
+    "retention_purge": Needs(table=(QUERY, DELETE, UPDATE), indexes=("gsi1",), keeps_failures=True),
+    "contest_commitments": Needs(table=(QUERY, PUT, UPDATE), indexes=("gsi1",), keeps_failures=True),
     "ops_contact_requests": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
     "ops_referral_report": Needs(table=(QUERY, PUT), indexes=("gsi1",)),  # the referrers' counts, never a friend
     # The account's export: profile, consents, orders, its referrals (gsi1) with names held.
@@ -66,6 +68,9 @@ FUNCTIONS: dict[str, Needs] = {
                              pin_mac=True),
     "ops_requeue_failed_mail": Needs(table=(QUERY, BATCH_GET, PUT, UPDATE), indexes=("mail",)),
     "ops_unsuppress": Needs(table=(PUT, DELETE)),
+    "ops_create_survey": Needs(table=(PUT,)),
+    "ops_survey_results": Needs(table=(GET, QUERY, PUT)),  # answers only, never contact data
+    "ops_draw_contest": Needs(table=(GET, QUERY, PUT)),
     "ops_backfill_pin_markers": Needs(table=(QUERY, PUT), pin_key=("kms:Decrypt",), pin_mac=True),
 }
 

@@ -74,8 +74,11 @@ class LocalDriver(threading.Thread):
         from functions.fulfilment import fulfil_orders_waiting_for_stock
 
         fulfil_orders_waiting_for_stock(ports())  # every 5 minutes when deployed
+        from functions.contests import commit_closed_contests, purge_due
         from functions.referrals import purge_expired
         from functions.unconfirmed_accounts import purge_unconfirmed
 
         purge_unconfirmed(ports())  # daily when deployed
         purge_expired(ports())  # daily when deployed
+        purge_due(ports())  # daily when deployed
+        commit_closed_contests(ports())  # every 15 minutes when deployed

@@ -108,10 +108,11 @@ def main() -> None:
     state_file().write_text(json.dumps({"aws_endpoint_url": aws.endpoint_url, "base_url": os.environ["BASE_URL"]}))
 
     from local_stage.driver import LocalDriver
-    from local_stage.seed import seed_catalog
+    from local_stage.seed import seed_catalog, seed_surveys
     from shared.bootstrap import ports
 
     log.info("demo catalog seeded with %d PINs", seed_catalog(ports()))
+    log.info("demo surveys seeded: %s", ", ".join(seed_surveys(ports())))
 
     driver = LocalDriver(aws.outputs["TableStreamArn"], aws.outputs["SesFeedbackQueueName"])
     driver.start()

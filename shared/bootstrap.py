@@ -32,6 +32,7 @@ def build_ports(settings: Settings, table: Table | None = None, clock: Clock = s
     from shared.store.mail import MailRepository
     from shared.store.questions import QuestionRepository
     from shared.store.sign_in import SignInRepository
+    from shared.store.surveys import SurveyRepository
     from shared.store.table import DynamoTable
 
     table = table if table is not None else DynamoTable(settings.table_name)
@@ -45,6 +46,7 @@ def build_ports(settings: Settings, table: Table | None = None, clock: Clock = s
         commerce=CommerceRepository(table),
         audit=AuditRepository(table),
         questions=QuestionRepository(table),
+        surveys=SurveyRepository(table),
         mailer=SesMailer(settings.sender_address, settings.configuration_set),
         processor=_processor(settings, table),
         pins=KmsPinVault(settings.pin_key_alias, settings.pin_mac_key_alias),

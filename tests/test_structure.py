@@ -51,16 +51,19 @@ def test_p08_p15_purpose_limited_key_prefixes_appear_in_their_repository_alone(p
     assert naming == [owner]
 
 
-def test_p08_only_the_referral_use_cases_import_friend_data():
-    """What the import-linter contract `friend-data-purpose` keeps, read off the import graph
-    itself: the friend repository's only importer in the app is functions.referrals."""
+@pytest.mark.parametrize("repository, use_cases, contract", [
+    ("shared.store.friends", "functions.referrals", "friend-data-purpose"),  # P08
+    ("shared.store.contest_entries", "functions.contests", "contest-contact-purpose"),  # P15
+])
+def test_p08_p15_only_the_purposes_use_cases_import_purpose_limited_data(repository, use_cases, contract):
+    """What the import-linter purpose contracts keep, read off the import graph itself: each
+    purpose-limited repository's only importer in the app is its purpose's use cases."""
     import grimp
 
     graph = grimp.build_graph("chalicelib", "functions", "shared", "local_stage")
-    importers = graph.find_modules_that_directly_import("shared.store.friends")
-    assert importers == {"functions.referrals"}
-    contract = (ROOT / ".importlinter").read_text().split("[importlinter:contract:friend-data-purpose]")[1]
-    assert "forbidden_modules =\n    shared.store.friends" in contract
+    assert graph.find_modules_that_directly_import(repository) == {use_cases}
+    section = (ROOT / ".importlinter").read_text().split(f"[importlinter:contract:{contract}]")[1]
+    assert f"forbidden_modules =\n    {repository}" in section
 
 
 def test_p08_p15_purpose_limited_repositories_are_no_field_of_ports():

@@ -14,6 +14,7 @@ SUBJECTS = {
     "campaign": None,  # the campaign names its own subject
     "service": None,  # so does a service announcement
     "invitation": None,  # it names the customer who sent it
+    "contest_winner": "You won a Calling Card Store contest",
 }
 
 

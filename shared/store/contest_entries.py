@@ -1,10 +1,12 @@
-"""Contest contact data (P14, P15): an entrant's name, address and zip, kept only to notify
-winners and award prizes, then purged.
+"""Contest contact data (P14, P15): an entrant's name, address, shipping address and zip,
+kept only to notify winners and award prizes, then purged.
 
 Purpose-limited: this repository is no field of `Ports`; an import-linter contract lets
 only the contest use cases import it, and its key prefix appears in no other module (tests
-check both). Key shape: `ENTRANT#<survey id>` / `<hmac of the address>`, one per address
-per contest.
+check both). Key shapes, all in the contest's partition `ENTRANT#<survey id>`:
+`ENTRY#<entry id>` holds the contact data (with `expires_at`, the contest's retention, as
+DynamoDB TTL's backstop), `HASH#<hmac of the address>` only marks the address as entered,
+so a second entry fails without reading anyone's data.
 """
 from __future__ import annotations
 
@@ -16,6 +18,10 @@ from shared.store.table import Delete, Entity, Key, Put, Table, Transaction, que
 ALREADY_ENTERED = "already_entered"
 
 
+def _partition(survey_id: str) -> str:
+    return f"ENTRANT#{survey_id}"
+
+
 @dataclass
 class EntrantContact(Entity):
     survey_id: str
@@ -23,15 +29,16 @@ class EntrantContact(Entity):
     entry_id: str
     name: str
     email: str
+    expires_at: int
     shipping_address: str | None = None
     zip: str | None = None
 
     @staticmethod
-    def key(survey_id: str, email_hash: str) -> Key:
-        return {"pk": f"ENTRANT#{survey_id}", "sk": email_hash}
+    def key(survey_id: str, entry_id: str) -> Key:
+        return {"pk": _partition(survey_id), "sk": f"ENTRY#{entry_id}"}
 
     def to_item(self) -> Item:
-        item = {**self.key(self.survey_id, self.email_hash), "type": "entrant_contact", **asdict(self)}
+        item = {**self.key(self.survey_id, self.entry_id), "type": "entrant_contact", **asdict(self)}
         return {k: v for k, v in item.items() if v is not None}
 
 
@@ -41,14 +48,25 @@ class EntrantContactRepository:
 
     def add_entry(self, tx: Transaction, contact: EntrantContact) -> None:
         """One entry per address per contest: ALREADY_ENTERED fails for a known address."""
-        tx.add(Put(contact.to_item(), ITEM_ABSENT, tag=ALREADY_ENTERED))
+        tx.add(Put({"pk": _partition(contact.survey_id), "sk": f"HASH#{contact.email_hash}", "type": "entrant_mark",
+                    "expires_at": contact.expires_at}, ITEM_ABSENT, tag=ALREADY_ENTERED))
+        tx.add(Put(contact.to_item(), ITEM_ABSENT))
 
-    def contacts(self, survey_id: str) -> list[EntrantContact]:
-        return [EntrantContact.from_item(i) for i in query_all(self._table, f"ENTRANT#{survey_id}")]
+    def entry_ids(self, survey_id: str) -> list[str]:
+        """Every entry of a contest, sorted: what a draw picks from."""
+        return sorted(item["entry_id"] for item in query_all(self._table, _partition(survey_id), prefix="ENTRY#"))
+
+    def contact(self, survey_id: str, entry_id: str, now: float) -> EntrantContact | None:
+        item = self._table.get(EntrantContact.key(survey_id, entry_id))
+        if item is None or item["expires_at"] <= now:
+            return None
+        return EntrantContact.from_item(item)
 
     def purge(self, survey_id: str) -> int:
-        """Delete every entrant's contact data of a contest; returns how many there were."""
-        contacts = self.contacts(survey_id)
-        for contact in contacts:
-            self._table.delete(Delete(EntrantContact.key(survey_id, contact.email_hash)))
-        return len(contacts)
+        """Delete every entrant's contact data and entry mark of a contest; returns how many
+        entries there were."""
+        entries = 0
+        for item in list(query_all(self._table, _partition(survey_id))):
+            self._table.delete(Delete({"pk": item["pk"], "sk": item["sk"]}))
+            entries += item["sk"].startswith("ENTRY#")
+        return entries

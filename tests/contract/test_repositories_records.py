@@ -157,39 +157,73 @@ def test_expired_friend_data_is_listed_by_its_day_and_deleted_only_once_expired(
 
 
 # -- contest entrants -----------------------------------------------------------------------
-def _entrant(uid: Ids, survey_id: str) -> EntrantContact:
-    return EntrantContact(survey_id, uid(), uid(), "Eve Entrant", "eve@example.org", "1 Road", "12345")
+KEPT_UNTIL = int(NOW) + 3600
+
+
+def _entrant(uid: Ids, survey_id: str, email_hash: str | None = None) -> EntrantContact:
+    return EntrantContact(survey_id, email_hash or uid(), uid(), "Eve Entrant", "eve@example.org", KEPT_UNTIL,
+                          "1 Road", "12345")
+
+
+def _enter(table: Table, contact: EntrantContact) -> None:
+    tx = Transaction()
+    EntrantContactRepository(table).add_entry(tx, contact)
+    table.commit(tx)
 
 
 def test_add_entry_records_one_entry_per_address_per_contest(table: Table, uid: Ids) -> None:
     entrants = EntrantContactRepository(table)
     survey_id = uid()
     first = _entrant(uid, survey_id)
+    _enter(table, first)
     tx = Transaction()
-    entrants.add_entry(tx, first)
-    table.commit(tx)
-    again = EntrantContact(survey_id, first.email_hash, uid(), "Eve Again", "eve@example.org")
-    tx = Transaction()
-    entrants.add_entry(tx, again)
+    entrants.add_entry(tx, _entrant(uid, survey_id, first.email_hash))
     with pytest.raises(ConditionFailed) as failed:
         table.commit(tx)
     assert failed.value.tags == frozenset({ALREADY_ENTERED})
-    assert entrants.contacts(survey_id) == [first]
-    other_contest = EntrantContact(uid(), first.email_hash, uid(), "Eve", "eve@example.org")
-    tx = Transaction()
-    entrants.add_entry(tx, other_contest)  # the same address may enter another contest
-    table.commit(tx)
-    assert entrants.contacts(other_contest.survey_id) == [other_contest]
+    assert entrants.entry_ids(survey_id) == [first.entry_id]
+    assert entrants.contact(survey_id, first.entry_id, NOW) == first
+    assert entrants.contact(survey_id, first.entry_id, KEPT_UNTIL) is None  # past its retention: gone for reads
+    other_contest = _entrant(uid, uid(), first.email_hash)
+    _enter(table, other_contest)  # the same address may enter another contest
+    assert entrants.entry_ids(other_contest.survey_id) == [other_contest.entry_id]
 
 
 def test_purge_deletes_every_entrant_of_one_contest(table: Table, uid: Ids) -> None:
     entrants = EntrantContactRepository(table)
     survey_id, other_survey = uid(), uid()
     for contact in [_entrant(uid, survey_id) for _ in range(3)] + [_entrant(uid, other_survey)]:
-        tx = Transaction()
-        entrants.add_entry(tx, contact)
-        table.commit(tx)
+        _enter(table, contact)
     assert entrants.purge(survey_id) == 3
-    assert entrants.contacts(survey_id) == []
-    assert len(entrants.contacts(other_survey)) == 1
+    assert entrants.entry_ids(survey_id) == []
+    assert len(entrants.entry_ids(other_survey)) == 1
     assert entrants.purge(survey_id) == 0
+
+
+# -- surveys --------------------------------------------------------------------------------
+def test_surveys_are_listed_by_close_time_and_a_seed_is_committed_and_a_contest_drawn_once(table: Table,
+                                                                                          uid: Ids) -> None:
+    from shared.store.surveys import ALREADY_DRAWN, Draw, Survey, SurveyRepository
+
+    surveys = SurveyRepository(table)
+    closes = f"2031-{uid()[:4]}"  # a close time of this test's own among the other tests' surveys
+    survey = Survey(uid(), "T", "contest", [{"id": "q", "type": "number", "min": 0.5}], ["email"], "P", 30,
+                    "2030-01-01", closes, "2030-01-01")
+    assert surveys.put_new(survey) and not surveys.put_new(survey)
+    assert surveys.get(survey.survey_id) == survey
+    assert [s.survey_id for s in surveys.closing_between(closes, closes + "~")] == [survey.survey_id]
+    assert surveys.commit_seed(survey.survey_id, "seed", "commitment")
+    assert not surveys.commit_seed(survey.survey_id, "other", "other")  # once
+    assert (surveys.seed(survey.survey_id), surveys.get(survey.survey_id).commitment) == ("seed", "commitment")
+    draw = Draw(survey.survey_id, "2031-02-01", 3, "commitment", "seed", ["e1"], purge_at=f"2000-{uid()}")
+    tx = Transaction()
+    surveys.add_draw(tx, draw)
+    table.commit(tx)
+    tx = Transaction()
+    surveys.add_draw(tx, draw)
+    with pytest.raises(ConditionFailed) as failed:
+        table.commit(tx)
+    assert failed.value.tags == frozenset({ALREADY_DRAWN})
+    assert survey.survey_id in [d.survey_id for d in surveys.purges_due("2000-~")]
+    surveys.mark_purged(survey.survey_id, "2031-03-01")
+    assert survey.survey_id not in [d.survey_id for d in surveys.purges_due("2000-~")]

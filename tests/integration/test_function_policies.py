@@ -208,7 +208,7 @@ def exercised(aws, deployed_like):
     from chalice.test import Client
 
     import app
-    from functions import mail_outbox, ops, referrals
+    from functions import contests, mail_outbox, ops, referrals
     from functions.fulfilment import fulfil_orders_waiting_for_stock
     from functions.mail_feedback import handle_sns_envelope
     from functions.unconfirmed_accounts import UNCONFIRMED_RETENTION_SECONDS, purge_unconfirmed
@@ -322,9 +322,34 @@ def exercised(aws, deployed_like):
                          body=json.dumps({"friend_name": "Sam Friend", "friend_email": Person("friend").email}))
         with running("ops_referral_report", cold=True):
             assert ops.run("ops_referral_report", {}, ports_now())["referrers"]
-        with running("friend_data_purge", cold=True):
-            later_still = ports_now().clock.now() + referrals.FRIEND_DATA_RETENTION_SECONDS + 60
-            assert referrals.purge_expired(dataclasses.replace(ports_now(), clock=FixedClock(later_still))) >= 1
+        # Surveys and contests: definitions, answers and an entry, the commitment, the draw
+        # and its winner's mail, the results, and the purge.
+        now = ports_now().clock.now()
+        with running("ops_create_survey", cold=True):
+            contest_id = ops.run("ops_create_survey", {
+                "title": "Win", "kind": "contest", "purpose": "To notify the winner.", "retention_days": 1,
+                "opens_at": ports_now().clock.iso(now - 60), "closes_at": ports_now().clock.iso(now + 60),
+                "contact_fields": ["email"], "questions": [{"id": "q", "text": "?", "type": "number"}]},
+                ports_now())["survey_id"]
+        http.get("/surveys")
+        http.get(f"/surveys/{contest_id}")
+        http.get(f"/surveys/{contest_id}/form")
+        assert http.post_json(f"/surveys/{contest_id}/responses", {
+            "answers": {"q": 3}, "contact": {"email": Person("entrant").email}, "consent": True}).status_code == 201
+        closed = dataclasses.replace(ports_now(), clock=FixedClock(now + 120))
+        with running("contest_commitments", cold=True):
+            assert contests.commit_closed_contests(dataclasses.replace(ports_now(), clock=FixedClock(now + 120))) == 1
+        with running("ops_draw_contest", cold=True):
+            assert ops.run("ops_draw_contest", {"survey_id": contest_id, "winners": 1},
+                           dataclasses.replace(ports_now(), clock=FixedClock(now + 120)))["winners"]
+        with running("ops_survey_results", cold=True):
+            assert ops.run("ops_survey_results", {"survey_id": contest_id}, ports_now())["responses"] == 1
+        with running("mail_outbox_sweeper"):
+            deliver(closed)
+        later_still = now + referrals.FRIEND_DATA_RETENTION_SECONDS + 60
+        with running("retention_purge", cold=True):
+            aged = dataclasses.replace(ports_now(), clock=FixedClock(later_still))
+            assert referrals.purge_expired(aged) >= 1 and contests.purge_due(aged) == 1
 
         with running("ses_feedback", cold=True):
             for kind in ("Transient", "Transient", "Permanent"):

@@ -18,9 +18,11 @@ def test_every_template_renders_with_and_without_an_unsubscribe_footer(template)
              "order_url": "https://s.example/checkout/return?order_id=ord_1",
              "cards": [{"name": "Mexico 10", "pin": "123456", "dialing_instructions": "Dial"}],
              "referrer_first_name": BASE["name"], "forget_url": "https://s.example/friends/forget/f",
-             "store_url": "https://s.example"}
-    # An invitation has no unsubscribe footer (no account to stop): its own forget-me link instead.
-    footers = ({},) if template == "invitation" else ({}, FOOTER)
+             "store_url": "https://s.example", "contest_title": BASE["name"], "prize": "A $20 card",
+             "retention_days": 60}
+    # Mail to an address with no account has no unsubscribe footer: an invitation carries its
+    # own forget-me link, a winner's mail is the contest's only one.
+    footers = ({},) if template in ("invitation", "contest_winner") else ({}, FOOTER)
     for context in ({**BASE, **extra, **footer} for footer in footers):
         subject, text, html = render(template, context)
         assert subject and "1 Main St" in text and "1 Main St" in html

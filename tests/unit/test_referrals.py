@@ -24,21 +24,6 @@ FRIEND = "pat.friend@example.net"
 DAY = 24 * 3600
 
 
-@pytest.fixture
-def clock():
-    return FixedClock(1_800_000_000)
-
-
-@pytest.fixture
-def mailer():
-    return RecordingMailer()
-
-
-@pytest.fixture
-def ports(clock, mailer):
-    return fake_ports(clock, mailer=mailer)
-
-
 def invite(ports, referrer, address=FRIEND, name="Pat Example"):
     return refer(referrer, ReferralRequest(friend_name=name, friend_email=address), ports)
 

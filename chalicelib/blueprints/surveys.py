@@ -1,0 +1,110 @@
+"""Surveys and contests (P14, P15): the JSON API, and an HTML form that says what is asked,
+why and for how long, and works without cookies."""
+from __future__ import annotations
+
+import re
+
+from chalice import Blueprint
+
+from chalicelib.http import describe_validation, form_fields, json_route, page_route
+from chalicelib.pages import render_page
+
+surveys = Blueprint(__name__)
+
+
+@json_route(surveys, "/surveys", "GET", summary="Open surveys and contests", response="functions.surveys:SurveyList")
+def open_surveys(ports):
+    from functions.surveys import open_surveys as listed
+
+    return listed(ports)
+
+
+@json_route(surveys, "/surveys/{survey_id}", "GET", summary="A survey or contest: what it asks, why, for how long",
+            response="functions.surveys:SurveyView", answers=(404,))
+def survey(survey_id, ports):
+    from functions.surveys import view
+
+    return view(survey_id, ports)
+
+
+@json_route(surveys, "/surveys/{survey_id}/responses", "POST", summary="Answer a survey or enter a contest",
+            request="functions.surveys:SubmissionRequest", response="functions.surveys:SubmissionAccepted",
+            status=201, answers=(404, 409))
+def respond(survey_id, body, ports):
+    from functions.surveys import submit
+
+    return submit(survey_id, body, ports)
+
+
+@page_route(surveys, "/take-part", ["GET"])
+def take_part(ports):
+    from functions.surveys import open_surveys as listed
+
+    return render_page("take_part.html", title="Surveys and contests", surveys=listed(ports).surveys)
+
+
+def _form_page(survey_id, ports, *, errors=None, values=None, status=200):
+    from functions.surveys import view
+
+    shown = view(survey_id, ports)
+    return render_page("survey_form.html", status=status, title=shown.title, survey=shown, errors=errors or {},
+                       values=values or {})
+
+
+@page_route(surveys, "/surveys/{survey_id}/form", ["GET"])
+def survey_form(survey_id, ports):
+    return _form_page(survey_id, ports)
+
+
+def _submission(fields: dict[str, str], questions: list[dict]) -> dict:
+    """The form's fields as the JSON API's body: `answer.<id>`, `answer.<id>.<n>` for each
+    ticked option of a multiple choice, `contact.<field>` and `consent`."""
+    answers: dict = {}
+    for question in questions:
+        qid, kind = question["id"], question["type"]
+        if kind == "multi_choice":
+            ticked = [option for n, option in enumerate(question["options"]) if fields.get(f"answer.{qid}.{n}")]
+            if ticked:
+                answers[qid] = ticked
+            continue
+        value = fields.get(f"answer.{qid}", "").strip()
+        if not value:
+            continue
+        if kind == "number":
+            try:
+                answers[qid] = float(value) if re.search(r"[.eE]", value) else int(value)
+            except ValueError:
+                answers[qid] = value  # refused by the validation, named with its question
+        else:
+            answers[qid] = value
+    contact = {name[len("contact."):]: value.strip() for name, value in fields.items()
+               if name.startswith("contact.") and value.strip()}
+    return {"answers": answers, "contact": contact or None, "consent": fields.get("consent") == "yes"}
+
+
+def _errors_by_field(message: str) -> dict[str, str]:
+    """`answers.q1: ...; consent: ...` as {field: message}, for messages tied to their fields."""
+    errors = {}
+    for part in message.split("; "):
+        field, _, text = part.partition(": ")
+        errors[field.replace("answers.", "answer.", 1) if text else "form"] = text or part
+    return errors
+
+
+@page_route(surveys, "/surveys/{survey_id}/form", ["POST"], forms=True)
+def survey_form_post(survey_id, ports):
+    from pydantic import ValidationError
+
+    from functions.surveys import SubmissionRequest, submit, survey as defined
+    from shared.errors import InvalidInput
+
+    fields = form_fields(surveys.current_request)
+    body = _submission(fields, defined(survey_id, ports).questions)
+    try:
+        submit(survey_id, SubmissionRequest.model_validate(body), ports)
+    except ValidationError as error:
+        errors = _errors_by_field(describe_validation(error))
+        return _form_page(survey_id, ports, errors=errors, values=fields, status=400)
+    except InvalidInput as error:
+        return _form_page(survey_id, ports, errors=_errors_by_field(error.message), values=fields, status=400)
+    return render_page("survey_thanks.html", title="Thank you", survey=defined(survey_id, ports))
