@@ -6,6 +6,7 @@ Run it from the repository root:
     .venv/bin/python -m bench --campaign-sizes 200,2000    (smaller campaigns, for a quick look)
     .venv/bin/python -m bench --campaign-only              (figures 4 and 5 alone)
     .venv/bin/python -m bench --signup-only                (figure 6 alone, about 20 s)
+    .venv/bin/python -m bench --calls-only                 (figure 3 alone, a few seconds)
 
 It needs no network beyond 127.0.0.1 and no AWS account: it sets its own AWS environment
 (local_stage.emulator.AWS_ENVIRONMENT and the local stage's variables; nothing from the
@@ -64,6 +65,7 @@ never asserts a timing; a request that fails (wrong status) stops it with an err
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import logging
 import statistics
@@ -109,6 +111,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
                         help="recipients of each campaign, comma-separated (default 1000,10000; empty: no campaign)")
     parser.add_argument("--campaign-only", action="store_true", help="run figures 4 and 5 (campaign, drill) alone")
     parser.add_argument("--signup-only", action="store_true", help="run figure 6 (signup, known vs new) alone")
+    parser.add_argument("--calls-only", action="store_true", help="run figure 3 (AWS calls per request) alone")
     return parser.parse_args(argv)
 
 
@@ -124,6 +127,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench import signup_timing
 
         signup_timing.run_alone(progress, WIDTH)
+        progress(f"done in {time.perf_counter() - started:.0f} s")
+        return 0
+    if options.calls_only:
+        calls_alone(progress)
         progress(f"done in {time.perf_counter() - started:.0f} s")
         return 0
 
@@ -187,40 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     bare_cold = [r.answered_ms for r in cold["bare"]]
     signup_ms, signup_lo, signup_hi = median_spread(signup_cold)
     bare_ms, bare_lo, bare_hi = median_spread(bare_cold)
-    by_label = {m.label: m for m in calls}
-    new, first = by_label["signup (new)"], by_label["signup (new, first request)"]
-    existing = by_label["signup (existing address)"]
-    unsub, unsub_again = by_label["one-click unsubscribe"], by_label["one-click unsubscribe (again)"]
-    checkout, replay = by_label["checkout"], by_label["checkout (replay, same key and body)"]
-    paying, duplicate = by_label["paying callback"], by_label["paying callback (duplicate)"]
+    figure3 = CallRows.of(calls)
     width = WIDTH
 
     def row(label: str, text: str) -> None:
         print(f"  {label:<{width}}{text}")
-
-    def ops(measured) -> str:
-        retries = measured.retries
-        names = ", ".join(measured.calls) or "none"
-        return f"[{names}]" + (f" +{retries} retried" if retries else "")
-
-    def counted(measured, goal: float | None = None) -> str:
-        """'3 (+1 sandbox processor's own record) (goal <= 3: met) [ops]'."""
-        text = str(len(measured.calls))
-        if measured.processor_calls:
-            n = len(measured.processor_calls)
-            text += (f" (+{n} sandbox processor's own record{'s' if n > 1 else ''}: "
-                     f"{', '.join(measured.processor_calls)})")
-        if goal is not None:
-            text += f" {goal_text(len(measured.calls), goal)}"
-        return f"{text} {ops(measured)}"
-
-    def session_part(measured) -> str:
-        n = measured.session_check
-        if n is None:
-            return "no signed-in check seen"
-        return (f"{n} of the {len(measured.calls)} are the signed-in check (session, then account: "
-                f"{', '.join(measured.calls[:n]) or 'none'}); the view's own: {len(measured.calls) - n} "
-                f"[{', '.join(measured.calls[n:]) or 'none'}]")
 
     print()
     print(f"calling-card-store benchmark (one run, medians of {RUNS}; {sys.platform}, Python {sys.version.split()[0]})")
@@ -236,15 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     row("import app from the zip vs boto3",
         f"app {packaged['app_ms']:6.1f} ms  boto3 {packaged['boto3_ms']:6.1f} ms  ratio {package_ratio:.2f}x "
         "(bare interpreter: the zip and Lambda's runtime only)")
-    row("AWS calls, signup (new)", f"{len(new.calls)} {goal_text(len(new.calls), SIGNUP_CALL_GOAL)} {ops(new)}")
-    row("AWS calls, signup (existing)", f"{len(existing.calls)} {ops(existing)}")
+    figure3.signup(row)
     signup_timing.report(signup_times, row, details=False)
-    row("AWS calls, one-click unsubscribe",
-        f"{len(unsub.calls)} {goal_text(len(unsub.calls), UNSUBSCRIBE_CALL_GOAL)} {ops(unsub)}")
-    row("AWS calls, checkout (signed in)", counted(checkout, CHECKOUT_CALL_GOAL))
-    row("AWS calls, checkout replay (same key)", counted(replay) + " (same answer)")
-    row("AWS calls, paying callback", counted(paying, CALLBACK_CALL_GOAL) + " (fulfilled)")
-    row("AWS calls, paying callback duplicate", counted(duplicate) + " (already_paid)")
+    figure3.others(row)
     campaign_scans = sum(r.scans for r in campaign_runs)
     total_scans = server_scans.count + campaign_scans
     row("Scan operations, whole bench",
@@ -269,10 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         row(f"cold start {which}, medians of parts",
             f"interpreter {entered:.1f} ms + import {imported:.1f} ms + first request {answered:.1f} ms")
     row("cold start signup, first request loads", ", ".join(cold["signup"][-1].loaded_by_request) or "nothing")
-    row("AWS calls, first request in process", f"{len(first.calls)} {ops(first)}")
-    row("AWS calls, one-click again", f"{len(unsub_again.calls)} {ops(unsub_again)} (already off)")
-    row("AWS calls, checkout's session check", session_part(checkout))
-    row("AWS calls, replay's session check", session_part(replay))
+    figure3.details(row)
     signup_timing.report(signup_times, row, headline=False)
     print_campaign(campaign_runs, headline=False)
     print()
@@ -281,6 +250,98 @@ def main(argv: list[str] | None = None) -> int:
 
 
 WIDTH = 40
+
+
+def _ops(measured) -> str:
+    retries = measured.retries
+    names = ", ".join(measured.calls) or "none"
+    return f"[{names}]" + (f" +{retries} retried" if retries else "")
+
+
+def _counted(measured, goal: float | None = None) -> str:
+    """'3 (+1 sandbox processor's own record) (goal <= 3: met) [ops]'."""
+    text = str(len(measured.calls))
+    if measured.processor_calls:
+        n = len(measured.processor_calls)
+        text += (f" (+{n} sandbox processor's own record{'s' if n > 1 else ''}: "
+                 f"{', '.join(measured.processor_calls)})")
+    if goal is not None:
+        text += f" {goal_text(len(measured.calls), goal)}"
+    return f"{text} {_ops(measured)}"
+
+
+def _session_part(measured) -> str:
+    n = measured.session_check
+    if n is None:
+        return "no signed-in check seen"
+    return (f"{n} of the {len(measured.calls)} are the signed-in check (session, then account: "
+            f"{', '.join(measured.calls[:n]) or 'none'}); the view's own: {len(measured.calls) - n} "
+            f"[{', '.join(measured.calls[n:]) or 'none'}]")
+
+
+class CallRows:
+    """Figure 3's rows, from bench.aws_calls.measure's results: the full report puts figure
+    6's headline between the signup rows and the others, --calls-only prints them alone."""
+
+    def __init__(self, by_label: dict) -> None:
+        self.m = by_label
+
+    @classmethod
+    def of(cls, calls) -> CallRows:
+        return cls({m.label: m for m in calls})
+
+    def signup(self, row) -> None:
+        new, existing = self.m["signup (new)"], self.m["signup (existing address)"]
+        row("AWS calls, signup (new)", f"{len(new.calls)} {goal_text(len(new.calls), SIGNUP_CALL_GOAL)} {_ops(new)}")
+        row("AWS calls, signup (existing)", f"{len(existing.calls)} {_ops(existing)}")
+
+    def others(self, row) -> None:
+        unsub = self.m["one-click unsubscribe"]
+        row("AWS calls, one-click unsubscribe",
+            f"{len(unsub.calls)} {goal_text(len(unsub.calls), UNSUBSCRIBE_CALL_GOAL)} {_ops(unsub)}")
+        row("AWS calls, checkout (signed in)", _counted(self.m["checkout"], CHECKOUT_CALL_GOAL))
+        row("AWS calls, checkout replay (same key)",
+            _counted(self.m["checkout (replay, same key and body)"]) + " (same answer)")
+        row("AWS calls, paying callback", _counted(self.m["paying callback"], CALLBACK_CALL_GOAL) + " (fulfilled)")
+        row("AWS calls, paying callback duplicate", _counted(self.m["paying callback (duplicate)"]) + " (already_paid)")
+
+    def details(self, row) -> None:
+        first, again = self.m["signup (new, first request)"], self.m["one-click unsubscribe (again)"]
+        row("AWS calls, first request in process", f"{len(first.calls)} {_ops(first)}")
+        row("AWS calls, one-click again", f"{len(again.calls)} {_ops(again)} (already off)")
+        row("AWS calls, checkout's session check", _session_part(self.m["checkout"]))
+        row("AWS calls, replay's session check", _session_part(self.m["checkout (replay, same key and body)"]))
+
+
+def calls_alone(progress) -> None:
+    """`python -m bench --calls-only`: the emulator, the call hook, then figure 3."""
+    from bench import aws_calls
+    from local_stage import emulator
+
+    progress("starting the emulator (moto on 127.0.0.1) and provisioning the local stage ...")
+    stage = emulator.start("local")
+    try:
+        log = aws_calls.install_call_log()
+        import app
+
+        app.logger.registered_handler.setStream(io.StringIO())  # the app's JSON log lines would mix with the table
+        progress("AWS calls per request ...")
+        with contextlib.redirect_stdout(io.StringIO()):  # the sweeper's metric lines would mix with the table
+            calls = aws_calls.measure(log)
+    finally:
+        stage.stop()
+    figure3 = CallRows.of(calls)
+
+    def row(label: str, text: str) -> None:
+        print(f"  {label:<{WIDTH}}{text}")
+
+    print()
+    print(f"calling-card-store benchmark, AWS calls only ({sys.platform}, Python {sys.version.split()[0]})")
+    figure3.signup(row)
+    figure3.others(row)
+    figure3.details(row)
+    row("Scan operations, app session", f"{log.scans_total} (goal 0: {'met' if log.scans_total == 0 else 'NOT met'})")
+    print()
 
 
 def run_drill(progress):
