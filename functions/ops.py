@@ -43,7 +43,9 @@ def dispute_lookup(payload: DisputeLookupInput, ports: Ports) -> dict[str, Any]:
     account = ports.accounts.get(payload.account_id)
     if account is None:
         return {"error": {"code": "not_found", "message": "No account with that id."}}
-    return export(account, ports)
+    from functions.disclosures import disclosures_of
+
+    return {**export(account, ports), "legal_disclosures": disclosures_of(account.account_id, ports)}
 
 
 def _print_progress(line: str) -> None:
@@ -93,6 +95,10 @@ OPERATIONS: dict[str, tuple[Callable[[], type[BaseModel]], Operation]] = {
     "ops_create_survey": (_lazy("functions.surveys:SurveyDefinition"), _operation("functions.surveys:create_survey")),
     "ops_survey_results": (_lazy("functions.surveys:ResultsInput"), _operation("functions.surveys:results")),
     "ops_draw_contest": (_lazy("functions.contests:DrawInput"), _operation("functions.contests:draw")),
+    "ops_publish_policy": (_lazy("functions.notices:PublishPolicyInput"), _operation("functions.notices:publish_policy")),
+    "ops_post_notice": (_lazy("functions.notices:PostNoticeInput"), _operation("functions.notices:post_notice")),
+    "ops_record_disclosure": (_lazy("functions.disclosures:DisclosureInput"),
+                              _operation("functions.disclosures:record_disclosure")),
 }
 
 

@@ -71,6 +71,10 @@ FUNCTIONS: dict[str, Needs] = {
     "ops_create_survey": Needs(table=(PUT,)),
     "ops_survey_results": Needs(table=(GET, QUERY, PUT)),  # answers only, never contact data
     "ops_draw_contest": Needs(table=(GET, QUERY, PUT)),
+    # A version or notice, and its service mail to every active account (the campaign fan-out).
+    "ops_publish_policy": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
+    "ops_post_notice": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
+    "ops_record_disclosure": Needs(table=(GET, PUT)),
     "ops_backfill_pin_markers": Needs(table=(QUERY, PUT), pin_key=("kms:Decrypt",), pin_mac=True),
 }
 

@@ -30,6 +30,7 @@ def build_ports(settings: Settings, table: Table | None = None, clock: Clock = s
     from shared.store.campaigns import CampaignRepository
     from shared.store.commerce import CommerceRepository
     from shared.store.mail import MailRepository
+    from shared.store.notices import NoticeRepository
     from shared.store.questions import QuestionRepository
     from shared.store.sign_in import SignInRepository
     from shared.store.surveys import SurveyRepository
@@ -47,6 +48,7 @@ def build_ports(settings: Settings, table: Table | None = None, clock: Clock = s
         audit=AuditRepository(table),
         questions=QuestionRepository(table),
         surveys=SurveyRepository(table),
+        notices=NoticeRepository(table),
         mailer=SesMailer(settings.sender_address, settings.configuration_set),
         processor=_processor(settings, table),
         pins=KmsPinVault(settings.pin_key_alias, settings.pin_mac_key_alias),

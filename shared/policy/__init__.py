@@ -1,4 +1,6 @@
-"""Versions of the store's privacy policy. Version texts live beside this file."""
+"""Versions of the store's privacy policy. The versions shipped with the code live beside
+this file; versions published later by an operator (`ops_publish_policy`) carry their text
+(functions.notices puts both together)."""
 from __future__ import annotations
 
 import functools
@@ -13,9 +15,10 @@ class PolicyVersion:
     version: int
     effective: str
     material: bool
+    markdown: str | None = None  # a published version's text; the shipped ones read theirs from disk
 
     def text(self) -> str:
-        return (HERE / f"v{self.version}.md").read_text()
+        return self.markdown if self.markdown is not None else (HERE / f"v{self.version}.md").read_text()
 
     def summary(self) -> dict:
         return {"version": self.version, "effective": self.effective, "material": self.material, "url": "/privacy"}

@@ -208,6 +208,18 @@ class AccountRepository:
         except ConditionFailed:
             raise ItemNotFound("no such account") from None
 
+    def add_consent_event(self, tx: Transaction, consent: ConsentEvent) -> None:
+        """A choice the customer made (P13), appended to their consent history."""
+        tx.add(Put(consent.to_item(), ITEM_ABSENT))
+
+    def accept_policy(self, account_id: str, version: int) -> None:
+        """The customer has seen this policy version (never lowered: an older tab's click)."""
+        try:
+            self._table.update(Update(Account.key(account_id), Changes(set={"policy_version": version}),
+                                      ITEM_EXISTS & (Attr("policy_version") < version)))
+        except ConditionFailed:
+            pass
+
     def add_confirm_link_sent(self, tx: Transaction, account_id: str, at: str) -> None:
         """A pending account's confirm link went out again: its purge waits from now."""
         tx.add(Update(Account.key(account_id), Changes(set=pending_index_key(account_id, at)),

@@ -346,6 +346,18 @@ def exercised(aws, deployed_like):
             assert ops.run("ops_survey_results", {"survey_id": contest_id}, ports_now())["responses"] == 1
         with running("mail_outbox_sweeper"):
             deliver(closed)
+        # Policy versions, notices and a legal disclosure.
+        with running("ops_publish_policy", cold=True):
+            assert ops.run("ops_publish_policy", {"version": 2, "text_markdown": "# Version 2 of the policy",
+                                                  "material": True}, ports_now())["material"]
+        with running("ops_post_notice", cold=True):
+            assert ops.run("ops_post_notice", {"kind": "business_transition", "text": "We are joining Example Co."},
+                           ports_now())["notice_id"]
+        with running("ops_record_disclosure", cold=True):
+            assert ops.run("ops_record_disclosure", {
+                "account_id": account_of(ports_now(), customer.email).account_id, "recipient": "County Court",
+                "legal_basis": "Court order 2026-1", "fields": ["email"]}, ports_now())["disclosure_id"]
+        http.get("/")
         later_still = now + referrals.FRIEND_DATA_RETENTION_SECONDS + 60
         with running("retention_purge", cold=True):
             aged = dataclasses.replace(ports_now(), clock=FixedClock(later_still))
