@@ -13,12 +13,34 @@ my_account = Blueprint(__name__)
 TOPIC_LABELS = {"newsletter": "Newsletter (periodic announcements)", "promotions": "Special offers"}
 
 
+def _fields_named(message: str, fields: tuple[str, ...]) -> list[str]:
+    """The form's fields a problem message names ("field: what is wrong; ..."): the page marks
+    them invalid and ties them to the message."""
+    return [field for field in fields if any(part.startswith(field + ":") for part in message.split("; "))]
+
+
 @page_route(my_account, "/my-account", ["GET"], signed_in=True)
 def my_account_page(account, ports):
     from functions.orders import STATUS_WORDS, list_orders
 
+    from functions.notices import unseen_material_change
+
     orders = list_orders(account, ports).orders
-    return render_page("my_account.html", title="My Account", account=account, orders=orders, status_words=STATUS_WORDS)
+    return render_page("my_account.html", title="My Account", account=account, orders=orders, status_words=STATUS_WORDS,
+                       policy_notice=unseen_material_change(account, ports))
+
+
+@page_route(my_account, "/my-account/policy-notice", ["POST"], forms=True, signed_in=True)
+def policy_notice_seen(account, ports):
+    """The customer read the changed policy: the account records the version (P25)."""
+    from functions.notices import accept
+    from shared.errors import InvalidInput
+
+    version = form_fields(my_account.current_request).get("version", "")
+    if not version.isdigit():
+        raise InvalidInput("version: which policy version did you read?")
+    accept(account, int(version), ports)
+    return Response(body="", status_code=303, headers={"Location": "/my-account"})
 
 
 @page_route(my_account, "/my-account/info", ["GET"], signed_in=True)
@@ -37,8 +59,9 @@ def account_info_update(account, ports):
         update = ProfileUpdate(name=fields.get("name") or None, email=fields.get("email") or None)
         result = update_profile(account, update, ports)
     except ValidationError as error:
+        message = describe_validation(error)
         return render_page("account_info.html", status=400, title="Account Information", account=account,
-                           message=describe_validation(error))
+                           message=message, invalid=_fields_named(message, ("name", "email")))
     message = "Saved."
     if result.email_change:
         message = "Saved. We sent a link to the new address; it takes effect once you use that link."
@@ -72,8 +95,9 @@ def email_preferences_update(account, ports):
 def _tell_a_friend_page(account, ports, message=None, status=200):
     from functions.referrals import referrals_of
 
+    invalid = _fields_named(message, ("friend_name", "friend_email")) if status == 400 else None
     return render_page("tell_a_friend.html", status=status, title="Tell a Friend", message=message,
-                       referrals=referrals_of(account, ports).referrals)
+                       invalid=invalid, referrals=referrals_of(account, ports).referrals)
 
 
 @page_route(my_account, "/my-account/tell-a-friend", ["GET"], signed_in=True)

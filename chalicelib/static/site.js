@@ -13,5 +13,17 @@ document.querySelectorAll("form[data-json]").forEach(function (form) {
     status.textContent = response.ok
       ? "Thank you. Please check your email for your link."
       : answer.error.message;
+    // The fields a problem names ("email: not a valid email address") are marked invalid and
+    // described by the message, as on the pages the server shows after a failed post.
+    const problems = response.ok ? [] : answer.error.message.split("; ");
+    form.querySelectorAll("input[name]").forEach(function (field) {
+      if (problems.some(function (p) { return p.startsWith(field.name + ":"); })) {
+        field.setAttribute("aria-invalid", "true");
+        field.setAttribute("aria-describedby", status.id);
+      } else {
+        field.removeAttribute("aria-invalid");
+        field.removeAttribute("aria-describedby");
+      }
+    });
   });
 });
