@@ -34,7 +34,9 @@ document.getElementById("checkout").addEventListener("click", async function () 
   const link = document.getElementById("continue-to-processor");
   link.href = answer.body.redirect_url;
   link.textContent = "Continue to " + answer.body.notice.processor;
-  document.getElementById("checkout-notice").hidden = false;
+  const notice = document.getElementById("checkout-notice");
+  notice.hidden = false;
+  notice.focus();  // keyboard and screen reader users land on what the processor's notice says
 });
 
 call("GET", "/cart").then(function (answer) { showCart(answer.body); });
