@@ -3,16 +3,22 @@
 - the session cookie: a random sign-in token, HttpOnly, Secure, SameSite=Lax, and no
   Expires/Max-Age, so it ends when the browser closes;
 - the cart cookie: an opaque random cart id, unrelated to the session, same attributes.
-A persistent cookie for display choices is the only other kind the policy allows.
+- the display cookie, the only persistent one the policy allows: which home-page notices
+  this browser chose to hide, as notice ids; nothing about a person.
 
 `__Host-` names make the browser refuse them over plain HTTP or for another domain.
 """
 from __future__ import annotations
 
+import re
 from http.cookies import CookieError, SimpleCookie
 
 SESSION = "__Host-session"
 CART = "__Host-cart"
+DISPLAY = "__Host-display"
+DISPLAY_MAX_AGE = 365 * 24 * 3600
+_NOTICE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_MAX_HIDDEN = 20
 _BROWSER_SESSION = "Path=/; Secure; HttpOnly; SameSite=Lax"
 
 
@@ -40,3 +46,19 @@ def session_cleared() -> str:
 
 def cart(cart_id: str) -> str:
     return f"{CART}={cart_id}; {_BROWSER_SESSION}"
+
+
+def hidden_notices(request) -> frozenset[str]:
+    """The notice ids this browser hid; anything else in the cookie is ignored."""
+    value = read(request, DISPLAY) or ""
+    return frozenset(n for n in value.split(".") if _NOTICE_ID.match(n))
+
+
+def display(hidden: frozenset[str]) -> str:
+    """Persistent by design (P21): a display choice, kept across browser restarts."""
+    value = ".".join(sorted(hidden)[-_MAX_HIDDEN:])
+    return f"{DISPLAY}={value}; Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age={DISPLAY_MAX_AGE}"
+
+
+def valid_notice_id(notice_id: str) -> bool:
+    return bool(_NOTICE_ID.match(notice_id))

@@ -36,8 +36,8 @@ class PostNoticeInput(BaseModel):
 
 def versions(ports: Ports) -> list[policy.PolicyVersion]:
     """The bundled versions, then the published ones, oldest first."""
-    published = [policy.PolicyVersion(v.version, v.effective, v.material, markdown=v.text_markdown)
-                 for v in ports.notices.versions()]
+    published = [policy.PolicyVersion(v.version, v.effective, v.material, markdown=v.text_markdown,
+                                      published_at=v.published_at) for v in ports.notices.versions()]
     return [*policy.all_versions(), *published]
 
 
@@ -62,9 +62,10 @@ def publish_policy(payload: PublishPolicyInput, ports: Ports) -> dict[str, Any]:
     latest = current(ports).version
     if payload.version <= latest:
         raise InvalidInput(f"version: must be newer than the current version {latest}")
-    effective = ports.clock.iso()[:10]
+    published_at = ports.clock.iso()
+    effective = published_at[:10]
     if not ports.notices.put_version(PublishedVersion(payload.version, effective, payload.material,
-                                                      payload.text_markdown)):
+                                                      payload.text_markdown, published_at)):
         raise InvalidInput(f"version: {payload.version} was published meanwhile")
     result: dict[str, Any] = {"version": payload.version, "effective": effective, "material": payload.material}
     if payload.material:
@@ -94,8 +95,10 @@ def home_notices(ports: Ports, hidden: frozenset[str] = frozenset()) -> list[Not
 
 
 def unseen_material_change(account: Account, ports: Ports) -> policy.PolicyVersion | None:
-    """The newest material version this customer has not accepted, if any."""
-    material = [v for v in versions(ports) if v.material and v.version > account.policy_version]
+    """The newest material version this customer has not accepted, if any: one published
+    after they signed up (they read the current version then)."""
+    material = [v for v in versions(ports) if v.material and v.version > account.policy_version
+                and v.published_at > account.created_at]
     return material[-1] if material else None
 
 

@@ -46,7 +46,7 @@ EXITS: dict[str, str] = {
     "/processor/webhook": PUBLIC, "/notices/{notice_id}/hide": PUBLIC,
     "/login/{token}": LINK_HOLDER, "/unsubscribe/{token}": LINK_HOLDER, "/friends/forget/{token}": LINK_HOLDER,
     "/logout": OWN, "/account": OWN, "/account/preferences": OWN, "/account/deactivate": OWN, "/account/export": OWN,
-    "/account/orders": OWN, "/account/orders/{order_id}": OWN, "/account/policy": OWN, "/referrals": OWN,
+    "/account/orders": OWN, "/account/orders/{order_id}": OWN, "/referrals": OWN,
     "/my-account": OWN, "/my-account/info": OWN, "/my-account/email-preferences": OWN, "/my-account/deactivate": OWN,
     "/my-account/tell-a-friend": OWN, "/my-account/policy-notice": OWN, "/checkout": OWN, "/checkout/return": OWN,
     "ops_*": OPERATOR,

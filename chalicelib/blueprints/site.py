@@ -18,15 +18,32 @@ def health():
 
 
 @page_route(site, "/", ["GET"])
-def home():
-    return render_page("home.html", title="Calling cards")
+def home(ports):
+    from chalicelib import cookies
+    from functions.notices import home_notices
+
+    shown = home_notices(ports, hidden=cookies.hidden_notices(site.current_request))
+    return render_page("home.html", title="Calling cards", notices=shown)
+
+
+@page_route(site, "/notices/{notice_id}/hide", ["POST"], forms=True)
+def hide_notice(notice_id):
+    """Hide a home-page notice in this browser only: the display cookie remembers it."""
+    from chalicelib import cookies
+    from shared.errors import InvalidInput
+
+    if not cookies.valid_notice_id(notice_id):
+        raise InvalidInput("There is no such notice.")
+    hidden = cookies.hidden_notices(site.current_request) | {notice_id}
+    return Response(body="", status_code=303, headers={"Location": "/", "Set-Cookie": cookies.display(hidden)})
 
 
 @page_route(site, "/privacy", ["GET"])
-def privacy():
-    from shared.policy import current_version, render_html
+def privacy(ports):
+    from functions.notices import current
+    from shared.policy import render_html
 
-    version = current_version()
+    version = current(ports)
     return render_page(
         "privacy.html", title="Privacy policy", version=version.version, effective=version.effective,
         policy_html=render_html(version),
@@ -34,10 +51,10 @@ def privacy():
 
 
 @json_route(site, "/privacy.json", "GET", summary="Policy versions", response="chalicelib.schemas:PolicyVersions")
-def privacy_versions():
-    from shared.policy import all_versions
+def privacy_versions(ports):
+    from functions.notices import versions
 
-    return {"versions": [v.summary() for v in all_versions()]}
+    return {"versions": [v.summary() for v in versions(ports)]}
 
 
 @json_route(site, "/openapi.json", "GET", summary="This document")

@@ -16,6 +16,7 @@ class PolicyVersion:
     effective: str
     material: bool
     markdown: str | None = None  # a published version's text; the shipped ones read theirs from disk
+    published_at: str = ""  # when an operator published it; the shipped ones: before any account
 
     def text(self) -> str:
         return self.markdown if self.markdown is not None else (HERE / f"v{self.version}.md").read_text()

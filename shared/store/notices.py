@@ -18,6 +18,7 @@ class PublishedVersion(Entity):
     effective: str
     material: bool
     text_markdown: str
+    published_at: str = ""
 
     @staticmethod
     def key(version: int) -> Key:

@@ -30,14 +30,17 @@ def test_p25_a_material_change_is_stored_mailed_once_to_every_active_account_and
     assert shown.kind == "policy_change" and shown.link == "/privacy"
 
 
-def test_p25_my_account_tells_a_customer_about_an_unseen_material_change_until_they_accept_it(ports):
+def test_p25_my_account_tells_a_customer_about_an_unseen_material_change_until_they_accept_it(ports, clock):
     customer = subscriber(ports, 1)
     assert notices.unseen_material_change(customer, ports) is None
+    clock.advance(60)
     notices.publish_policy(PublishPolicyInput(version=2, text_markdown=NEW_TEXT, material=True), ports)
     assert notices.unseen_material_change(customer, ports).version == 2
     notices.accept(customer, 2, ports)
     assert notices.unseen_material_change(ports.accounts.get(customer.account_id), ports) is None
     assert ports.accounts.get(customer.account_id).policy_version == 2
+    later = subscriber(ports, 2)  # signed up after the change: read the current version then
+    assert notices.unseen_material_change(later, ports) is None
 
 
 @pytest.mark.parametrize("body, field", [
