@@ -21,9 +21,21 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 class LocalStage:
-    def __init__(self, base_url: str, state: dict) -> None:
+    def __init__(self, base_url: str, state: dict, state_path: Path | None = None) -> None:
         self.base_url = base_url
         self.state = state
+        self.state_path = state_path
+
+    def ops(self, name: str, payload: dict) -> dict:
+        """An operator function against this stage, as `make ops` runs it."""
+        env = {**os.environ, "LOCAL_STAGE_STATE": str(self.state_path)}
+        env.pop("AWS_ENDPOINT_URL", None)
+        done = subprocess.run([sys.executable, "-m", "local_stage.ops", name], input=json.dumps(payload), text=True,
+                              capture_output=True, cwd=emulator.ROOT, env=env, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        lines = done.stdout.splitlines()
+        start = max(n for n, line in enumerate(lines) if line == "{")  # the result, printed indented, comes last
+        return json.JSONDecoder().raw_decode("\n".join(lines[start:]))[0]
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -73,7 +85,7 @@ def local_stage(tmp_path_factory):
             base_url = found.group(1) if found else None
             time.sleep(0.1)
         assert base_url, "the local stage did not start within 60 s"
-        yield LocalStage(base_url, json.loads(state_path.read_text()))
+        yield LocalStage(base_url, json.loads(state_path.read_text()), state_path)
     finally:
         process.terminate()  # what Ctrl-C does: the runner stops the server, driver and emulator
         try:
