@@ -213,6 +213,42 @@ def address_change_link(store):
     return page
 
 
+def seeded_form(title: str) -> Visit:
+    """A seeded survey's or contest's form, opened from the list of what is open."""
+    def visit(store):
+        page = store.visit("/take-part")
+        page.click(f"text={title}")
+        page.wait_for_selector("#purpose")
+        return page
+    return visit
+
+
+CONTEST, SURVEY = "Win a year of calls home", "How do you use your calling cards?"
+
+
+def contest_refused(store):
+    page = seeded_form(CONTEST)(store)
+    page.click("button:has-text('Enter the contest')")
+    page.wait_for_selector("#form-errors")
+    for field in ("contact.name", "contact.email", "consent"):
+        marked = page.locator(f"[name='{field}']")
+        assert marked.get_attribute("aria-invalid") == "true", field
+        assert page.locator(f"[id='{marked.get_attribute('aria-describedby')}']").is_visible(), field
+    return page
+
+
+def contest_entered(store):
+    page, person = seeded_form(CONTEST)(store), conftest.Person()
+    page.check("text=Gift cards")
+    for field, value in (("contact.name", person.name), ("contact.email", person.email),
+                         ("contact.shipping_address", "100 Harbor Street, Portland"), ("contact.zip", "97201")):
+        page.fill(f"[name='{field}']", value)
+    page.check("input[name=consent]")
+    page.click("button:has-text('Enter the contest')")
+    page.wait_for_selector("h1:has-text('Thank you')")
+    return page
+
+
 NOT_AN_ADDRESS = "someone@localhost"  # the browser lets it through; the store does not
 SAVED, REFUSED = "#message:has-text('Saved')", "#message:has-text('not a valid email address')"
 unsubscribe = mail_link(lambda store: store.welcome, "/unsubscribe/")
@@ -253,6 +289,11 @@ PAGES: dict[str, Visit] = {
     "address-change-link": address_change_link,
     "address-changed": posted(address_change_link, "button:has-text('Continue')",
                               "h1:has-text('Your new address is confirmed')"),
+    "take-part": anonymous("/take-part"),
+    "survey-form": seeded_form(SURVEY),
+    "contest-form": seeded_form(CONTEST),
+    "contest-form-refused": contest_refused,
+    "contest-thank-you": contest_entered,
     "account-closed": posted(lambda store: store.another_customer_page(), "button:has-text('Close my account')",
                              "h1:has-text('Your account is closed')", ticks=("confirm",)),
 }
