@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     processor: Literal["sandbox", "stripe"] = "stripe"
     processor_webhook_secret: SecretStr | None = None
     processor_api_key_secret: SecretStr | None = None
+    # P24: trust the CloudFront-Viewer-Country header only where a CloudFront distribution
+    # in front of the API sets it; the regional endpoint passes a client's own header through.
+    trust_viewer_country_header: bool = False
 
     @field_validator("base_url")
     @classmethod

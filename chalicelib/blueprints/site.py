@@ -19,11 +19,14 @@ def health():
 
 @page_route(site, "/", ["GET"])
 def home(ports):
-    from chalicelib import cookies
+    """P24: the viewer's country chooses the greeting and which cards come first."""
+    from chalicelib import cookies, viewer
+    from functions.home import home_for
     from functions.notices import home_notices
 
     shown = home_notices(ports, hidden=cookies.hidden_notices(site.current_request))
-    return render_page("home.html", title="Calling cards", notices=shown)
+    return render_page("home.html", title="Calling cards", notices=shown,
+                       home=home_for(viewer.country(site.current_request, ports)))
 
 
 @page_route(site, "/notices/{notice_id}/hide", ["POST"], forms=True)
