@@ -95,6 +95,7 @@ OPERATOR_FUNCTIONS = (
     "ops_publish_policy",
     "ops_post_notice",
     "ops_record_disclosure",
+    "ops_access_trends",
 )
 
 

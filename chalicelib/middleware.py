@@ -1,5 +1,6 @@
 """Middleware registered once on the app: Powertools logging with a correlation id, the
-body size limit, the contract's error shape for Chalice's own errors, security headers."""
+body size limit, the contract's error shape for Chalice's own errors, security headers,
+and the anonymous access count of each page request (P23)."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ import json
 from chalice import ConvertToMiddleware, Response
 
 from chalicelib.http import (
+    HTML_ROUTES,
     MAX_BODY_BYTES,
     ONE_CLICK_PATHS,
     TOKEN_AUTHORITY_PATHS,
@@ -54,6 +56,10 @@ def _http_guard(event, get_response):
         response = _error(403, "cross_site_request", "This request came from another site and was refused.", html)
     else:
         response = _reshape_chalice_error(get_response(event), html)
+        if event.method == "GET" and (route, "GET") in HTML_ROUTES:  # P23: pages only, not JSON or files
+            from chalicelib.viewer import count_page_request
+
+            count_page_request(event)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     if response.headers.get("Content-Type", "").startswith("text/html"):
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

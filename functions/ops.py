@@ -99,6 +99,8 @@ OPERATIONS: dict[str, tuple[Callable[[], type[BaseModel]], Operation]] = {
     "ops_post_notice": (_lazy("functions.notices:PostNoticeInput"), _operation("functions.notices:post_notice")),
     "ops_record_disclosure": (_lazy("functions.disclosures:DisclosureInput"),
                               _operation("functions.disclosures:record_disclosure")),
+    "ops_access_trends": (_lazy("functions.access_trends:AccessTrendsInput"),
+                          _operation("functions.access_trends:access_trends")),
 }
 
 

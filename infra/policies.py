@@ -75,6 +75,8 @@ FUNCTIONS: dict[str, Needs] = {
     "ops_publish_policy": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
     "ops_post_notice": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
     "ops_record_disclosure": Needs(table=(GET, PUT)),
+    # P23: a day's access counters are a few queries of its own partitions; nothing else.
+    "ops_access_trends": Needs(table=(QUERY, PUT)),
     "ops_backfill_pin_markers": Needs(table=(QUERY, PUT), pin_key=("kms:Decrypt",), pin_mac=True),
 }
 

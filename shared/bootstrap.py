@@ -25,6 +25,7 @@ def build_ports(settings: Settings, table: Table | None = None, clock: Clock = s
     from shared.mail.dead_letters import SqsDeadLetters
     from shared.mail.ses import SesMailer
     from shared.pins import KmsPinVault
+    from shared.store.access import AccessRepository
     from shared.store.accounts import AccountRepository
     from shared.store.audit import AuditRepository
     from shared.store.campaigns import CampaignRepository
@@ -49,6 +50,7 @@ def build_ports(settings: Settings, table: Table | None = None, clock: Clock = s
         questions=QuestionRepository(table),
         surveys=SurveyRepository(table),
         notices=NoticeRepository(table),
+        access=AccessRepository(table),
         mailer=SesMailer(settings.sender_address, settings.configuration_set),
         processor=_processor(settings, table),
         pins=KmsPinVault(settings.pin_key_alias, settings.pin_mac_key_alias),

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from shared.mail.ses import OutgoingMail
     from shared.processor import CheckoutRequest, HostedCheckout
     from shared.settings import Settings
+    from shared.store.access import AccessCount
     from shared.store.accounts import Account, ConsentEvent, Preferences
     from shared.store.audit import AuditEntry, Disclosure
     from shared.store.campaigns import Campaign
@@ -162,6 +163,13 @@ class Notices(Protocol):
     def posted_since(self, since: str) -> list[Notice]: ...
 
 
+class AccessCounts(Protocol):
+    """P23: anonymous page-request counters (country, browser family, OS family, hour)."""
+
+    def count(self, hour: str, country: str, browser: str, os: str, shard: int) -> None: ...
+    def counts_on(self, day: str) -> list[AccessCount]: ...
+
+
 class Mailer(Protocol):
     def send(self, mail: OutgoingMail) -> str: ...
 
@@ -203,6 +211,7 @@ class Ports:
     questions: Questions
     surveys: Surveys
     notices: Notices
+    access: AccessCounts
     mailer: Mailer
     processor: CardProcessor
     pins: PinVault

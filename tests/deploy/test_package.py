@@ -74,7 +74,8 @@ def test_the_merged_template_holds_the_stateful_resources_and_wires_every_event_
     assert operators == {"OpsContactRequests", "OpsDisputeLookup", "OpsSendCampaign", "OpsServiceAnnouncement",
                          "OpsImportPins", "OpsRequeueFailedMail", "OpsUnsuppress", "OpsBackfillPinMarkers",
                          "OpsReferralReport", "OpsCreateSurvey", "OpsSurveyResults", "OpsDrawContest",
-                         "OpsPublishPolicy", "OpsPostNotice", "OpsRecordDisclosure"}
+                         "OpsPublishPolicy", "OpsPostNotice", "OpsRecordDisclosure",
+                         "OpsAccessTrends"}
 
 
 def test_cfn_lint_is_clean_over_infra_and_the_merged_template(package):

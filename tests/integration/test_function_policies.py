@@ -358,6 +358,9 @@ def exercised(aws, deployed_like):
                 "account_id": account_of(ports_now(), customer.email).account_id, "recipient": "County Court",
                 "legal_basis": "Court order 2026-1", "fields": ["email"]}, ports_now())["disclosure_id"]
         http.get("/")
+        with running("ops_access_trends", cold=True):  # the page requests above were counted (P23)
+            days = {"from": ports_now().clock.iso(now - 86400)[:10], "to": ports_now().clock.iso()[:10]}
+            assert ops.run("ops_access_trends", days, ports_now())["total"] >= 1
         later_still = now + referrals.FRIEND_DATA_RETENTION_SECONDS + 60
         with running("retention_purge", cold=True):
             aged = dataclasses.replace(ports_now(), clock=FixedClock(later_still))
