@@ -3,6 +3,7 @@ path `chalice invoke -n NAME` takes in a deployed stage.
 
     make ops NAME=ops_contact_requests            # input {} 
     make ops NAME=... INPUT=payload.json          # input from a file
+    make ops NAME=ops_access_trends INPUT=days.json   # also writes out/access-trends-*.html
     echo '{...}' | .venv/bin/python -m local_stage.ops NAME
 """
 from __future__ import annotations
@@ -40,6 +41,10 @@ def main(argv: list[str]) -> int:
 
     result = run(argv[0], payload, ports())
     print(json.dumps(result, indent=2))
+    if argv[0] == "ops_access_trends" and "error" not in result:  # trends are for looking at, too
+        from local_stage.access_report import write_report
+
+        print(f"HTML report with charts: {write_report(result)}", file=sys.stderr)
     return 1 if "error" in result else 0
 
 
