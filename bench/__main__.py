@@ -7,6 +7,7 @@ Run it from the repository root:
     .venv/bin/python -m bench --campaign-only              (figures 4 and 5 alone)
     .venv/bin/python -m bench --signup-only                (figure 6 alone, about 20 s)
     .venv/bin/python -m bench --calls-only                 (figure 3 alone, a few seconds)
+    .venv/bin/python -m bench --first-page-only            (figure 7 alone, about 15 s)
 
 It needs no network beyond 127.0.0.1 and no AWS account: it sets its own AWS environment
 (local_stage.emulator.AWS_ENVIRONMENT and the local stage's variables; nothing from the
@@ -59,6 +60,13 @@ What it measures:
    medians of 20 requests each, interleaved, through figure 3's client and hook, with the
    AWS calls of each; goal: the same calls, and |known / new - 1| <= 0.15.
 
+7. The first `GET /` (bench.first_page): a fresh process imports the app and invokes it
+   with proxy events for GET / from a Mexican address with a Chrome User-Agent (the
+   country's home page and its access count, P23 and P24): the first request against the
+   median of 9 warm ones in the same process, as first / warm; inside them, ua-parser's
+   first parse and the access count (first, and warm: the UpdateItem a page request adds).
+   Median of 5 processes after 1 warm-up.
+
 The figures are medians of a noisy machine: read the ratios, not the milliseconds. It
 never asserts a timing; a request that fails (wrong status) stops it with an error.
 """
@@ -74,6 +82,7 @@ import time
 import warnings
 
 from bench import environment
+from bench.report import WIDTH, print_campaign, print_drill, run_drill
 
 SIGNUP_CALL_GOAL = 2
 UNSUBSCRIBE_CALL_GOAL = 2
@@ -112,6 +121,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--campaign-only", action="store_true", help="run figures 4 and 5 (campaign, drill) alone")
     parser.add_argument("--signup-only", action="store_true", help="run figure 6 (signup, known vs new) alone")
     parser.add_argument("--calls-only", action="store_true", help="run figure 3 (AWS calls per request) alone")
+    parser.add_argument("--first-page-only", action="store_true", help="run figure 7 (first GET / vs warm) alone")
     return parser.parse_args(argv)
 
 
@@ -133,6 +143,10 @@ def main(argv: list[str] | None = None) -> int:
         calls_alone(progress)
         progress(f"done in {time.perf_counter() - started:.0f} s")
         return 0
+    if options.first_page_only:
+        first_page_alone(progress)
+        progress(f"done in {time.perf_counter() - started:.0f} s")
+        return 0
 
     from bench import campaign
 
@@ -148,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"done in {time.perf_counter() - started:.0f} s")
         return 0
 
-    from bench import aws_calls, cold_start, import_time, signup_timing
+    from bench import aws_calls, cold_start, first_page, import_time, signup_timing
 
     progress(f"import time: {RUNS} runs of each after 2 warm-ups ...")
     imports = import_time.measure(("app", "boto3"), runs=RUNS, warmups=2)
@@ -167,6 +181,8 @@ def main(argv: list[str] | None = None) -> int:
 
         progress(f"cold start: {RUNS} runs of each after 1 warm-up, against {stage.endpoint_url} ...")
         cold = cold_start.measure(runs=RUNS, warmups=1)
+        progress(f"first GET / against warm: {RUNS} processes after 1 warm-up ...")
+        first_pages = first_page.measure(runs=RUNS, warmups=1)
 
         progress("AWS calls per request ...")
         import app
@@ -207,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{goal_text(import_ratio, IMPORT_RATIO_GOAL, 'x')}")
     row("cold start to first signup",
         f"signup {signup_ms:6.1f} ms  bare {bare_ms:6.1f} ms  ratio {signup_ms / bare_ms:.2f}x (signup / bare)")
+    first_page.report(first_pages, row, details=False)
     package_ratio = packaged["app_ms"] / packaged["boto3_ms"]
     row("deployed zip",
         f"{packaged['zip_bytes'] / 1e6:.1f} MB {goal_text(packaged['zip_bytes'] / 1e6, 10.0, ' MB')}; largest: "
@@ -241,15 +258,13 @@ def main(argv: list[str] | None = None) -> int:
         row(f"cold start {which}, medians of parts",
             f"interpreter {entered:.1f} ms + import {imported:.1f} ms + first request {answered:.1f} ms")
     row("cold start signup, first request loads", ", ".join(cold["signup"][-1].loaded_by_request) or "nothing")
+    first_page.report(first_pages, row, headline=False)
     figure3.details(row)
     signup_timing.report(signup_times, row, headline=False)
     print_campaign(campaign_runs, headline=False)
     print()
     progress(f"done in {time.perf_counter() - started:.0f} s")
     return 0
-
-
-WIDTH = 40
 
 
 def _ops(measured) -> str:
@@ -344,100 +359,22 @@ def calls_alone(progress) -> None:
     print()
 
 
-def run_drill(progress):
-    """Figure 5, in this process on the in-memory table (bench/throttle_drill.py)."""
-    from bench import throttle_drill
+def first_page_alone(progress) -> None:
+    """`python -m bench --first-page-only`: the emulator, then figure 7."""
+    from bench import first_page
+    from local_stage import emulator
 
-    progress("throttling drill: SES refuses 80% of sends for 10 simulated minutes ...")
-    logging.disable(logging.WARNING)  # a deferral per refused send: thousands of warnings
+    progress("starting the emulator (moto on 127.0.0.1) and provisioning the local stage ...")
+    stage = emulator.start("local")
     try:
-        return throttle_drill.run()
+        progress(f"first GET / against warm: {RUNS} processes after 1 warm-up ...")
+        runs = first_page.measure(runs=RUNS, warmups=1)
     finally:
-        logging.disable(logging.NOTSET)
-
-
-def print_drill(drill) -> None:
-    from bench.throttle_drill import PIN_ORDERS, READERS, REFUSED_SHARE, THROTTLED_SECONDS
-
-    ok = drill.exactly_once and drill.failed == 0 and drill.last_pin_minute < drill.last_promotion_minute
-    print(f"  {'throttling drill':<{WIDTH}}{'met' if ok else 'NOT met'}: {READERS:,} promotions + {PIN_ORDERS} PIN mails, "
-          f"SES refusing {REFUSED_SHARE:.0%} for {THROTTLED_SECONDS // 60} simulated min ({drill.refused:,} sends refused): "
-          f"{len(drill.sends):,} of {drill.jobs:,} sent, each exactly once: {'yes' if drill.exactly_once else 'NO'}; "
-          f"{drill.failed} failed, {drill.unsent} unsent; last PIN mail at minute {drill.last_pin_minute:.1f}, "
-          f"last promotion at minute {drill.last_promotion_minute:.1f} ({drill.minutes} sweeps)")
-
-
-def print_campaign(runs, headline: bool = True, details: bool = True) -> None:
-    """Figure 4's rows: the headline (per recipient, growth, delivery) and/or its details."""
-    from bench.campaign import CALLS_PER_RECIPIENT_GOAL, CPU_OVER_BARE_CALLS_GOAL, GROWTH_SLACK, growth
-
-    def row(label: str, text: str) -> None:
-        print(f"  {label:<{WIDTH}}{text}")
-
-    def per(run, value: float) -> float:
-        return value / run.recipients
-
-    def calls_text(calls: dict[str, int]) -> str:
-        return ", ".join(f"{name} {count}" for name, count in sorted(calls.items(), key=lambda i: -i[1])) or "none"
-
-    if not runs:
-        return
-    if headline:
-        for run in runs:
-            n = f"campaign {run.recipients:,}"
-            row(f"{n}, AWS calls/recipient",
-                f"{per(run, run.total_calls):.2f} (fan-out {per(run, run.fan_out.total_calls):.3f} "
-                f"+ send {per(run, run.send.total_calls):.3f}; goal <= {CALLS_PER_RECIPIENT_GOAL:g}: "
-                f"{'met' if per(run, run.total_calls) <= CALLS_PER_RECIPIENT_GOAL else 'NOT met'})")
-            row(f"{n}, our CPU/recipient",
-                f"{per(run, run.total_cpu_s) * 1000:.2f} ms (fan-out {per(run, run.fan_out.cpu_s) * 1000:.2f} "
-                f"+ send {per(run, run.send.cpu_s) * 1000:.2f}); total {run.total_cpu_s:.1f} s")
-            ratio = run.total_cpu_s / run.bare_cpu_s if run.bare_cpu_s else float("nan")
-            row(f"{n}, CPU vs bare boto3",
-                f"ours {per(run, run.total_cpu_s) * 1000:.2f} ms vs the same {run.bare_calls:,} calls with a bare "
-                f"boto3 client {per(run, run.bare_cpu_s) * 1000:.2f} ms per recipient: ratio {ratio:.2f}x "
-                f"(goal <= {CPU_OVER_BARE_CALLS_GOAL:g}x: {'met' if ratio <= CPU_OVER_BARE_CALLS_GOAL else 'NOT met'})")
-            row(f"{n}, wall time",
-                f"{run.total_wall_s:.1f} s (fan-out {run.fan_out.wall_s:.1f} s + send {run.send.wall_s:.1f} s; "
-                f"{per(run, run.total_wall_s) * 1000:.2f} ms per recipient, mostly moto)")
-            row(f"{n}, delivered",
-                f"{'OK' if run.correct else 'WRONG'}: {run.queued:,} jobs queued, {run.sent:,} sent, "
-                f"moto's SES recorded {run.ses_sent:,}"
-                + (f"; other outcomes {dict((k, v) for k, v in run.outcomes.items() if k != 'sent')}"
-                   if set(run.outcomes) - {"sent"} else "")
-                + ("; jobs LEFT unsent at the sweep bound" if run.jobs_left else ""))
-        found = growth(runs)
-        if found:
-            small, large, size_ratio, goal, cpu_ratio, calls_ratio = found
-            met = cpu_ratio <= goal and calls_ratio <= goal
-            row(f"campaign growth {large.recipients:,} / {small.recipients:,}",
-                f"CPU {cpu_ratio:.2f}x, AWS calls {calls_ratio:.2f}x for {size_ratio:g}x the recipients "
-                f"(goal <= {goal:g}x, linear: {'met' if met else 'NOT met'})")
-    if details:
-        for run in runs:
-            n = f"campaign {run.recipients:,}"
-            retried = run.fan_out.sends + run.send.sends - run.total_calls
-            row(f"{n}, fan-out calls", calls_text(run.fan_out.calls))
-            row(f"{n}, send calls",
-                f"{calls_text(run.send.calls)} ({run.sweeps} sweeper invocations"
-                + (f"; +{retried} retried" if retried else "") + ")")
-            row(f"{n}, our CPU per AWS call",
-                f"{run.total_cpu_s / run.total_calls * 1000:.2f} ms (all of the process's CPU / all its calls)")
-            if run.fan_out.server_cpu_s is not None and run.send.server_cpu_s is not None:
-                moto = run.fan_out.server_cpu_s + run.send.server_cpu_s
-                row(f"{n}, moto's CPU/recipient",
-                    f"{per(run, moto) * 1000:.2f} ms (fan-out {per(run, run.fan_out.server_cpu_s) * 1000:.2f} "
-                    f"+ send {per(run, run.send.server_cpu_s) * 1000:.2f}; the emulator's process, not ours)")
-            row(f"{n}, setup (not measured)", f"{run.recipients * 3:,} items by batch_write_item in {run.setup_s:.1f} s")
-        found = growth(runs)
-        if found:
-            small, large, size_ratio, _goal, _cpu, _calls = found
-            fan_cpu = large.fan_out.cpu_s / small.fan_out.cpu_s
-            send_cpu = large.send.cpu_s / small.send.cpu_s
-            wall = large.total_wall_s / small.total_wall_s
-            row("campaign growth, parts",
-                f"CPU fan-out {fan_cpu:.2f}x, send {send_cpu:.2f}x; wall {wall:.2f}x "
-                f"(slack {GROWTH_SLACK:g} for fixed costs and noise)")
+        stage.stop()
+    print()
+    print(f"calling-card-store benchmark, first GET / only ({sys.platform}, Python {sys.version.split()[0]})")
+    first_page.report(runs, lambda label, text: print(f"  {label:<{WIDTH}}{text}"))
+    print()
 
 
 if __name__ == "__main__":

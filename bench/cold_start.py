@@ -22,16 +22,22 @@ class ColdRun:
     loaded_by_request: list[str]  # installed packages the first request imported
 
 
-def run_once(which: str) -> ColdRun:
+def spawn(child: str, *args: str) -> dict:
+    """Run a child module in a fresh interpreter (BENCH_T0_NS read just before the spawn)
+    and return its RESULT line."""
     env = child_environment()
-    argv = [sys.executable, "-m", "bench._cold_child", which, uuid.uuid4().hex[:12]]
+    argv = [sys.executable, "-m", child, *args]
     env["BENCH_T0_NS"] = str(time.monotonic_ns())
     completed = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     lines = [line for line in completed.stdout.splitlines() if line.startswith(MARKER)]
     if completed.returncode != 0 or not lines:
-        raise RuntimeError(f"cold start of {which} failed (exit {completed.returncode}):\n"
+        raise RuntimeError(f"{child} {' '.join(args)} failed (exit {completed.returncode}):\n"
                            f"{completed.stdout[-2000:]}\n{completed.stderr[-3000:]}")
-    result = json.loads(lines[-1][len(MARKER):])
+    return json.loads(lines[-1][len(MARKER):])
+
+
+def run_once(which: str) -> ColdRun:
+    result = spawn("bench._cold_child", which, uuid.uuid4().hex[:12])
     if result["status"] != result["expected"]:
         raise RuntimeError(f"cold start of {which}: status {result['status']}, expected {result['expected']}: "
                            f"{result['body']}")
