@@ -19,13 +19,14 @@ def health():
 
 @page_route(site, "/", ["GET"])
 def home(ports):
-    """P24: the viewer's country chooses the greeting and which cards come first."""
+    """P24: the viewer's country chooses the greeting and which cards come first. The page
+    differs by viewer (their address, their hidden notices), so no shared cache keeps it."""
     from chalicelib import cookies, viewer
     from functions.home import home_for
     from functions.notices import home_notices
 
     shown = home_notices(ports, hidden=cookies.hidden_notices(site.current_request))
-    return render_page("home.html", title="Calling cards", notices=shown,
+    return render_page("home.html", title="Calling cards", notices=shown, headers={"Cache-Control": "private"},
                        home=home_for(viewer.country(site.current_request, ports)))
 
 

@@ -42,6 +42,7 @@ def home(http, headers: dict | None = None) -> tuple[str | None, list[str]]:
     """The home page's greeting country (None: the default page) and its cards in order."""
     response = http.get("/", headers=headers)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
+    assert response.headers["Cache-Control"] == "private"  # chosen for this viewer: no shared cache keeps it
     page = response.body.decode()
     assert 'id="signup"' in page and 'id="signup-result"' in page  # the default page's elements stay
     greeting = GREETING.search(page)
