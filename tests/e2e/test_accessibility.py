@@ -18,7 +18,7 @@ import pytest
 from tests import conftest
 from tests.e2e.test_browser import WELCOME, link
 from tests.e2e.test_browser_accounts import signed_in_page
-from tests.e2e.test_browser_referrals import INVITATION, tell_a_friend
+from tests.e2e.test_browser_referrals import BULK_MAIL_WAIT, INVITATION, tell_a_friend
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 FAILING_IMPACTS = {"serious", "critical"}
@@ -113,7 +113,7 @@ class Store:
 
     @functools.cached_property
     def forget_link(self) -> str:
-        return link(self.stage.wait_for_mail(self.friend.email, INVITATION)["text"], "/friends/forget/")
+        return link(self.stage.wait_for_mail(self.friend.email, INVITATION, timeout=BULK_MAIL_WAIT)["text"], "/friends/forget/")
 
 
 @pytest.fixture(scope="module")
