@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from local_stage import emulator  # noqa: E402
+pytest_plugins = ["tests.evidence.plugin"]  # out/evidence/: each promise, its tests, their results, the code they ran
 
 # Nothing from the caller's environment or ~/.aws: set before boto3 is ever imported.
 for _name in [n for n in os.environ if n.startswith("AWS_")]:
