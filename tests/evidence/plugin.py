@@ -191,7 +191,7 @@ class Recorder:
         folder = self.root / REPORT_DIR
         folder.mkdir(parents=True, exist_ok=True)
         to_root = Path(os.path.relpath(self.root, folder)).as_posix()
-        (folder / "evidence.json").write_text(json.dumps(self.evidence, indent=1), encoding="utf-8")
+        (folder / "evidence.json").write_text(json.dumps(self.evidence, separators=(",", ":")), encoding="utf-8")
         (folder / "index.html").write_text(render_html(self.evidence, to_root), encoding="utf-8")
         self.failed_gate = enforced and (not self.promises or bool(self.evidence["totals"]["not_proven"]))
         if self.failed_gate and session.exitstatus == pytest.ExitCode.OK:

@@ -61,8 +61,11 @@ def verdict(tests: list[TestRecord], full: bool = True) -> tuple[bool, str]:
         return False, "no test names it" if full else "no test naming it was selected"
     if failed:
         return False, f"{failed} of its {len(tests)} tests failed"
+    if counts[PROOF] == len(tests):
+        return True, "its one test passed" if len(tests) == 1 else f"all {len(tests)} of its tests passed"
     if counts[PROOF]:
-        return True, f"{counts[PROOF]} of its {len(tests)} tests passed"
+        others = _counted(counts - Counter({PROOF: counts[PROOF]}))
+        return True, f"{counts[PROOF]} of its {len(tests)} tests passed ({others})"
     if counts["not run"] == len(tests):
         return False, f"none of its {len(tests)} tests ran in this run"
     return False, f"none of its {len(tests)} tests passed ({_counted(counts)})"
@@ -187,7 +190,8 @@ def render_html(evidence: dict, to_root: str) -> str:
 <h2 style="margin-top:1.2rem">How to read this page</h2>
 <ul>
 <li>Each section below is one promise of the privacy policy: its ID, a short title and what the
-store does to keep it, in the project's words (the table is <a href="{_e(link("docs/promises.md"))}">docs/promises.md</a>).</li>
+store does to keep it, in the project's words (the table is
+<a href="{_e(link("docs/promises.md"))}">docs/promises.md</a>).</li>
 <li>A test counts for a promise when its name or its description names the promise's ID.
 The promise is <strong>proven</strong> when at least one of those tests passed in this run and none
 failed; otherwise it is <strong>NOT proven</strong>, and the line under its title says why.
@@ -207,7 +211,8 @@ several tests share (the emulated AWS, for one) is left out.</li>
     for row in evidence["promises"]:
         state = "proven" if row["proven"] else "unproven"
         out.append(f'<tr><td><a href="#{row["id"]}">{row["id"]}</a></td><td>{_e(row["title"])}</td>'
-                   f'<td><span class="verdict {state}">{row["verdict"]}</span></td><td class="why">{_e(row["reason"])}</td></tr>')
+                   f'<td><span class="verdict {state}">{row["verdict"]}</span></td>'
+                   f'<td class="why">{_e(row["reason"])}</td></tr>')
     out.append("</table>")
 
     for row in evidence["promises"]:
@@ -224,7 +229,8 @@ several tests share (the emulated AWS, for one) is left out.</li>
                 message = f'<div class="doc">{_e(t["message"])}</div>' if t["message"] else ""
                 out.append(f'<tr><td>{_e(t["name"])}{doc}</td>'
                            f'<td class="{t["outcome"].replace(" ", "-")}">{_e(t["outcome"])}{message}</td>'
-                           f'<td class="where"><a href="{_e(link(t["file"]))}">{_e(t["file"])}:{t["line"]}</a></td></tr>')
+                           f'<td class="where"><a href="{_e(link(t["file"]))}">'
+                           f'{_e(t["file"])}:{t["line"]}</a></td></tr>')
             out.append("</table>")
         if row["tests"]:
             out.append(_code_html(row, link, evidence["code"]["traced"]))
@@ -239,8 +245,8 @@ def _files_html(files: list[dict], link, of: int) -> str:
     items = []
     for f in files:
         names = ", ".join(f'{_e(fn["name"])} (line {fn["line"]})' for fn in f["functions"])
-        items.append(f'<li><a class="where" href="{_e(link(f["path"]))}">{_e(f["path"])}</a> '
-                     f'<span class="why">run by {f["tests"]} of these {of} tests</span>'
+        share = f' <span class="why">run by {f["tests"]} of these {of} tests</span>' if of > 1 else ""
+        items.append(f'<li><a class="where" href="{_e(link(f["path"]))}">{_e(f["path"])}</a>{share}'
                      f'<div class="fn">{names}</div></li>')
     return "<ul>" + "".join(items) + "</ul>"
 
@@ -250,7 +256,9 @@ def _code_html(row: dict, link, traced: bool) -> str:
     if not traced:
         return heading + '<p class="why">Not recorded in this run.</p>'
     if not row["code"] and not row["other_code"]:
-        return heading + '<p class="why">None of the store\'s own code ran in these tests.</p>'
+        return heading + ('<p class="why">None of the store\'s own code ran in the test process: a browser '
+                          'test drives a local stage that runs in a process of its own, and a test that '
+                          'reads files or templates runs none.</p>')
     of = len(row["tests"])
     parts = [heading]
     if row["code"]:
@@ -258,8 +266,9 @@ def _code_html(row: dict, link, traced: bool) -> str:
                      'particular first:</p>' + _files_html(row["code"], link, of))
     if row["other_code"]:
         count = sum(len(f["functions"]) for f in row["other_code"])
-        parts.append(f'<details><summary>and {count} functions in {len(row["other_code"])} files that the tests '
-                     'of many promises run (signing in, settings, storage, the web layer)</summary>'
+        opened, more = ("", "and ") if row["code"] else (" open", "")  # nothing particular: show these
+        parts.append(f'<details{opened}><summary>{more}{count} functions in {len(row["other_code"])} files that '
+                     'the tests of many promises run (signing in, settings, storage, the web layer)</summary>'
                      f'{_files_html(row["other_code"], link, of)}</details>')
     return "".join(parts)
 
