@@ -106,6 +106,16 @@ def describe_validation(error) -> str:
     return "; ".join(parts[:10])
 
 
+def problems_by_field(message: str) -> dict[str, str]:
+    """A problem message ("field: what is wrong; ...") as {field: what is wrong}, so a page can
+    mark each field it names and tie it to its words; a part naming no field is under "form"."""
+    problems: dict[str, str] = {}
+    for part in message.split("; "):
+        field, separator, text = part.partition(": ")
+        problems[field if separator else "form"] = text if separator else part
+    return problems
+
+
 def parse_json(request, model_name: str):
     from pydantic import ValidationError
 

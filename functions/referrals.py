@@ -9,6 +9,7 @@ sender, conversion, the customer's listing, the operator's report, forgetting, t
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -93,8 +94,6 @@ def _friends(ports: Ports) -> FriendRepository:
 
 
 def _caps(ports: Ports) -> dict[str, tuple[str, int, int]]:
-    import time
-
     now = int(ports.clock.now())
     day = time.strftime("%Y-%m-%d", time.gmtime(now))
     week = time.strftime("%G-W%V", time.gmtime(now))
@@ -248,8 +247,6 @@ def forget_by_link(token: str, ports: Ports) -> None:
 def purge_expired(ports: Ports, days_back: int = 7) -> int:
     """Delete friend data whose retention has ended: each day's items, looking back a week
     so a missed run is made up by the next. Returns how many items were deleted."""
-    import time
-
     now = int(ports.clock.now())
     friends, deleted = _friends(ports), 0
     for back in range(days_back + 1):

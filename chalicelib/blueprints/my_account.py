@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib import cookies
-from chalicelib.http import describe_validation, form_fields, page_route
+from chalicelib.http import describe_validation, form_fields, page_route, problems_by_field
 from chalicelib.pages import render_page
 
 my_account = Blueprint(__name__)
@@ -14,16 +14,16 @@ TOPIC_LABELS = {"newsletter": "Newsletter (periodic announcements)", "promotions
 
 
 def _fields_named(message: str, fields: tuple[str, ...]) -> list[str]:
-    """The form's fields a problem message names ("field: what is wrong; ..."): the page marks
-    them invalid and ties them to the message."""
-    return [field for field in fields if any(part.startswith(field + ":") for part in message.split("; "))]
+    """The form's fields a problem message names: the page marks them invalid and ties them
+    to the message."""
+    named = problems_by_field(message)
+    return [field for field in fields if field in named]
 
 
 @page_route(my_account, "/my-account", ["GET"], signed_in=True)
 def my_account_page(account, ports):
-    from functions.orders import STATUS_WORDS, list_orders
-
     from functions.notices import unseen_material_change
+    from functions.orders import STATUS_WORDS, list_orders
 
     orders = list_orders(account, ports).orders
     return render_page("my_account.html", title="My Account", account=account, orders=orders, status_words=STATUS_WORDS,

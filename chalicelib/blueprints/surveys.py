@@ -6,7 +6,7 @@ import re
 
 from chalice import Blueprint
 
-from chalicelib.http import describe_validation, form_fields, json_route, page_route
+from chalicelib.http import describe_validation, form_fields, json_route, page_route, problems_by_field
 from chalicelib.pages import render_page
 
 surveys = Blueprint(__name__)
@@ -83,12 +83,8 @@ def _submission(fields: dict[str, str], questions: list[dict]) -> dict:
 
 
 def _errors_by_field(message: str) -> dict[str, str]:
-    """`answers.q1: ...; consent: ...` as {field: message}, for messages tied to their fields."""
-    errors = {}
-    for part in message.split("; "):
-        field, _, text = part.partition(": ")
-        errors[field.replace("answers.", "answer.", 1) if text else "form"] = text or part
-    return errors
+    """The problems by the form's own field names (the API's `answers.q1` is `answer.q1` here)."""
+    return {field.replace("answers.", "answer.", 1): text for field, text in problems_by_field(message).items()}
 
 
 @page_route(surveys, "/surveys/{survey_id}/form", ["POST"], forms=True)
@@ -99,7 +95,8 @@ def survey_form_post(survey_id, ports):
     from shared.errors import InvalidInput
 
     fields = form_fields(surveys.current_request)
-    body = _submission(fields, defined(survey_id, ports).questions)
+    found = defined(survey_id, ports)
+    body = _submission(fields, found.questions)
     try:
         submit(survey_id, SubmissionRequest.model_validate(body), ports)
     except ValidationError as error:
@@ -107,4 +104,4 @@ def survey_form_post(survey_id, ports):
         return _form_page(survey_id, ports, errors=errors, values=fields, status=400)
     except InvalidInput as error:
         return _form_page(survey_id, ports, errors=_errors_by_field(error.message), values=fields, status=400)
-    return render_page("survey_thanks.html", title="Thank you", survey=defined(survey_id, ports))
+    return render_page("survey_thanks.html", title="Thank you", survey=found)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from shared.store.expressions import ITEM_ABSENT, Item
-from shared.store.table import Delete, Entity, Key, Put, Table, Transaction, query_all
+from shared.store.table import Delete, Entity, Key, Put, Table, Transaction, in_force, query_all
 
 ALREADY_ENTERED = "already_entered"
 
@@ -58,7 +58,7 @@ class EntrantContactRepository:
 
     def contact(self, survey_id: str, entry_id: str, now: float) -> EntrantContact | None:
         item = self._table.get(EntrantContact.key(survey_id, entry_id))
-        if item is None or item["expires_at"] <= now:
+        if item is None or not in_force(item, now):
             return None
         return EntrantContact.from_item(item)
 

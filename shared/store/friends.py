@@ -26,7 +26,8 @@ import time
 from dataclasses import asdict, dataclass
 
 from shared.store.expressions import ITEM_ABSENT, ITEM_EXISTS, Attr, Changes, Item
-from shared.store.table import ConditionFailed, Delete, Entity, Key, Put, Table, Transaction, Update, query_all
+from shared.store.table import (ConditionFailed, Delete, Entity, Key, Put, Table, Transaction, Update, in_force,
+                                query_all)
 
 ALREADY_INVITED = "friend_already_invited"
 OVER_CAP = "referral_cap_reached"
@@ -39,10 +40,6 @@ def _partition(friend_hash: str) -> str:
 
 def _day(epoch: int) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(epoch))
-
-
-def _held(item: Item, now: float) -> bool:
-    return item.get("expires_at", float("inf")) > now
 
 
 def _data_index(expires_at: int, key: Key) -> dict[str, str]:
@@ -154,7 +151,7 @@ class FriendRepository:
     def address(self, friend_hash: str, now: float) -> str | None:
         """The friend's address while it is held."""
         item = self._table.get(_address_key(friend_hash))
-        return item["friend_email"] if item and _held(item, now) else None
+        return item["friend_email"] if item and in_force(item, now) else None
 
     def referrals_by(self, referrer_id: str, now: float) -> list[Referral]:
         """A customer's referrals, oldest first, each with the friend's name while it is held."""
@@ -163,7 +160,7 @@ class FriendRepository:
             [_name_key(r.friend_hash, r.referral_id) for r in referrals])}
         for referral in referrals:
             name = names.get(referral.referral_id)
-            referral.friend_name = name["friend_name"] if name and _held(name, now) else None
+            referral.friend_name = name["friend_name"] if name and in_force(name, now) else None
         return referrals
 
     def all_counts(self) -> list[ReferrerCounts]:

@@ -24,6 +24,7 @@ from shared.store.table import (
     Table,
     Transaction,
     Update,
+    in_force,
     query_all,
 )
 
@@ -108,10 +109,6 @@ class MailJob(Entity):
 
 def _suppression_key(email_hash: str) -> Key:
     return {"pk": f"SUPPRESS#{email_hash}", "sk": "SUPPRESS"}
-
-
-def _in_force(item: Item, now: float) -> bool:
-    return "expires_at" not in item or item["expires_at"] > now
 
 
 def _forgotten_key(email_hash: str) -> Key:
@@ -250,12 +247,12 @@ class MailRepository:
         """Why the address gets no mail, if it is suppressed (an expired suppression, whose
         TTL deletion lags, is none)."""
         item = self._table.get(_suppression_key(email_hash), consistent=False)
-        return str(item["reason"]) if item and _in_force(item, now) else None
+        return str(item["reason"]) if item and in_force(item, now) else None
 
     def suppressions(self, email_hashes: Iterable[str], now: float) -> dict[str, str]:
         """The suppressed ones among many addresses, with their reasons, in batches."""
         items = self._table.get_many([_suppression_key(h) for h in email_hashes])
-        return {str(i["pk"]).removeprefix("SUPPRESS#"): str(i["reason"]) for i in items if _in_force(i, now)}
+        return {str(i["pk"]).removeprefix("SUPPRESS#"): str(i["reason"]) for i in items if in_force(i, now)}
 
     def lift_suppression(self, email_hash: str) -> bool:
         """Remove a suppression and the transient-bounce count; False when there was none."""

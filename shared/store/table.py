@@ -170,6 +170,12 @@ class Entity:
         return cls(**{k: v for k, v in item.items() if k in names})
 
 
+def in_force(item: Item, now: float) -> bool:
+    """An item with `expires_at` counts only until then: DynamoDB's TTL deletes it up to two
+    days late, and the local emulator never does."""
+    return "expires_at" not in item or item["expires_at"] > now
+
+
 def plain(value: Any) -> Any:
     """DynamoDB numbers come back as Decimal; the code works with int and float."""
     if isinstance(value, Decimal):
