@@ -19,13 +19,12 @@ import json
 from decimal import Decimal
 from typing import Any, Mapping
 
-from pydantic import SecretStr
 
 from shared.clock import FixedClock
 from shared.mail.ses import OutgoingMail
 from shared.ports import Clock, Ports
 from shared.processor import CheckoutRequest, HostedCheckout, verify_callback
-from shared.settings import Settings
+from shared.settings import Secret, Settings
 from shared.store.expressions import Changes, Condition, Item, Placeholders
 from shared.store.table import (
     INDEXES,
@@ -473,8 +472,8 @@ FAKE_WEBHOOK_SECRET = "whsec_unit_test_only"
 
 def fake_settings() -> Settings:
     """Real settings with explicit values for every field: nothing comes from the
-    environment (pydantic-settings prefers init arguments to environment variables, and
-    every field without one here gets its declared default passed explicitly)."""
+    environment (only Settings.from_environment reads it), and a new required setting
+    fails here by name rather than with a bare TypeError."""
     explicit: dict[str, Any] = {
         "stage": "test",
         "table_name": "fake",
@@ -485,19 +484,19 @@ def fake_settings() -> Settings:
         "postal_address": "1 Test Street",
         "secrets_source": "environment",
         "ssm_parameter_path": None,
-        "token_signing_keys": SecretStr("unit-test-token-key"),
-        "email_hash_key": SecretStr("unit-test-hash-key"),
-        "processor_webhook_secret": SecretStr(FAKE_WEBHOOK_SECRET),
+        "token_signing_keys": Secret("unit-test-token-key"),
+        "email_hash_key": Secret("unit-test-hash-key"),
+        "processor_webhook_secret": Secret(FAKE_WEBHOOK_SECRET),
         "processor_api_key_secret": None,
         "pin_key_alias": "alias/test",
         "pin_mac_key_alias": "alias/test-mac",
         "processor": "sandbox",
     }
-    for name, field in Settings.model_fields.items():
-        if name not in explicit:
-            if field.is_required():
-                raise RuntimeError(f"fake_settings() needs a value for the new setting {name!r}")
-            explicit[name] = copy.deepcopy(field.default)
+    for field in dataclasses.fields(Settings):
+        if field.name not in explicit:
+            if field.default is dataclasses.MISSING:
+                raise RuntimeError(f"fake_settings() needs a value for the new setting {field.name!r}")
+            explicit[field.name] = field.default
     return Settings(**explicit)
 
 

@@ -32,7 +32,7 @@ def trusted_header(monkeypatch, ports):
     """The stage's setting on: a CloudFront distribution sits in front of the API."""
     from shared import bootstrap
 
-    settings = ports.settings.model_copy(update={"trust_viewer_country_header": True})
+    settings = dataclasses.replace(ports.settings, trust_viewer_country_header=True)
     trusting = dataclasses.replace(ports, settings=settings)
     monkeypatch.setattr(bootstrap, "ports", lambda: trusting)
     return trusting
