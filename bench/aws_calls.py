@@ -194,8 +194,46 @@ def import_stock(sku: str, count: int) -> None:
         raise RuntimeError(f"PIN import for {sku}: {result!r}")
 
 
-def measure(log: CallLog) -> list[Measured]:
+def signup(client, address: str):
+    """POST /signup through chalice.test's client."""
     import json
+
+    body = json.dumps({"email": address, "name": "Bench Caller", "promotions": True})
+    return client.http.post("/signup", headers={"Content-Type": "application/json"}, body=body)
+
+
+def signed_in_customer(client) -> tuple[str, str]:
+    """Setup, not measured: a new customer signed in through the welcome mail's /login/ link,
+    pressed on our own page as a browser posts it: (address, session cookie as NAME=VALUE)."""
+    import uuid
+
+    from shared.bootstrap import ports
+
+    customer = f"bench.customer.{uuid.uuid4().hex[:10]}@example.org"
+    if (signed := signup(client, customer)).status_code != 202:
+        raise RuntimeError(f"customer signup: status {signed.status_code}: {signed.body[:500]!r}")
+    used = client.http.post(mail_link_path(customer, "/login/"),
+                            headers={"Content-Type": "application/x-www-form-urlencoded",
+                                     "Origin": ports().settings.base_url}, body="")
+    cookie = (used.headers.get("Set-Cookie") or "").split(";", 1)[0]
+    if used.status_code != 303 or not cookie.startswith("__Host-session="):
+        raise RuntimeError(f"sign-in link: status {used.status_code}, cookie {cookie[:20]!r}")
+    return customer, cookie
+
+
+def paying_callback(order_id: str) -> tuple[bytes, str]:
+    """The sandbox processor's signed "pay" callback for the order's checkout session:
+    (body, Stripe-Signature header), signed now with the stage's webhook secret."""
+    from local_stage.sandbox_processor import signed_callback
+    from shared.bootstrap import ports
+
+    order = ports().commerce.order(order_id)
+    session = {"session_id": order.session_id, "amount_total": order.amount_cents,
+               "currency": order.currency.lower(), "order_id": order.order_id}
+    return signed_callback(session, "pay", ports().settings.webhook_secret())
+
+
+def measure(log: CallLog) -> list[Measured]:
     import uuid
 
     from chalice.test import Client
@@ -203,68 +241,55 @@ def measure(log: CallLog) -> list[Measured]:
     import app
     from bench.environment import ROOT
 
-    def signup(address: str):
-        body = json.dumps({"email": address, "name": "Bench Caller", "promotions": True})
-        return client.http.post("/signup", headers={"Content-Type": "application/json"}, body=body)
-
     first, second = (f"bench.calls.{uuid.uuid4().hex[:10]}@example.org" for _ in range(2))
     results = []
     with Client(app.app, stage_name="local", project_dir=str(ROOT)) as client:
         # The process's first request creates the clients; reported to show it costs no extra call.
-        results.append(_measure(log, "signup (new, first request)", lambda: signup(first), 202))
-        results.append(_measure(log, "signup (new)", lambda: signup(second), 202))
-        results.append(_measure(log, "signup (existing address)", lambda: signup(second), 202))
+        results.append(_measure(log, "signup (new, first request)", lambda: signup(client, first), 202))
+        results.append(_measure(log, "signup (new)", lambda: signup(client, second), 202))
+        results.append(_measure(log, "signup (existing address)", lambda: signup(client, second), 202))
         path = unsubscribe_path_for(second)
         one_click = lambda: client.http.post(  # noqa: E731
             path, headers={"Content-Type": "application/x-www-form-urlencoded"}, body="List-Unsubscribe=One-Click"
         )
         results.append(_measure(log, "one-click unsubscribe", one_click, 200))
         results.append(_measure(log, "one-click unsubscribe (again)", one_click, 200))
-        results += _commerce(log, client, signup)
+        results += _commerce(log, client)
     return results
 
 
 CHECKOUT_BODY = {"sku": "MX-10", "quantity": 1}
 
 
-def _commerce(log: CallLog, client, signup) -> list[Measured]:
+def checkout(client, cookie: str, key: str):
+    """POST /checkout of CHECKOUT_BODY, signed in with the cookie, with this Idempotency-Key."""
+    import json
+
+    return client.http.post("/checkout", body=json.dumps(CHECKOUT_BODY),
+                            headers={"Cookie": cookie, "Content-Type": "application/json", "Idempotency-Key": key})
+
+
+def _commerce(log: CallLog, client) -> list[Measured]:
     """A signed-in customer checks out (fresh Idempotency-Key, then the same key and body
     again); the sandbox processor's signed "pay" callback is delivered, then delivered again
     (the same bytes and signature, as a processor's retry would be)."""
     import json
     import uuid
 
-    from local_stage.sandbox_processor import signed_callback
-    from shared.bootstrap import ports
-
     # -- setup, not measured: stock, and a customer signed in through the welcome mail's link
     import_stock(CHECKOUT_BODY["sku"], 3)
-    customer = f"bench.customer.{uuid.uuid4().hex[:10]}@example.org"
-    if (signed := signup(customer)).status_code != 202:
-        raise RuntimeError(f"customer signup: status {signed.status_code}: {signed.body[:500]!r}")
-    used = client.http.post(mail_link_path(customer, "/login/"),  # pressed on our own page, as a browser posts it
-                            headers={"Content-Type": "application/x-www-form-urlencoded",
-                                     "Origin": ports().settings.base_url}, body="")
-    cookie = (used.headers.get("Set-Cookie") or "").split(";", 1)[0]
-    if used.status_code != 303 or not cookie.startswith("__Host-session="):
-        raise RuntimeError(f"sign-in link: status {used.status_code}, cookie {cookie[:20]!r}")
+    _customer, cookie = signed_in_customer(client)
 
     key = f"bench-{uuid.uuid4().hex}"
-    checkout = lambda: client.http.post(  # noqa: E731
-        "/checkout", body=json.dumps(CHECKOUT_BODY),
-        headers={"Cookie": cookie, "Content-Type": "application/json", "Idempotency-Key": key})
     results = []
     with session_check_counted(log):
-        first = _measure(log, "checkout", checkout, 201)
+        first = _measure(log, "checkout", lambda: checkout(client, cookie, key), 201)
         started = json.loads(first.body)
         results.append(first)
-        results.append(_measure(log, "checkout (replay, same key and body)", checkout, 201,
-                                lambda r: None if json.loads(r.body) == started else "not the first answer"))
+        results.append(_measure(log, "checkout (replay, same key and body)", lambda: checkout(client, cookie, key),
+                                201, lambda r: None if json.loads(r.body) == started else "not the first answer"))
 
-    order = ports().commerce.order(started["order_id"])
-    session = {"session_id": order.session_id, "amount_total": order.amount_cents,
-               "currency": order.currency.lower(), "order_id": order.order_id}
-    payload, signature = signed_callback(session, "pay", ports().settings.webhook_secret())
+    payload, signature = paying_callback(started["order_id"])
     callback = lambda: client.http.post(  # noqa: E731
         "/processor/webhook", body=payload, headers={"Content-Type": "application/json", "Stripe-Signature": signature})
 
