@@ -4,6 +4,7 @@ ua-parser's first parse inside it, against the emulator running in this process.
 from __future__ import annotations
 
 import statistics
+import sys
 from dataclasses import dataclass
 
 from bench.cold_start import spawn
@@ -58,3 +59,21 @@ def report(runs: list[FirstPage], row, headline: bool = True, details: bool = Tr
         row("GET /, a User-Agent new to the parser",
             f"{median('other_agents_ms'):.1f} ms (its parse {median('other_parse_ms'):.1f} ms)")
         row("first GET /, loads", ", ".join(runs[-1].loaded_by_request) or "nothing")
+
+
+def alone(progress, runs: int = 5) -> None:
+    """`python -m bench --first-page-only`: the emulator, then figure 7."""
+    from bench.report import WIDTH
+    from local_stage import emulator
+
+    progress("starting the emulator (moto on 127.0.0.1) and provisioning the local stage ...")
+    stage = emulator.start("local")
+    try:
+        progress(f"first GET / against warm: {runs} processes after 1 warm-up ...")
+        measured = measure(runs=runs, warmups=1)
+    finally:
+        stage.stop()
+    print()
+    print(f"calling-card-store benchmark, first GET / only ({sys.platform}, Python {sys.version.split()[0]})")
+    report(measured, lambda label, text: print(f"  {label:<{WIDTH}}{text}"))
+    print()

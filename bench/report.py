@@ -1,10 +1,15 @@
 """Figures 4 and 5's rows: the campaigns (bench.campaign) and the throttling drill
-(bench.throttle_drill), run and printed for bench/__main__.py."""
+(bench.throttle_drill), run and printed for bench/__main__.py; and the report's column
+width and goal text, which every figure's rows share."""
 from __future__ import annotations
 
 import logging
 
 WIDTH = 40
+
+
+def goal_text(value: float, goal: float, unit: str = "") -> str:
+    return f"(goal <= {goal:g}{unit}: {'met' if value <= goal else 'NOT met'})"
 
 
 def run_drill(progress):
