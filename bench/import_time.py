@@ -22,29 +22,49 @@ class ImportRun:
     top_level: list[tuple[str, int]]  # (module, cumulative us) of the command's level-0 lines
 
 
-def parse_rows(stderr: str) -> list[tuple[str, int, int]]:
-    """(name, depth, cumulative us) of every import the command made, in output order.
+@dataclass(frozen=True)
+class Row:
+    """One line of -X importtime: a module, its nesting depth, its own and cumulative us."""
 
-    -X importtime prints an import when it finishes, so a module's children come before it
-    and everything after the top-level `site` line belongs to the command."""
-    rows: list[tuple[str, int, int]] = []
-    for line in stderr.splitlines():
+    name: str
+    depth: int
+    self_us: int
+    cumulative_us: int
+
+
+def parse_lines(lines: list[str]) -> list[Row]:
+    """Every import line among these, in output order (the header and other lines skipped)."""
+    rows: list[Row] = []
+    for line in lines:
         if not line.startswith("import time:"):
             continue
         parts = line[len("import time:"):].split("|")
         if len(parts) != 3:
             continue
         try:
-            cumulative = int(parts[1])
+            own, cumulative = int(parts[0]), int(parts[1])
         except ValueError:  # the header line
             continue
         name_field = parts[2][1:]  # the format puts one space after "|", then 2 per level
         depth = (len(name_field) - len(name_field.lstrip(" "))) // 2
-        rows.append((name_field.strip(), depth, cumulative))
-    site = [i for i, (name, depth, _) in enumerate(rows) if depth == 0 and name == "site"]
+        rows.append(Row(name_field.strip(), depth, own, cumulative))
+    return rows
+
+
+def after_site(rows: list[Row]) -> list[Row]:
+    """The rows after the top-level `site` line: interpreter start-up imports come before it."""
+    site = [i for i, row in enumerate(rows) if row.depth == 0 and row.name == "site"]
     if not site:
         raise RuntimeError("no top-level `site` line in -X importtime output; cannot split start-up from the command")
     return rows[site[-1] + 1:]
+
+
+def parse_rows(stderr: str) -> list[tuple[str, int, int]]:
+    """(name, depth, cumulative us) of every import the command made, in output order.
+
+    -X importtime prints an import when it finishes, so a module's children come before it
+    and everything after the top-level `site` line belongs to the command."""
+    return [(row.name, row.depth, row.cumulative_us) for row in after_site(parse_lines(stderr.splitlines()))]
 
 
 def parse(stderr: str) -> list[tuple[str, int]]:
