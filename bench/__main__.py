@@ -8,14 +8,15 @@ Run it from the repository root:
     .venv/bin/python -m bench --signup-only                (figure 6 alone, about 20 s)
     .venv/bin/python -m bench --calls-only                 (figure 3 alone, a few seconds)
     .venv/bin/python -m bench --first-page-only            (figure 7 alone, about 15 s)
+    .venv/bin/python -m bench --cold-only                  (figure 2 and its breakdown alone, under a minute)
 
 It needs no network beyond 127.0.0.1 and no AWS account: it sets its own AWS environment
 (local_stage.emulator.AWS_ENVIRONMENT and the local stage's variables; nothing from the
 caller's AWS_* variables or ~/.aws) and starts the moto emulator in this process
 (local_stage.emulator.start("local"), on 127.0.0.1); the campaigns get emulators of
-their own, in child processes. Figures 1 to 3 take 10 to 20 seconds; the campaigns take
-most of the run (about 6 to 8 minutes on a 2-core machine, nearly all of it the 10,000
-sends through moto).
+their own, in child processes. Figures 1 to 3 take about a minute, most of it the 80 or
+so cold-start children; the campaigns take most of the run (about 6 to 8 minutes on a
+2-core machine, nearly all of it the 10,000 sends through moto).
 
 What it measures:
 
@@ -23,13 +24,38 @@ What it measures:
    fresh interpreter under `python -X importtime -c "import X"`: the sum of the
    cumulative microseconds of the command's top-level (level-0) import lines. Median of
    5 runs after 2 warm-ups each, interleaved. Goal: app/boto3 <= 1.0x.
-2. Cold start. From spawning a fresh interpreter to its first successful response:
-   the store's POST /signup (new address) against a bare Chalice app whose one route does
-   one DynamoDB put_item. Each child imports its app and invokes the app object once with
-   an API Gateway proxy event, both against the emulator in this (the parent) process.
-   The clock is time.monotonic_ns(), read by the parent just before it spawns the child
-   and by the child when the response is back. Median of 5 each after 1 warm-up each,
-   interleaved. Reported as signup/bare.
+2. Cold start (bench.cold_start). From spawning a fresh interpreter to its first successful
+   response, the store's first request of four kinds against a bare Chalice app whose one
+   route does one DynamoDB put_item: POST /signup with a new address; GET /account signed
+   in (goal <= 1.3x), with the session cookie of a customer this process signed in
+   beforehand through the welcome mail's /login/ link (chalice.test's client, as in
+   figure 3); POST /processor/webhook with the sandbox processor's signed "pay" callback
+   for a pending order this process made beforehand, one order per run (must answer
+   "fulfilled"); and GET / from a Mexican address with a Chrome User-Agent (must be
+   Mexico's home page). Each child imports its app and invokes the app object once with an
+   API Gateway proxy event, against the emulator in this (the parent) process. The clock
+   is time.monotonic_ns(), read by the parent just before it spawns the child and by the
+   child when the response is back. Medians of 11 runs of each after 1 warm-up round,
+   interleaved, the order turning by one each round; reported as kind / bare, the ratio
+   of the medians (the details give each round's ratio, median and min..max: the noise).
+   The libraries' share, for the callback and GET / (bench.cold_breakdown): in 3 more runs
+   of each under -X importtime, the cumulative microseconds of the outermost import lines
+   of stripe, of ua_parser (with ua_parser_builtins) and of iptocc that come during the
+   first request, as a share of the same run's cold start and of its excess over the bare
+   route's (also under -X importtime, which adds a little to every import, part and whole
+   alike); beside it, the first call of the function through which the store first uses
+   the library (shared.processor.verify_callback, shared.user_agents.families,
+   shared.geo.country_of_address), import and first use together, timed by a wrapper in
+   the same runs (ua-parser compiles its rules at the first parse, not on import).
+   The breakdown, in the details: from those -X importtime runs, each kind's first-request
+   import self-time by top-level package, and the modules the signup's process (import
+   and first request) loads that the bare route's does not, by package; the signup's
+   first uses, each timed alone with time.monotonic_ns() in a fresh process after `import
+   app`, no profiler, medians of 3 (bench._first_use_child: settings, ports, the import of
+   functions.signup, SignupRequest's build and first validation, the boto3 session, the
+   DynamoDB client, what is left of the first POST /signup, a warm one); and a cProfile of
+   one first signup request, its biggest entries by cumulative and by own time (cProfile
+   slows every Python call, often twofold: read the order, not the ms).
 3. AWS calls on the synchronous path, counted by a botocore `before-call` hook on the
    app's boto3 session (shared.aws._session()), reset just before each request made
    with chalice.test.Client: signup with a new address (goal <= 2), with an existing
@@ -114,6 +140,7 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--signup-only", action="store_true", help="run figure 6 (signup, known vs new) alone")
     parser.add_argument("--calls-only", action="store_true", help="run figure 3 (AWS calls per request) alone")
     parser.add_argument("--first-page-only", action="store_true", help="run figure 7 (first GET / vs warm) alone")
+    parser.add_argument("--cold-only", action="store_true", help="run figure 2 (cold starts) and its breakdown alone")
     return parser.parse_args(argv)
 
 
@@ -141,6 +168,12 @@ def main(argv: list[str] | None = None) -> int:
         first_page.alone(progress, RUNS)
         progress(f"done in {time.perf_counter() - started:.0f} s")
         return 0
+    if options.cold_only:
+        from bench import cold_report
+
+        cold_report.alone(progress)
+        progress(f"done in {time.perf_counter() - started:.0f} s")
+        return 0
 
     from bench import campaign
 
@@ -156,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"done in {time.perf_counter() - started:.0f} s")
         return 0
 
-    from bench import aws_calls, cold_start, first_page, import_time, signup_timing
+    from bench import aws_calls, cold_report, first_page, import_time, signup_timing
 
     progress(f"import time: {RUNS} runs of each after 2 warm-ups ...")
     imports = import_time.measure(("app", "boto3"), runs=RUNS, warmups=2)
@@ -173,8 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         log = aws_calls.install_call_log()
 
-        progress(f"cold start: {RUNS} runs of each after 1 warm-up, against {stage.endpoint_url} ...")
-        cold = cold_start.measure(runs=RUNS, warmups=1)
+        cold, cold_parts = cold_report.measure(progress)
         progress(f"first GET / against warm: {RUNS} processes after 1 warm-up ...")
         first_pages = first_page.measure(runs=RUNS, warmups=1)
 
@@ -200,10 +232,6 @@ def main(argv: list[str] | None = None) -> int:
     app_ms, app_lo, app_hi = median_spread(app_imports)
     boto_ms, boto_lo, boto_hi = median_spread(boto3_imports)
     import_ratio = app_ms / boto_ms
-    signup_cold = [r.answered_ms for r in cold["signup"]]
-    bare_cold = [r.answered_ms for r in cold["bare"]]
-    signup_ms, signup_lo, signup_hi = median_spread(signup_cold)
-    bare_ms, bare_lo, bare_hi = median_spread(bare_cold)
     figure3 = CallRows.of(calls)
     width = WIDTH
 
@@ -211,12 +239,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {label:<{width}}{text}")
 
     print()
-    print(f"calling-card-store benchmark (one run, medians of {RUNS}; {sys.platform}, Python {sys.version.split()[0]})")
+    print(f"calling-card-store benchmark (one run, medians of {RUNS}, of {len(cold['bare'])} for the cold starts; "
+          f"{sys.platform}, Python {sys.version.split()[0]})")
     row("import app vs import boto3",
         f"app {app_ms:6.1f} ms  boto3 {boto_ms:6.1f} ms  ratio {import_ratio:.2f}x "
         f"{goal_text(import_ratio, IMPORT_RATIO_GOAL, 'x')}")
-    row("cold start to first signup",
-        f"signup {signup_ms:6.1f} ms  bare {bare_ms:6.1f} ms  ratio {signup_ms / bare_ms:.2f}x (signup / bare)")
+    cold_report.report(cold, cold_parts, row, details=False)
     first_page.report(first_pages, row, details=False)
     package_ratio = packaged["app_ms"] / packaged["boto3_ms"]
     row("deployed zip",
@@ -243,15 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     row("import app, packages (1 run)",
         ", ".join(f"{p} {us / 1000:.1f} ms" for p, us in sorted(loaded.items(), key=lambda i: -i[1]))
         + f" (of: {', '.join(HEAVY_PACKAGES)})")
-    row("cold start, min..max", f"signup {signup_lo:.1f}..{signup_hi:.1f} ms; bare {bare_lo:.1f}..{bare_hi:.1f} ms")
-    for which in ("signup", "bare"):
-        runs = cold[which]
-        entered = statistics.median(r.entered_ms for r in runs)
-        imported = statistics.median(r.imported_ms - r.entered_ms for r in runs)
-        answered = statistics.median(r.answered_ms - r.imported_ms for r in runs)
-        row(f"cold start {which}, medians of parts",
-            f"interpreter {entered:.1f} ms + import {imported:.1f} ms + first request {answered:.1f} ms")
-    row("cold start signup, first request loads", ", ".join(cold["signup"][-1].loaded_by_request) or "nothing")
+    cold_report.report(cold, cold_parts, row, headline=False)
     first_page.report(first_pages, row, headline=False)
     figure3.details(row)
     signup_timing.report(signup_times, row, headline=False)

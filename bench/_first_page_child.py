@@ -19,10 +19,9 @@ import json  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
 
-from bench._cold_child import MARKER, LambdaContext, _third_party_packages, proxy_event  # noqa: E402
+from bench._cold_child import (  # noqa: E402
+    CHROME, MARKER, MEXICO_GREETING, LambdaContext, _third_party_packages, home_event, timed)
 
-MEXICO = "189.203.0.1"
-CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Safari/537.36"
 OTHER_AGENTS = (
     "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
     "Version/17.0 Mobile/15E148 Safari/604.1",
@@ -35,20 +34,6 @@ OTHER_AGENTS = (
 WARM = 9
 
 
-def _timed(module, name: str, spent: list[int]) -> None:
-    """Replace module.name with a wrapper that appends each call's nanoseconds to `spent`."""
-    original = getattr(module, name)
-
-    def wrapper(*args, **kwargs):
-        started = time.monotonic_ns()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            spent.append(time.monotonic_ns() - started)
-
-    setattr(module, name, wrapper)
-
-
 def main() -> None:
     import app
 
@@ -58,18 +43,15 @@ def main() -> None:
 
     counting: list[int] = []
     parsing: list[int] = []
-    _timed(viewer, "count_page_request", counting)
-    _timed(user_agents, "families", parsing)
+    timed(viewer, "count_page_request", counting)
+    timed(user_agents, "families", parsing)
 
     def get_home(user_agent: str) -> int:
-        event = proxy_event("GET", "/", None, "")
-        event["headers"] = {"user-agent": user_agent, "accept": "text/html", "host": event["headers"]["host"]}
-        event["multiValueHeaders"] = {name: [value] for name, value in event["headers"].items()}
-        event["requestContext"]["identity"]["sourceIp"] = MEXICO
+        event = home_event(user_agent)
         started = time.monotonic_ns()
         response = app.app(event, LambdaContext())
         took = time.monotonic_ns() - started
-        if response["statusCode"] != 200 or "¡Hola, México!" not in response["body"]:
+        if response["statusCode"] != 200 or MEXICO_GREETING not in response["body"]:
             raise SystemExit(f"GET / answered {response['statusCode']}, not Mexico's home page")
         return took
 
