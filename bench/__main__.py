@@ -41,12 +41,14 @@ What it measures:
    The libraries' share, for the callback and GET / (bench.cold_breakdown): in 3 more runs
    of each under -X importtime, the cumulative microseconds of the outermost import lines
    of stripe, of ua_parser (with ua_parser_builtins) and of iptocc that come during the
-   first request, as a share of the same run's cold start and of its excess over the bare
-   route's (also under -X importtime, which adds a little to every import, part and whole
-   alike); beside it, the first call of the function through which the store first uses
-   the library (shared.processor.verify_callback, shared.user_agents.families,
-   shared.geo.country_of_address), import and first use together, timed by a wrapper in
-   the same runs (ua-parser compiles its rules at the first parse, not on import).
+   first request, as a share of the same run's cold start (-X importtime adds a little to
+   every import, part and whole alike) and of the headline's excess over the bare route
+   (kind's median - bare's median; above 100% where the rest of the store's cold start is
+   quicker than the bare route's); beside it, the first call of the function through
+   which the store first uses the library (shared.processor.verify_callback,
+   shared.user_agents.families, shared.geo.country_of_address), import and first use
+   together, timed by a wrapper in the same runs (ua-parser compiles its rules at the
+   first parse, not on import).
    The breakdown, in the details: from those -X importtime runs, each kind's first-request
    import self-time by top-level package, and the modules the signup's process (import
    and first request) loads that the bare route's does not, by package; the signup's

@@ -33,15 +33,16 @@ def _goal(ratio: float, goal: float | None) -> str:
     return "" if goal is None else f" (goal <= {goal:g}x: {'met' if ratio <= goal else 'NOT met'})"
 
 
-def _shares(which: str, breakdown: Breakdown) -> str:
-    runs, bare = breakdown.imports[which], breakdown.imports["bare"]
-    excess = _median(runs) - _median(bare)
-    found = cold_breakdown.library_shares(runs)
+def _shares(which: str, cold: dict[str, list[ColdRun]], breakdown: Breakdown) -> str:
+    """Each library's import in the first request, as a share of the same -X importtime run's
+    cold start, and of the headline's excess over the bare route (its medians)."""
+    excess = _median(cold[which]) - _median(cold["bare"])
+    found = cold_breakdown.library_shares(breakdown.imports[which])
     parts = []
     for label, (ms, share, first_use) in sorted(found.items(), key=lambda i: -i[1][0]):
         text = f"{label} {ms:.1f} ms = {share:.0%} of the cold start"
         if excess > 0:
-            text += f", {ms / excess:.0%} of its excess over bare"
+            text += f", {ms / excess:.0%} of the excess over bare above"
         if first_use is not None:
             text += f" (its first use with the import: {first_use:.1f} ms)"
         parts.append(text)
@@ -61,7 +62,7 @@ def report(cold: dict[str, list[ColdRun]], breakdown: Breakdown, row, headline: 
             row(f"cold start to {LABELS[which]}",
                 f"{which} {ms:6.1f} ms  bare {bare:6.1f} ms  ratio {ratio:.2f}x ({which} / bare){_goal(ratio, GOALS.get(which))}")
             if which in cold_breakdown.FIRST_USE_KINDS:
-                row(f"  {LABELS[which]}: libraries' imports", _shares(which, breakdown))
+                row(f"  {LABELS[which]}: libraries' imports", _shares(which, cold, breakdown))
     if details:
         _details(cold, breakdown, row)
 
