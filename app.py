@@ -1,4 +1,11 @@
 """Chalice entry point: builds the app and registers blueprints, middleware and handlers."""
+import gc
+
+# A cold start allocates much and frees little: collecting cycles while it imports and serves
+# its first event finds next to nothing, yet took about a fifth of it. Collection resumes
+# once the first event is answered (chalicelib.middleware), with what the start built frozen.
+gc.disable()
+
 from aws_lambda_powertools import Logger
 from chalice import Chalice
 

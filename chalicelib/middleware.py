@@ -3,6 +3,7 @@ body size limit, the contract's error shape for Chalice's own errors, security h
 and the anonymous access count of each page request (P23)."""
 from __future__ import annotations
 
+import gc
 import json
 
 from chalice import ConvertToMiddleware, Response
@@ -37,6 +38,7 @@ CHALICE_CODES = {
 def install(app, logger) -> None:
     from aws_lambda_powertools.logging import correlation_paths
 
+    app.register_middleware(_resume_collection, "all")
     app.register_middleware(
         ConvertToMiddleware(
             logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
@@ -44,6 +46,17 @@ def install(app, logger) -> None:
         "all",
     )
     app.register_middleware(_http_guard, "http")
+
+
+def _resume_collection(event, get_response):
+    """After a container's first event, garbage collection as usual (app.py pauses it for the
+    start), the objects the start built moved out of its way: they live as long as the container."""
+    try:
+        return get_response(event)
+    finally:
+        if not gc.isenabled():
+            gc.freeze()
+            gc.enable()
 
 
 def _http_guard(event, get_response):
