@@ -1,9 +1,12 @@
-"""Composes the process's `Ports` in one place. Every adapter is built lazily: no boto3
-client, stripe or Jinja2 import happens here, only when an adapter is first used."""
+"""Composes the process's `Ports` in one place. Every adapter and repository is built on its
+first use, its module imported then: no boto3 client, stripe, Jinja2 or repository a request
+does not use is loaded by it (a cold signup imports the accounts and mail repositories, not
+the shop's or the surveys')."""
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from shared.clock import system_clock
 from shared.ports import CardProcessor, Clock, Ports
@@ -11,6 +14,8 @@ from shared.ports import CardProcessor, Clock, Ports
 if TYPE_CHECKING:
     from shared.settings import Settings
     from shared.store.table import Table
+
+T = TypeVar("T")
 
 
 @functools.cache
@@ -21,42 +26,144 @@ def ports() -> Ports:
     return build_ports(get_settings())
 
 
-def build_ports(settings: Settings, table: Table | None = None, clock: Clock = system_clock) -> Ports:
-    from shared.mail.dead_letters import SqsDeadLetters
-    from shared.mail.ses import SesMailer
-    from shared.pins import KmsPinVault
-    from shared.store.access import AccessRepository
-    from shared.store.accounts import AccountRepository
-    from shared.store.audit import AuditRepository
-    from shared.store.campaigns import CampaignRepository
-    from shared.store.commerce import CommerceRepository
-    from shared.store.mail import MailRepository
-    from shared.store.notices import NoticeRepository
-    from shared.store.questions import QuestionRepository
-    from shared.store.sign_in import SignInRepository
-    from shared.store.surveys import SurveyRepository
-    from shared.store.table import DynamoTable
+class _Deferred:
+    """Stands in for an object until one of its attributes is first read, then builds it
+    once and hands on every read. Ports' callers only call methods, so this is invisible
+    to them; `built()` gives the object itself."""
 
-    table = table if table is not None else DynamoTable(settings.table_name)
+    __slots__ = ("_build", "_object")
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._object: Any = None
+
+    def built(self) -> Any:
+        if self._object is None:
+            self._object = self._build()
+        return self._object
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.built(), name)
+
+    def __repr__(self) -> str:
+        return f"<deferred {self._object!r}>" if self._object is not None else "<deferred, not built yet>"
+
+
+def deferred(build: Callable[[], T]) -> T:
+    """`build()`'s object, built when first used."""
+    return cast(T, _Deferred(build))
+
+
+def built(port: T) -> T:
+    """The object behind a port, built now if it was deferred."""
+    return port.built() if isinstance(port, _Deferred) else port
+
+
+def build_ports(settings: Settings, table: Table | None = None, clock: Clock = system_clock) -> Ports:
+    if table is None:
+        from shared.store.table import DynamoTable
+
+        table = DynamoTable(settings.table_name)
+    store = table
     return Ports(
         settings=settings,
-        table=table,
-        accounts=AccountRepository(table),
-        sign_in=SignInRepository(table),
-        mail=MailRepository(table),
-        campaigns=CampaignRepository(table),
-        commerce=CommerceRepository(table),
-        audit=AuditRepository(table),
-        questions=QuestionRepository(table),
-        surveys=SurveyRepository(table),
-        notices=NoticeRepository(table),
-        access=AccessRepository(table),
-        mailer=SesMailer(settings.sender_address, settings.configuration_set),
-        processor=_processor(settings, table),
-        pins=KmsPinVault(settings.pin_key_alias, settings.pin_mac_key_alias),
-        dead_letters=SqsDeadLetters(settings.mail_dead_letter_queue),
+        table=store,
+        accounts=deferred(lambda: _accounts(store)),
+        sign_in=deferred(lambda: _sign_in(store)),
+        mail=deferred(lambda: _mail(store)),
+        campaigns=deferred(lambda: _campaigns(store)),
+        commerce=deferred(lambda: _commerce(store)),
+        audit=deferred(lambda: _audit(store)),
+        questions=deferred(lambda: _questions(store)),
+        surveys=deferred(lambda: _surveys(store)),
+        notices=deferred(lambda: _notices(store)),
+        access=deferred(lambda: _access(store)),
+        mailer=deferred(lambda: _mailer(settings)),
+        processor=deferred(lambda: _processor(settings, store)),
+        pins=deferred(lambda: _pins(settings)),
+        dead_letters=deferred(lambda: _dead_letters(settings)),
         clock=clock,
     )
+
+
+# One builder per port, each importing its module when first called (explicit imports, so
+# the import contracts still see every edge).
+def _accounts(table: Table) -> Any:
+    from shared.store.accounts import AccountRepository
+
+    return AccountRepository(table)
+
+
+def _sign_in(table: Table) -> Any:
+    from shared.store.sign_in import SignInRepository
+
+    return SignInRepository(table)
+
+
+def _mail(table: Table) -> Any:
+    from shared.store.mail import MailRepository
+
+    return MailRepository(table)
+
+
+def _campaigns(table: Table) -> Any:
+    from shared.store.campaigns import CampaignRepository
+
+    return CampaignRepository(table)
+
+
+def _commerce(table: Table) -> Any:
+    from shared.store.commerce import CommerceRepository
+
+    return CommerceRepository(table)
+
+
+def _audit(table: Table) -> Any:
+    from shared.store.audit import AuditRepository
+
+    return AuditRepository(table)
+
+
+def _questions(table: Table) -> Any:
+    from shared.store.questions import QuestionRepository
+
+    return QuestionRepository(table)
+
+
+def _surveys(table: Table) -> Any:
+    from shared.store.surveys import SurveyRepository
+
+    return SurveyRepository(table)
+
+
+def _notices(table: Table) -> Any:
+    from shared.store.notices import NoticeRepository
+
+    return NoticeRepository(table)
+
+
+def _access(table: Table) -> Any:
+    from shared.store.access import AccessRepository
+
+    return AccessRepository(table)
+
+
+def _mailer(settings: Settings) -> Any:
+    from shared.mail.ses import SesMailer
+
+    return SesMailer(settings.sender_address, settings.configuration_set)
+
+
+def _pins(settings: Settings) -> Any:
+    from shared.pins import KmsPinVault
+
+    return KmsPinVault(settings.pin_key_alias, settings.pin_mac_key_alias)
+
+
+def _dead_letters(settings: Settings) -> Any:
+    from shared.mail.dead_letters import SqsDeadLetters
+
+    return SqsDeadLetters(settings.mail_dead_letter_queue)
 
 
 def _processor(settings: Settings, table: Table) -> CardProcessor:
