@@ -5,7 +5,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, StrictBool
 
-from functions import email_change
 from functions.consent import change_topics
 from functions.validation import EmailAddress, PersonName
 from shared.errors import InvalidInput, NotFound
@@ -17,7 +16,7 @@ from shared.store.table import ConditionFailed, ItemNotFound, Transaction
 
 
 class Topics(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     newsletter: StrictBool
     promotions: StrictBool
@@ -95,6 +94,8 @@ def update_profile(account: Account, update: ProfileUpdate, ports: Ports) -> Pro
         account.name = update.name
     pending = None
     if update.email is not None and normalize_email(update.email) != normalize_email(account.email):
+        from functions import email_change  # with referrals behind it: not for every account page's cold start
+
         pending = "check_your_email"
         email_change.request_change(account, update.email, ports)
     return ProfileUpdated(account=view(account, ports), email_change=pending)
