@@ -33,6 +33,10 @@ def _goal(ratio: float, goal: float | None) -> str:
     return "" if goal is None else f" (goal <= {goal:g}x: {'met' if ratio <= goal else 'NOT met'})"
 
 
+def _percent(share: float) -> str:
+    return f"{share:.0%}" if share >= 0.005 else "<1%"
+
+
 def _shares(which: str, cold: dict[str, list[ColdRun]], breakdown: Breakdown) -> str:
     """Each library's import in the first request, as a share of the same -X importtime run's
     cold start, and of the headline's excess over the bare route (its medians)."""
@@ -40,9 +44,9 @@ def _shares(which: str, cold: dict[str, list[ColdRun]], breakdown: Breakdown) ->
     found = cold_breakdown.library_shares(breakdown.imports[which])
     parts = []
     for label, (ms, share, first_use) in sorted(found.items(), key=lambda i: -i[1][0]):
-        text = f"{label} {ms:.1f} ms = {share:.0%} of the cold start"
+        text = f"{label} {ms:.1f} ms = {_percent(share)} of the cold start"
         if excess > 0:
-            text += f", {ms / excess:.0%} of the excess over bare above"
+            text += f", {_percent(ms / excess)} of the excess over bare above"
         if first_use is not None:
             text += f" (its first use with the import: {first_use:.1f} ms)"
         parts.append(text)
