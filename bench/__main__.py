@@ -35,9 +35,12 @@ What it measures:
    Mexico's home page). Each child imports its app and invokes the app object once with an
    API Gateway proxy event, against the emulator in this (the parent) process. The clock
    is time.monotonic_ns(), read by the parent just before it spawns the child and by the
-   child when the response is back. Medians of 11 runs of each after 1 warm-up round,
-   interleaved, the order turning by one each round; reported as kind / bare, the ratio
-   of the medians (the details give each round's ratio, median and min..max: the noise).
+   child when the response is back. 11 rounds after 1 warm-up round, each round one run
+   of every kind and of the bare route, in an order that turns by one each round; the
+   ms are medians, the ratio is the median of the rounds' kind / bare (a round's runs are
+   seconds apart, so a slow spell of the machine falls on both; over three runs it was
+   the steadier of the two for three kinds of four). The details give the ratio of the
+   medians too, and the rounds' min..max: the noise.
    The libraries' share, for the callback and GET / (bench.cold_breakdown): in 3 more runs
    of each under -X importtime, the cumulative microseconds of the outermost import lines
    of stripe, of ua_parser (with ua_parser_builtins) and of iptocc that come during the

@@ -29,6 +29,11 @@ def _median(runs: list[ColdRun], part=lambda r: r.answered_ms) -> float:
     return statistics.median(part(r) for r in runs)
 
 
+def round_ratios(cold: dict[str, list[ColdRun]], which: str) -> list[float]:
+    """Each round's kind / bare: the two ran in the same round, a few seconds apart at most."""
+    return [r.answered_ms / b.answered_ms for r, b in zip(cold[which], cold["bare"])]
+
+
 def _goal(ratio: float, goal: float | None) -> str:
     return "" if goal is None else f" (goal <= {goal:g}x: {'met' if ratio <= goal else 'NOT met'})"
 
@@ -62,9 +67,10 @@ def report(cold: dict[str, list[ColdRun]], breakdown: Breakdown, row, headline: 
     if headline:
         for which in KINDS:
             ms = _median(cold[which])
-            ratio = ms / bare
+            ratio = statistics.median(round_ratios(cold, which))
             row(f"cold start to {LABELS[which]}",
-                f"{which} {ms:6.1f} ms  bare {bare:6.1f} ms  ratio {ratio:.2f}x ({which} / bare){_goal(ratio, GOALS.get(which))}")
+                f"{which} {ms:6.1f} ms  bare {bare:6.1f} ms  ratio {ratio:.2f}x ({which} / bare, median of the "
+                f"rounds'){_goal(ratio, GOALS.get(which))}")
             if which in cold_breakdown.FIRST_USE_KINDS:
                 row(f"  {LABELS[which]}: libraries' imports", _shares(which, cold, breakdown))
     if details:
@@ -76,10 +82,10 @@ def _details(cold: dict[str, list[ColdRun]], breakdown: Breakdown, row) -> None:
     row("cold start, min..max",
         ", ".join(f"{w} {min(r.answered_ms for r in cold[w]):.0f}..{max(r.answered_ms for r in cold[w]):.0f}"
                   for w in cold) + f" ms ({runs} runs each)")
-    ratios = {w: [r.answered_ms / b.answered_ms for r, b in zip(cold[w], cold["bare"])] for w in KINDS}
+    bare = _median(cold["bare"])
     row("cold start ratios, round by round",
-        ", ".join(f"{w} {statistics.median(v):.2f}x ({min(v):.2f}..{max(v):.2f})" for w, v in ratios.items())
-        + " (median and min..max of each round's kind / bare: the noise)")
+        ", ".join(f"{w} {min(v):.2f}..{max(v):.2f}x" for w in KINDS for v in [round_ratios(cold, w)])
+        + "; ratio of the medians: " + ", ".join(f"{w} {_median(cold[w]) / bare:.2f}x" for w in KINDS))
     for which in cold:
         row(f"cold start {which}, medians of parts",
             f"interpreter {_median(cold[which], lambda r: r.entered_ms):.1f} ms + import "
