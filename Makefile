@@ -74,8 +74,9 @@ ops: $(INSTALLED)
 
 # make package STAGE=prod [PACKAGE_OUT=folder]: one template (app + stateful resources) and the zip,
 # in out/STAGE/. Then the cold path's bytecode for the runtime goes into the zip (found by
-# serving the API's first requests from the zip on the emulator). Packaging talks to no AWS
-# account; chalice only wants a region to name.
+# serving the API's first requests from the zip on the emulator), and SnapStart onto the API
+# function where the stage's config asks for it. Packaging talks to no AWS account; chalice
+# only wants a region to name.
 STAGE ?= dev
 PACKAGE_OUT ?= out/$(STAGE)
 package: $(INSTALLED) $(PACKAGE_INSTALLED)
@@ -83,6 +84,7 @@ package: $(INSTALLED) $(PACKAGE_INSTALLED)
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(PACKAGE_VENV)/bin/chalice package --stage $(STAGE) \
 	  --merge-template $(dir $(PACKAGE_OUT))merge-$(STAGE).json $(PACKAGE_OUT)
 	$(BIN)/python -m infra.package_bytecode $(PACKAGE_OUT) --stage $(STAGE) --python $(PACKAGE_VENV)/bin/python
+	$(BIN)/python -m infra.snapstart $(STAGE) $(PACKAGE_OUT)/sam.json
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(PACKAGE_VENV) .pytest_cache .mypy_cache .local-stage.json out

@@ -1,0 +1,77 @@
+"""The API function's SnapStart hooks (the stages that use SnapStart: README, Deploy).
+
+With SnapStart, Lambda initialises a published version once: it imports the app, runs
+`before_snapshot`, and snapshots the memory. Every new execution environment of that
+version resumes from that one snapshot and runs `after_restore` before its first request.
+So the one-time work goes before the snapshot: the modules the first requests import (the
+cold path that `make package` recorded into chalicelib/cold_path.txt), the ports and the
+settings they are built from, the browser parser's and the address lookup's first use, the
+page templates. Whatever must not be shared by environments restored from one snapshot is
+made anew after restore: the random generator's state, the boto3 session and clients (their
+connections and the credentials they resolved), the settings with the secrets read with
+them and Powertools' parameter cache, and the ports, which hold clients.
+
+The runtime provides `snapshot_restore_py`. Where it is missing (make run, the tests),
+`register()` does nothing; the hooks can still be called directly.
+"""
+from __future__ import annotations
+
+import importlib
+import random
+from pathlib import Path
+
+# Written into the zip by `make package` (infra/package_bytecode.py): one module a line,
+# in the order a fresh API function imported them to serve its first requests.
+COLD_PATH = Path(__file__).with_name("cold_path.txt")
+# A visitor as the home page's first request has one: the browser parse and country lookup.
+SAMPLE_AGENT = ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 "
+                "Safari/537.36")
+SAMPLE_ADDRESS = "189.203.0.1"
+
+
+def register() -> bool:
+    """Register the hooks with Lambda's runtime; False where there is no such runtime."""
+    try:
+        from snapshot_restore_py import register_after_restore, register_before_snapshot
+    except ImportError:
+        return False
+    register_before_snapshot(before_snapshot)
+    register_after_restore(after_restore)
+    return True
+
+
+def cold_path_modules() -> list[str]:
+    if not COLD_PATH.is_file():
+        return []
+    return [line.strip() for line in COLD_PATH.read_text().splitlines() if line.strip()]
+
+
+def before_snapshot() -> None:
+    for name in cold_path_modules():
+        importlib.import_module(name)
+    from chalicelib import pages
+    from shared import geo, user_agents
+    from shared.bootstrap import ports
+
+    ports()
+    user_agents.families(SAMPLE_AGENT)
+    geo.country_of_address(SAMPLE_ADDRESS)
+    environment = pages._environment()
+    for template in environment.list_templates(extensions=["html"]):
+        environment.get_template(template)
+
+
+def after_restore() -> None:
+    random.seed()  # from the OS's entropy; secrets and os.urandom need nothing
+    import boto3
+    from aws_lambda_powertools.utilities import parameters
+
+    from shared import aws
+    from shared.bootstrap import ports
+    from shared.settings import get_settings
+
+    boto3.DEFAULT_SESSION = None
+    aws.reset()
+    parameters.clear_caches()
+    get_settings.cache_clear()
+    ports.cache_clear()
