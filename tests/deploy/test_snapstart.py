@@ -102,7 +102,7 @@ def test_importing_the_app_registers_the_hooks_with_lambdas_runtime(tmp_path):
     assert registered == "['chalicelib.snapstart.before_snapshot'] ['chalicelib.snapstart.after_restore']"
 
 
-def test_the_hooks_in_the_runtimes_order_warm_the_cold_path_then_renew_clients_secrets_and_seed(aws, unpacked,
+def test_the_hooks_in_the_runtimes_order_warm_the_cold_path_then_renew_clients_secrets_and_seed(aws, unpacked, person,
                                                                                               monkeypatch):
     """import app -> before snapshot -> (snapshot) -> after restore -> a request; and a second
     environment restored from the same snapshot draws other random numbers than the first."""
@@ -142,7 +142,7 @@ def test_the_hooks_in_the_runtimes_order_warm_the_cold_path_then_renew_clients_s
         assert get_settings().signing_keys() == ["key-2", "key-1"]  # read anew, not the snapshot's
         with Client(app.app, stage_name="local", project_dir=str(ROOT)) as client:
             signed_up = client.http.post("/signup", headers={"Content-Type": "application/json"}, body=json.dumps(
-                {"email": "restored.snapshot@example.org", "name": "Restored Snapshot", "promotions": False}))
+                {"email": person.email, "name": person.name, "promotions": False}))
             home = client.http.get("/")
         assert signed_up.status_code == 202 and home.status_code == 200
 
