@@ -9,7 +9,7 @@ gc.disable()
 from aws_lambda_powertools import Logger
 from chalice import Chalice
 
-from chalicelib import events, middleware
+from chalicelib import events, middleware, snapstart
 from chalicelib.blueprints.accounts import accounts
 from chalicelib.blueprints.mail_links import mail_links
 from chalicelib.blueprints.my_account import my_account
@@ -33,3 +33,4 @@ app.register_blueprint(surveys)
 app.register_blueprint(my_account)
 app.register_blueprint(shop)
 events.register(app)
+snapstart.register()
