@@ -60,10 +60,25 @@ def before_snapshot() -> None:
     environment = pages._environment()
     for template in environment.list_templates(extensions=["html"]):
         environment.get_template(template)
+    build_request_models()
     # app.py paused collection for the start; the snapshot keeps no garbage, and what the
     # start built is frozen out of the way of the collections that resume after the first event.
     gc.collect()
     gc.freeze()
+
+
+def build_request_models() -> list[str]:
+    """Build the validators and serialisers of the JSON routes' models whose modules the cold
+    path loaded: pydantic builds a model on first use (defer_build), and cannot keep a built
+    one anywhere but in memory, so the snapshot is where a first request's build can go."""
+    import sys
+
+    from chalicelib.http import JSON_ROUTES, load
+
+    names = sorted({n for r in JSON_ROUTES for n in (r.request, r.response) if n and n.partition(":")[0] in sys.modules})
+    for name in names:
+        load(name).model_rebuild()
+    return names
 
 
 def after_restore() -> None:

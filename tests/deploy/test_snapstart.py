@@ -167,10 +167,13 @@ from chalicelib import snapstart
 snapstart.before_snapshot()
 import gc
 paused_and_frozen = not gc.isenabled() and gc.get_freeze_count() > 10000
+from functions.accounts import AccountView
+from functions.signup import SignupRequest
+models_built = SignupRequest.__pydantic_complete__ and AccountView.__pydantic_complete__
 snapstart.after_restore()
 names = snapstart.cold_path_modules()
 print(json.dumps({"listed": len(names), "missing": [n for n in names if n not in sys.modules],
-                  "paused_and_frozen": paused_and_frozen,
+                  "paused_and_frozen": paused_and_frozen, "models_built": models_built,
                   "compiled": [p for p in compiled if p.startswith(sys.argv[1])]}))
 """
     env = {"PATH": "/usr/bin:/bin", **emulator.AWS_ENVIRONMENT, **emulator.stage_environment("local")}
@@ -184,6 +187,7 @@ print(json.dumps({"listed": len(names), "missing": [n for n in names if n not in
     assert result["listed"] > 200 and result["missing"] == []
     # The snapshot holds no garbage; collection stays paused until the first event after restore.
     assert result["paused_and_frozen"]
+    assert result["models_built"]  # a restored environment's first signup or account page builds no model
     # What the list holds comes from bytecode. Compiled from source: only what the local
     # stage adds (its sandbox processor), and the hooks' module where app.py does not import it.
     extra = [p for p in result["compiled"] if "/sandbox" not in p and not p.endswith("chalicelib/snapstart.py")]
