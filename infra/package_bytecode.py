@@ -16,12 +16,14 @@ The zip is written anew: chalice copies the working tree's `__pycache__` folders
 timestamp-based files are for whatever Python ran the code here last and never valid in
 Lambda; those are dropped. The list of cold-path modules goes into the zip as
 chalicelib/cold_path.txt (the before-snapshot hook imports them) and, with what was
-compiled, into OUT/bytecode.json. Any failure stops the packaging.
+compiled and which interpreter compiled it (the runtime's, normally .venv-package's), into
+OUT/bytecode.json. Any failure stops the packaging.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -120,8 +122,8 @@ def ship_bytecode(out: Path, stage: str, python: str) -> dict:
                 raise RuntimeError(f"{target} is not where {runtime} looks for {source}'s bytecode")
         dropped = rewrite(archive, folder, compiled, names)
     failed = sorted({name for name, _ in modules["loaded"]} - set(names))
-    report = {"runtime": runtime, "cache_tag": tag, "magic": magic.hex(), "modules": names,
-              "loaded_but_not_imported": failed, "compiled": compiled,
+    report = {"runtime": runtime, "python": os.path.abspath(python), "cache_tag": tag, "magic": magic.hex(),
+              "modules": names, "loaded_but_not_imported": failed, "compiled": compiled,
               "dropped_stale_bytecode": dropped, "zip_bytes": archive.stat().st_size}
     (out / "bytecode.json").write_text(json.dumps(report, indent=1) + "\n")
     return report
