@@ -13,34 +13,62 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # packages for the interpreter it runs under, binary wheels included. So `make package`
 # runs chalice from a virtual environment of that interpreter (requirements.txt, and the dev
 # pins of chalice and of boto3, which stands in for the runtime's own when make package runs
-# the cold-path requests). PACKAGE_PYTHON is looked for on PATH, then where pyenv installs;
-# set it to use another (then delete .venv-package).
+# the cold-path requests). PACKAGE_PYTHON is looked for among PACKAGE_PYTHON_CANDIDATES: on
+# PATH, then where pyenv installs; set it to use another (then delete .venv-package). An empty
+# value (`make PACKAGE_PYTHON=`, or PACKAGE_PYTHON_CANDIDATES=) means none is found.
 PACKAGE_PYTHON_VERSION := 3.12
 PYENV_PYTHONS = $(addsuffix /versions/$(PACKAGE_PYTHON_VERSION).*/bin/python$(PACKAGE_PYTHON_VERSION),$(PYENV_ROOT) \
   $(HOME)/.pyenv /root/.pyenv)
 PACKAGE_PYTHON_CANDIDATES = python$(PACKAGE_PYTHON_VERSION) $(sort $(wildcard $(PYENV_PYTHONS)))
-PACKAGE_PYTHON ?= $(shell for python in $(PACKAGE_PYTHON_CANDIDATES); do \
+ifeq ($(origin PACKAGE_PYTHON),undefined)
+PACKAGE_PYTHON := $(shell for python in $(PACKAGE_PYTHON_CANDIDATES); do \
   [ "$$("$$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = $(PACKAGE_PYTHON_VERSION) ] \
   && { command -v "$$python"; break; }; done)
+endif
 PACKAGE_VENV := .venv-package
 PACKAGE_INSTALLED := $(PACKAGE_VENV)/.installed
+# Where none is found, `make package` refuses: its package would not be the deployed runtime's.
+# PACKAGE_FOR_TESTS=1 is for the deploy tests alone (tests/deploy/conftest.py): then, and only
+# where none is found, chalice runs from .venv, so the package's runtime is the default
+# interpreter's (python3.11, say), its bytecode is compiled for that one, and infra.snapstart
+# puts SnapStart over that older runtime with a warning, so that the template's shape is still
+# checked. Lambda has no SnapStart for such a runtime: never deploy that package.
+ifneq ($(strip $(PACKAGE_PYTHON)),)
+PACKAGE_BIN := $(PACKAGE_VENV)/bin
+PACKAGE_ENV := $(PACKAGE_INSTALLED)
+else ifeq ($(PACKAGE_FOR_TESTS),1)
+PACKAGE_BIN := $(BIN)
+PACKAGE_ENV := package-with-default-python
+else
+PACKAGE_BIN := $(PACKAGE_VENV)/bin
+PACKAGE_ENV := no-package-python
+endif
+SNAPSTART_FLAGS := $(if $(filter 1,$(PACKAGE_FOR_TESTS)),--older-runtime-for-tests)
 
-.PHONY: run test lint bench ops chromium package clean
+.PHONY: run test lint bench ops chromium package clean no-package-python package-with-default-python
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(INSTALLED)
 
-$(PACKAGE_INSTALLED): requirements.txt requirements-dev.txt
-	@python="$(PACKAGE_PYTHON)"; [ -n "$$python" ] || { \
-	  echo "FATAL: no CPython $(PACKAGE_PYTHON_VERSION) for make package (looked for: $(PACKAGE_PYTHON_CANDIDATES));" \
-	  "install it or set PACKAGE_PYTHON=/path/to/python3.12" >&2; exit 1; }; \
-	echo "$$python -m venv $(PACKAGE_VENV)"; "$$python" -m venv $(PACKAGE_VENV)
+$(PACKAGE_INSTALLED): $(if $(strip $(PACKAGE_PYTHON)),,no-package-python) requirements.txt requirements-dev.txt
+	"$(PACKAGE_PYTHON)" -m venv $(PACKAGE_VENV)
 	echo '*' > $(PACKAGE_VENV)/.gitignore
 	$(PACKAGE_VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements.txt \
 	  $$(grep -E '^(chalice|boto3)==' requirements-dev.txt)
 	touch $(PACKAGE_INSTALLED)
+
+no-package-python:
+	@echo "FATAL: no CPython $(PACKAGE_PYTHON_VERSION) for make package, and the deployed stages run" \
+	  "python$(PACKAGE_PYTHON_VERSION) ($(if $(filter file,$(origin PACKAGE_PYTHON)),looked for:\
+	  $(or $(strip $(PACKAGE_PYTHON_CANDIDATES)),nothing),PACKAGE_PYTHON is empty));" \
+	  "install it or set PACKAGE_PYTHON=/path/to/python$(PACKAGE_PYTHON_VERSION)" >&2; exit 1
+
+package-with-default-python: $(INSTALLED)
+	@echo "WARNING (PACKAGE_FOR_TESTS, tests only): no CPython $(PACKAGE_PYTHON_VERSION) found; packaging with" \
+	  "$(BIN)/python ($$($(BIN)/python -c 'import sys; print("python%d.%d" % sys.version_info[:2])')), not the" \
+	  "deployed runtime: never deploy this package" >&2
 
 $(CHECKOV):
 	$(PYTHON) -m venv $(CHECKOV_VENV)
@@ -62,7 +90,9 @@ lint: $(INSTALLED)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-test: $(INSTALLED) $(PACKAGE_INSTALLED) $(CHECKOV) chromium lint
+# Where no CPython 3.12 is found, the deploy tests package prod with .venv's interpreter
+# (PACKAGE_FOR_TESTS) and say so; every test still runs.
+test: $(INSTALLED) $(if $(strip $(PACKAGE_PYTHON)),$(PACKAGE_INSTALLED)) $(CHECKOV) chromium lint
 	CHECKOV=$(CHECKOV) $(BIN)/python -m pytest
 
 bench: $(INSTALLED)
@@ -79,12 +109,12 @@ ops: $(INSTALLED)
 # only wants a region to name.
 STAGE ?= dev
 PACKAGE_OUT ?= out/$(STAGE)
-package: $(INSTALLED) $(PACKAGE_INSTALLED)
+package: $(PACKAGE_ENV) $(INSTALLED)
 	$(BIN)/python infra/merge_template.py $(STAGE) $(dir $(PACKAGE_OUT))merge-$(STAGE).json
-	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(PACKAGE_VENV)/bin/chalice package --stage $(STAGE) \
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(PACKAGE_BIN)/chalice package --stage $(STAGE) \
 	  --merge-template $(dir $(PACKAGE_OUT))merge-$(STAGE).json $(PACKAGE_OUT)
-	$(BIN)/python -m infra.package_bytecode $(PACKAGE_OUT) --stage $(STAGE) --python $(PACKAGE_VENV)/bin/python
-	$(BIN)/python -m infra.snapstart $(STAGE) $(PACKAGE_OUT)/sam.json
+	$(BIN)/python -m infra.package_bytecode $(PACKAGE_OUT) --stage $(STAGE) --python $(PACKAGE_BIN)/python
+	$(BIN)/python -m infra.snapstart $(STAGE) $(PACKAGE_OUT)/sam.json $(SNAPSTART_FLAGS)
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(PACKAGE_VENV) .pytest_cache .mypy_cache .local-stage.json out
