@@ -7,16 +7,18 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import random
 import subprocess
 import sys
 import types
+from pathlib import Path
 
 import pytest
 
 from infra import cold_path, read_only, snapstart as template_step
 from local_stage import emulator
-from tests.deploy.conftest import COMPILE_SPY, ROOT
+from tests.deploy.conftest import COMPILE_SPY, DEPLOYED_RUNTIME, INSTALLED, ROOT
 
 ALIAS_REF = {"Ref": "APIHandler.Alias"}
 
@@ -34,13 +36,26 @@ def test_each_stage_says_whether_its_api_function_uses_snapstart():
     assert template_step.wanted("dev") is False  # a stage nobody waits on: no cache and restore charges
 
 
+def _version(runtime: str) -> tuple[int, int]:
+    major, minor = runtime.removeprefix("python").split(".")
+    return int(major), int(minor)
+
+
 def test_the_prod_api_function_publishes_snapstart_versions_and_the_api_invokes_only_their_alias(package):
     template = json.loads((package / "sam.json").read_text())
     resources = template["Resources"]
     function = resources["APIHandler"]["Properties"]
     assert function["SnapStart"] == {"ApplyOn": "PublishedVersions"} and function["AutoPublishAlias"] == "live"
-    major, minor = map(int, function["Runtime"].removeprefix("python").split("."))
-    assert (major, minor) >= (3, 12)  # SnapStart for Python
+    # Every function runs the Python that built the package (test_bytecode checks which that
+    # is): .venv-package's, of the deployed runtime, new enough for SnapStart; or, where make
+    # found no CPython 3.12, .venv's (make package PACKAGE_FOR_TESTS=1), whatever its version.
+    built = json.loads((package / "bytecode.json").read_text())
+    functions = [v["Properties"] for v in resources.values() if v["Type"] == "AWS::Serverless::Function"]
+    assert {f["Runtime"] for f in functions} == {built["runtime"]}
+    if Path(built["python"]) != ROOT / ".venv" / "bin" / "python":
+        assert Path(built["python"]) == ROOT / ".venv-package" / "bin" / "python"
+        assert built["runtime"] == DEPLOYED_RUNTIME
+        assert _version(DEPLOYED_RUNTIME) >= template_step.MINIMUM_RUNTIME  # SnapStart for Python
     uris = _integration_uris(resources["RestAPI"])
     assert len(uris) > 20
     for uri in uris:
@@ -53,22 +68,83 @@ def test_the_prod_api_function_publishes_snapstart_versions_and_the_api_invokes_
     assert others and not any("SnapStart" in resources[k]["Properties"] for k in others)
 
 
-def test_the_template_step_leaves_a_stage_without_snapstart_alone_and_refuses_an_older_runtime(package):
-    chalice_template = json.loads((package / "sam.json").read_text())
-    function = chalice_template["Resources"]["APIHandler"]["Properties"]
+def _as_chalice_wrote_it(package: Path, runtime: str) -> dict:
+    """The packaged template before the SnapStart step, with the API function on `runtime`."""
+    template = json.loads((package / "sam.json").read_text())
+    function = template["Resources"]["APIHandler"]["Properties"]
     for key in ("SnapStart", "AutoPublishAlias"):
         function.pop(key)
+    function["Runtime"] = runtime
     unqualified = copy.deepcopy(template_step.UNQUALIFIED_URI)
-    api = json.dumps(chalice_template["Resources"]["RestAPI"]).replace(
+    api = json.dumps(template["Resources"]["RestAPI"]).replace(
         json.dumps(template_step.ALIAS_URI), json.dumps(unqualified))
-    chalice_template["Resources"]["RestAPI"] = json.loads(api)
-    chalice_template["Resources"]["APIHandlerInvokePermission"]["Properties"]["FunctionName"] = {"Ref": "APIHandler"}
+    template["Resources"]["RestAPI"] = json.loads(api)
+    template["Resources"]["APIHandlerInvokePermission"]["Properties"]["FunctionName"] = {"Ref": "APIHandler"}
+    return template
+
+
+def test_the_template_step_leaves_a_stage_without_snapstart_alone_and_refuses_an_older_runtime(package, capsys):
+    chalice_template = _as_chalice_wrote_it(package, DEPLOYED_RUNTIME)
     assert template_step.apply(copy.deepcopy(chalice_template), "dev") == chalice_template
     assert template_step.apply(copy.deepcopy(chalice_template), "prod")["Resources"]["APIHandler"]["Properties"][
         "SnapStart"] == {"ApplyOn": "PublishedVersions"}
-    function["Runtime"] = "python3.11"
+    assert capsys.readouterr().err == ""
+    older = _as_chalice_wrote_it(package, "python3.11")
     with pytest.raises(ValueError, match="python3.12 or newer"):
-        template_step.apply(copy.deepcopy(chalice_template), "prod")
+        template_step.apply(copy.deepcopy(older), "prod")
+    # The deploy tests' switch alone puts it there, and says so.
+    rewritten = template_step.apply(copy.deepcopy(older), "prod", older_runtime_for_tests=True)
+    assert rewritten["Resources"]["APIHandler"]["Properties"]["SnapStart"] == {"ApplyOn": "PublishedVersions"}
+    assert "WARNING (tests only)" in capsys.readouterr().err
+
+
+# make, as an operator runs it: none of the caller's make variables or switches.
+def _operator_env() -> dict:
+    leave = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "PACKAGE_PYTHON", "PACKAGE_PYTHON_CANDIDATES", "PACKAGE_FOR_TESTS")
+    return {k: v for k, v in os.environ.items() if k not in leave and not k.startswith("AWS_")}
+
+
+def _make(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["make", "--no-print-directory", "-o", INSTALLED, *arguments], cwd=ROOT, env=_operator_env(),
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_make_package_without_a_cpython_3_12_refuses_unless_the_deploy_tests_switch_says_it_is_for_them(tmp_path):
+    """The cheap part only: the refusals stop make before anything is built, and the switch's
+    wiring is read from a dry run (the package fixture builds the package itself)."""
+    out = tmp_path / "prod"
+    for none_found, said in (("PACKAGE_PYTHON=", "(PACKAGE_PYTHON is empty)"),
+                             ("PACKAGE_PYTHON_CANDIDATES=", "(looked for: nothing)")):
+        refused = _make("package", "STAGE=prod", f"PACKAGE_OUT={out}", none_found)
+        assert refused.returncode != 0
+        assert "FATAL: no CPython 3.12 for make package" in refused.stderr and said in refused.stderr, refused.stderr
+        assert list(tmp_path.iterdir()) == []  # stopped before the merge template or chalice
+    # The operator's command never passes the switch on; the tests' package is built by .venv then.
+    found = _make("-n", "package", "STAGE=prod", f"PACKAGE_OUT={out}", "PACKAGE_PYTHON=/opt/python3.12/bin/python3.12")
+    assert found.returncode == 0, found.stderr
+    assert ".venv-package/bin/chalice package" in found.stdout and "--older-runtime-for-tests" not in found.stdout
+    assert any(line.rstrip().endswith(f"-m infra.snapstart prod {out}/sam.json") for line in found.stdout.splitlines())
+    for_tests = _make("-n", "package", "STAGE=prod", f"PACKAGE_OUT={out}", "PACKAGE_PYTHON=", "PACKAGE_FOR_TESTS=1")
+    assert for_tests.returncode == 0, for_tests.stderr
+    assert ".venv/bin/chalice package" in for_tests.stdout and ".venv-package" not in for_tests.stdout
+    assert f"infra.snapstart prod {out}/sam.json --older-runtime-for-tests" in for_tests.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_snapstart_step_refuses_an_older_runtime_unless_told_the_template_is_for_the_tests(package, tmp_path):
+    sam = tmp_path / "sam.json"
+    sam.write_text(json.dumps(_as_chalice_wrote_it(package, "python3.11")))
+    written = sam.read_text()
+    step = [sys.executable, "-m", "infra.snapstart", "prod", str(sam)]
+    refused = subprocess.run(step, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and refused.stderr.startswith("FATAL: stage prod wants SnapStart"), refused.stderr
+    assert sam.read_text() == written
+    for_tests = subprocess.run([*step, "--older-runtime-for-tests"], cwd=ROOT, capture_output=True, text=True,
+                               timeout=60)
+    assert for_tests.returncode == 0, for_tests.stderr
+    assert "WARNING (tests only): SnapStart put on APIHandler over python3.11" in for_tests.stderr
+    function = json.loads(sam.read_text())["Resources"]["APIHandler"]["Properties"]
+    assert function["SnapStart"] == {"ApplyOn": "PublishedVersions"} and function["Runtime"] == "python3.11"
 
 
 def test_registering_the_hooks_is_a_no_op_without_lambdas_runtime_and_registers_both_with_it(monkeypatch):
