@@ -15,11 +15,12 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # pins of chalice and of boto3, which stands in for the runtime's own when make package runs
 # the cold-path requests). PACKAGE_PYTHON is looked for among PACKAGE_PYTHON_CANDIDATES: on
 # PATH, then where pyenv installs; set it to use another (then delete .venv-package). An empty
-# value (`make PACKAGE_PYTHON=`, or PACKAGE_PYTHON_CANDIDATES=) means none is found.
+# value (`make PACKAGE_PYTHON=`, or PACKAGE_PYTHON_CANDIDATES=; on the command line or in the
+# environment) means none is found.
 PACKAGE_PYTHON_VERSION := 3.12
 PYENV_PYTHONS = $(addsuffix /versions/$(PACKAGE_PYTHON_VERSION).*/bin/python$(PACKAGE_PYTHON_VERSION),$(PYENV_ROOT) \
   $(HOME)/.pyenv /root/.pyenv)
-PACKAGE_PYTHON_CANDIDATES = python$(PACKAGE_PYTHON_VERSION) $(sort $(wildcard $(PYENV_PYTHONS)))
+PACKAGE_PYTHON_CANDIDATES ?= python$(PACKAGE_PYTHON_VERSION) $(sort $(wildcard $(PYENV_PYTHONS)))
 ifeq ($(origin PACKAGE_PYTHON),undefined)
 PACKAGE_PYTHON := $(shell for python in $(PACKAGE_PYTHON_CANDIDATES); do \
   [ "$$("$$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = $(PACKAGE_PYTHON_VERSION) ] \
