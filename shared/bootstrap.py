@@ -28,8 +28,8 @@ def ports() -> Ports:
 
 class _Deferred:
     """Stands in for an object until one of its attributes is first read, then builds it
-    once and hands on every read. Ports' callers only call methods, so this is invisible
-    to them; `built()` gives the object itself."""
+    once and hands on every read. Ports' callers call methods and check isinstance, and both
+    see the object behind it; `built()` gives the object itself."""
 
     __slots__ = ("_build", "_object")
 
@@ -44,6 +44,12 @@ class _Deferred:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.built(), name)
+
+    # isinstance() falls back to __class__ when type() does not match, so a check on a port
+    # sees the object behind it (built then) rather than this stand-in.
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        return type(self.built())
 
     def __repr__(self) -> str:
         return f"<deferred {self._object!r}>" if self._object is not None else "<deferred, not built yet>"

@@ -45,3 +45,15 @@ def test_a_repository_module_loads_with_the_first_use_of_its_repository():
     result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
     answer = json.loads(result.stdout)
     assert answer == {"before": [], "after": ["shared.store.accounts"], "same": True}
+
+
+def test_a_port_built_on_first_use_passes_for_its_object_in_isinstance():
+    """The local stage's card processor page asks whether the processor is the sandbox one."""
+    from shared.bootstrap import build_ports
+    from shared.processor.sandbox import SandboxProcessor
+    from shared.store.accounts import AccountRepository
+    from tests.fakes import MemoryTable, fake_settings
+
+    made = build_ports(fake_settings(), table=MemoryTable())
+    assert isinstance(made.processor, SandboxProcessor) and isinstance(made.accounts, AccountRepository)
+    assert not isinstance(made.accounts, SandboxProcessor)
