@@ -251,10 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{goal_text(import_ratio, IMPORT_RATIO_GOAL, 'x')}")
     cold_report.report(cold, cold_parts, row, details=False)
     first_page.report(first_pages, row, details=False)
-    if hasattr(package, "report"):
-        package.report(packaged, row)
-    else:
-        package_rows(packaged, row)
+    package.report(packaged, row)
     figure3.signup(row)
     signup_timing.report(signup_times, row, details=False)
     figure3.others(row)
@@ -281,17 +278,6 @@ def main(argv: list[str] | None = None) -> int:
     print()
     progress(f"done in {time.perf_counter() - started:.0f} s")
     return 0
-
-
-def package_rows(packaged: dict, row) -> None:
-    """The deployed package's rows, as bench.package.measure's result gives them."""
-    package_ratio = packaged["app_ms"] / packaged["boto3_ms"]
-    row("deployed zip",
-        f"{packaged['zip_bytes'] / 1e6:.1f} MB {goal_text(packaged['zip_bytes'] / 1e6, 10.0, ' MB')}; largest: "
-        + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in packaged["room"]))
-    row("import app from the zip vs boto3",
-        f"app {packaged['app_ms']:6.1f} ms  boto3 {packaged['boto3_ms']:6.1f} ms  ratio {package_ratio:.2f}x "
-        "(bare interpreter: the zip and Lambda's runtime only)")
 
 
 if __name__ == "__main__":
