@@ -26,8 +26,8 @@ What it measures:
    5 runs after 2 warm-ups each, interleaved. Goal: app/boto3 <= 1.0x.
 2. Cold start (bench.cold_start). From spawning a fresh interpreter to its first successful
    response, the store's first request of four kinds against a bare Chalice app whose one
-   route does one DynamoDB put_item: POST /signup with a new address; GET /account signed
-   in (goal <= 1.3x), with the session cookie of a customer this process signed in
+   route does one DynamoDB put_item: POST /signup with a new address (goal <= 1.3x); GET
+   /account signed in (goal <= 1.3x), with the session cookie of a customer this process signed in
    beforehand through the welcome mail's /login/ link (chalice.test's client, as in
    figure 3); POST /processor/webhook with the sandbox processor's signed "pay" callback
    for a pending order this process made beforehand, one order per run (must answer

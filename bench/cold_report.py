@@ -10,8 +10,10 @@ from bench.cold_breakdown import LIBRARIES, Breakdown
 from bench.cold_start import KINDS, LABELS, ColdRun
 from bench.report import WIDTH
 
-ACCOUNT_RATIO_GOAL = 1.3
-GOALS = {"account": ACCOUNT_RATIO_GOAL}
+# Step 11's goals: a new container's first signup and first signed-in account page within
+# 1.3 times the bare route's first answer; the callback and GET / are printed, not held to one.
+COLD_RATIO_GOAL = 1.3
+GOALS = {"signup": COLD_RATIO_GOAL, "account": COLD_RATIO_GOAL}
 
 
 def measure(progress, runs: int = cold_start.RUNS) -> tuple[dict[str, list[ColdRun]], Breakdown]:
