@@ -187,6 +187,13 @@ def plain(value: Any) -> Any:
     return value
 
 
+# A transaction DynamoDB cancels for a concurrent write runs up to this many times: a
+# double-submitted form then meets the first submit's write as a failed condition, the
+# answer its use case gives, instead of an error.
+TRANSACTION_ATTEMPTS = 3
+RETRIED_CANCELLATIONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
+
+
 def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, 0.05 * 2**attempt))
 
@@ -360,17 +367,35 @@ class DynamoTable:
             if op.condition is not None and op.decode:
                 request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
             requests.append({kind: {"TableName": self.name, **request}})
-        try:
-            self._db.transact_write_items(TransactItems=requests)
-        except self._db.exceptions.TransactionCanceledException as error:
-            reasons = error.response.get("CancellationReasons", [])
-            failed = [(op, r) for op, r in zip(transaction.operations, reasons) if r.get("Code") == "ConditionalCheckFailed"]
-            if not failed:
-                raise TransactionConflict("the transaction met a concurrent write") from None
-            tags = frozenset(op.tag or "condition" for op, _ in failed)
-            old = {}
-            for op, reason in failed:
-                old_item: Any = reason.get("Item")
-                decoded = self._from_av(old_item) if old_item else None
-                old[op.tag or "condition"] = op.decode(decoded) if op.decode and decoded else None
-            raise ConditionFailed(tags, old) from None
+        reasons = self._transact(requests)
+        if reasons is None:
+            return
+        failed = [(op, r) for op, r in zip(transaction.operations, reasons) if r.get("Code") == "ConditionalCheckFailed"]
+        if not failed:
+            raise TransactionConflict("the transaction met a concurrent write")
+        tags = frozenset(op.tag or "condition" for op, _ in failed)
+        old = {}
+        for op, reason in failed:
+            old_item: Any = reason.get("Item")
+            decoded = self._from_av(old_item) if old_item else None
+            old[op.tag or "condition"] = op.decode(decoded) if op.decode and decoded else None
+        raise ConditionFailed(tags, old)
+
+    def _transact(self, requests: list[Any]) -> list[Any] | None:
+        """Run the transaction: None once it is written, else the reasons of its last
+        cancellation. Cancelled as a whole by a concurrent write (or throttled), nothing was
+        written, so it runs again, its conditions judged afresh, as AWS advises; a failed
+        condition is an answer, never retried."""
+        reasons: list[Any] = []
+        for attempt in range(TRANSACTION_ATTEMPTS):
+            if attempt:
+                _backoff(attempt - 1)
+            try:
+                self._db.transact_write_items(TransactItems=requests)
+                return None
+            except self._db.exceptions.TransactionCanceledException as error:
+                reasons = error.response.get("CancellationReasons", [])
+            codes = {r.get("Code") for r in reasons}
+            if "ConditionalCheckFailed" in codes or not codes & RETRIED_CANCELLATIONS:
+                break
+        return reasons
