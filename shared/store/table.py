@@ -187,9 +187,8 @@ def plain(value: Any) -> Any:
     return value
 
 
-# A transaction DynamoDB cancels for a concurrent write runs up to this many times: a
-# double-submitted form then meets the first submit's write as a failed condition, the
-# answer its use case gives, instead of an error.
+# A transaction cancelled by a concurrent write runs up to this many times: a double-submitted
+# form then meets the first submit's write as a failed condition, which its use case answers.
 TRANSACTION_ATTEMPTS = 3
 RETRIED_CANCELLATIONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
 

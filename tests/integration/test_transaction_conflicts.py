@@ -35,9 +35,13 @@ def table(aws):
     return DynamoTable(get_settings().table_name)
 
 
-def cancelling(monkeypatch, table, times: int, codes=("TransactionConflict",)) -> Cancelling:
-    stand_in = Cancelling(table._db, times, codes)
-    monkeypatch.setattr(table._db, "transact_write_items", stand_in)
+def cancelling(monkeypatch, times: int, codes=("TransactionConflict",)) -> Cancelling:
+    """On the process's DynamoDB client, the one every DynamoTable here uses."""
+    from shared import aws
+
+    client = aws.client("dynamodb")
+    stand_in = Cancelling(client, times, codes)
+    monkeypatch.setattr(client, "transact_write_items", stand_in)
     return stand_in
 
 
@@ -49,21 +53,21 @@ def a_put(key: str) -> Transaction:
 
 def test_a_transaction_cancelled_by_a_concurrent_write_runs_again_and_is_written(table, monkeypatch):
     key = new_id()
-    stand_in = cancelling(monkeypatch, table, times=1)
+    stand_in = cancelling(monkeypatch, times=1)
     table.commit(a_put(key))
     assert stand_in.calls == 2
     assert table.get({"pk": f"CONFLICT#{key}", "sk": "ITEM"}) is not None
 
 
 def test_throttling_of_a_transaction_is_tried_again_as_well(table, monkeypatch):
-    stand_in = cancelling(monkeypatch, table, times=2, codes=("ThrottlingError",))
+    stand_in = cancelling(monkeypatch, times=2, codes=("ThrottlingError",))
     table.commit(a_put(new_id()))
     assert stand_in.calls == 3
 
 
 def test_a_conflict_that_lasts_ends_as_transaction_conflict_after_three_attempts(table, monkeypatch):
     key = new_id()
-    stand_in = cancelling(monkeypatch, table, times=99)
+    stand_in = cancelling(monkeypatch, times=99)
     with pytest.raises(TransactionConflict):
         table.commit(a_put(key))
     assert stand_in.calls == 3
@@ -73,7 +77,7 @@ def test_a_conflict_that_lasts_ends_as_transaction_conflict_after_three_attempts
 def test_a_failed_condition_is_an_answer_and_never_tried_again(table, monkeypatch):
     key = new_id()
     table.commit(a_put(key))
-    stand_in = cancelling(monkeypatch, table, times=0)
+    stand_in = cancelling(monkeypatch, times=0)
     with pytest.raises(ConditionFailed) as failed:
         table.commit(a_put(key))
     assert failed.value.tags == frozenset({"new"}) and stand_in.calls == 1
@@ -84,7 +88,7 @@ def test_p11_a_signup_that_meets_a_concurrent_write_answers_202_like_any_other(h
     at the same moment. It gets the same 202 and the address one account."""
     from tests.integration.test_signup import account_of, sign_up
 
-    stand_in = cancelling(monkeypatch, ports.table, times=1)
+    stand_in = cancelling(monkeypatch, times=1)
     assert sign_up(http, person).status_code == 202
     assert stand_in.calls == 3  # the account's transaction twice, then the mail count's
     assert sign_up(http, person).status_code == 202
