@@ -22,7 +22,6 @@ import contextlib
 import json
 import threading
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
 
 SANDBOX_PREFIX = "SANDBOX#"  # shared.store.sandbox: the sandbox processor's own records
 
@@ -157,26 +156,10 @@ def _measure(log: CallLog, label: str, request, expected_status: int, check=None
                     sum(checks) if checks else None, response.body)
 
 
-def mail_link_path(address: str, prefix: str) -> str:
-    """Send the pending mail, then take the first `prefix` link (e.g. /unsubscribe/) from the
-    newest mail to the address that has one."""
-    from functions.mail_outbox import sweep
-    from local_stage.outbox import sent_mail
-    from shared.bootstrap import ports
-
-    sweep(ports())
-    for mail in sent_mail():
-        if address.lower() not in (t.lower() for t in mail["to"]):
-            continue
-        for word in mail["text"].split():
-            url = urlparse(word.strip("<>"))
-            if url.scheme and url.path.startswith(prefix):
-                return url.path
-    raise RuntimeError(f"no {prefix} link in any mail to {address}")
-
-
 def unsubscribe_path_for(address: str) -> str:
     """Send the pending mail, then take the /unsubscribe/ link from the welcome's text."""
+    from local_stage.customers import mail_link_path
+
     return mail_link_path(address, "/unsubscribe/")
 
 
@@ -207,18 +190,10 @@ def signed_in_customer(client) -> tuple[str, str]:
     pressed on our own page as a browser posts it: (address, session cookie as NAME=VALUE)."""
     import uuid
 
-    from shared.bootstrap import ports
+    from local_stage.customers import signed_in_customer as sign_in
 
     customer = f"bench.customer.{uuid.uuid4().hex[:10]}@example.org"
-    if (signed := signup(client, customer)).status_code != 202:
-        raise RuntimeError(f"customer signup: status {signed.status_code}: {signed.body[:500]!r}")
-    used = client.http.post(mail_link_path(customer, "/login/"),
-                            headers={"Content-Type": "application/x-www-form-urlencoded",
-                                     "Origin": ports().settings.base_url}, body="")
-    cookie = (used.headers.get("Set-Cookie") or "").split(";", 1)[0]
-    if used.status_code != 303 or not cookie.startswith("__Host-session="):
-        raise RuntimeError(f"sign-in link: status {used.status_code}, cookie {cookie[:20]!r}")
-    return customer, cookie
+    return customer, sign_in(client, customer, "Bench Caller")
 
 
 def paying_callback(order_id: str) -> tuple[bytes, str]:

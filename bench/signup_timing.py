@@ -82,8 +82,8 @@ def _address(kind: str) -> str:
 
 def _known_addresses(client, signup: Callable[[str], object], count: int) -> dict[str, list[str]]:
     """Setup, not measured: `count` accounts in each state."""
-    from bench.aws_calls import mail_link_path
     from functions.accounts import deactivate
+    from local_stage.customers import use_sign_in_link
     from shared.bootstrap import ports
 
     known = {state: [_address(state) for _ in range(count)] for state in STATES}
@@ -91,12 +91,8 @@ def _known_addresses(client, signup: Callable[[str], object], count: int) -> dic
         answer = signup(address)
         if answer.status_code != 202:
             raise RuntimeError(f"setup signup: status {answer.status_code}")
-    origin = ports().settings.base_url
     for address in known["active"] + known["deactivated"]:
-        used = client.http.post(mail_link_path(address, "/login/"), body="", headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Origin": origin})
-        if used.status_code != 303:
-            raise RuntimeError(f"setup sign-in link: status {used.status_code}")
+        use_sign_in_link(client, address)
     for address in known["deactivated"]:
         deactivate(_account(address), ports())
     return known

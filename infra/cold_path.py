@@ -21,7 +21,6 @@ import secrets
 import subprocess
 import tempfile
 from pathlib import Path
-from urllib.parse import urlparse
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -83,39 +82,16 @@ def _put_secrets(stage_env: dict[str, str]) -> str:
     return webhook_secret
 
 
-def _signed_in_cookie(stage: str, base_url: str) -> str:
-    """Sign a customer up and in through the app's links, as a browser would; the Cookie
+def _signed_in_cookie(stage: str) -> str:
+    """A customer signed up and in through the app's links, as a browser would: the Cookie
     header its browser then sends."""
     from chalice.test import Client
 
     import app
-    from functions.mail_outbox import sweep
-    from local_stage.outbox import sent_mail
-    from shared.bootstrap import ports
+    from local_stage.customers import signed_in_customer
 
-    address = f"cold.path.{secrets.token_hex(4)}@example.org"
     with Client(app.app, stage_name=stage, project_dir=str(ROOT)) as client:
-        signed_up = client.http.post("/signup", headers={"Content-Type": "application/json"},
-                                     body=json.dumps({"email": address, "name": "Cold Path", "promotions": False}))
-        if signed_up.status_code != 202:
-            raise RuntimeError(f"POST /signup answered {signed_up.status_code}: {signed_up.body!r:.500}")
-        mail = []
-        for _ in range(10):
-            sweep(ports())
-            mail = [m for m in sent_mail() if address in m["to"]]
-            if mail:
-                break
-        if not mail:
-            raise RuntimeError("the welcome mail was never sent")
-        links = [urlparse(word.strip("<>")).path for word in mail[0]["text"].split()
-                 if "://" in word and urlparse(word.strip("<>")).path.startswith("/login/")]
-        if not links:
-            raise RuntimeError("the welcome mail holds no sign-in link")
-        used = client.http.post(links[0], headers={"Content-Type": "application/x-www-form-urlencoded",
-                                                   "Origin": base_url}, body="")
-        if used.status_code != 303:
-            raise RuntimeError(f"POST {links[0][:8]}… answered {used.status_code}")
-        return used.headers["Set-Cookie"].split(";", 1)[0]
+        return signed_in_customer(client, f"cold.path.{secrets.token_hex(4)}@example.org", "Cold Path")
 
 
 def record(unpacked: Path, python: str, stage: str) -> dict[str, list[tuple[str, str]]]:
@@ -134,7 +110,7 @@ def record(unpacked: Path, python: str, stage: str) -> dict[str, list[tuple[str,
         os.environ.update(stage_env, POWERTOOLS_LOG_LEVEL="ERROR", POWERTOOLS_METRICS_DISABLED="true")
         webhook_secret = _put_secrets(stage_env)
         with contextlib.redirect_stdout(io.StringIO()):  # the metrics the sweep prints
-            cookie = _signed_in_cookie(stage, stage_env["BASE_URL"])
+            cookie = _signed_in_cookie(stage)
         spec = {"new_address": f"cold.path.{secrets.token_hex(4)}@example.org", "user_agent": VISITOR_AGENT,
                 "source_ip": VISITOR_ADDRESS, "session_cookie": cookie, "webhook_secret": webhook_secret}
         env = {"PATH": "/usr/bin:/bin", **emulator.AWS_ENVIRONMENT, "AWS_ENDPOINT_URL": started.endpoint_url,

@@ -29,7 +29,7 @@ def ports() -> Ports:
 class _Deferred:
     """Stands in for an object until one of its attributes is first read, then builds it
     once and hands on every read. Ports' callers call methods and check isinstance, and both
-    see the object behind it; `built()` gives the object itself."""
+    see the object behind it."""
 
     __slots__ = ("_build", "_object")
 
@@ -58,11 +58,6 @@ class _Deferred:
 def deferred(build: Callable[[], T]) -> T:
     """`build()`'s object, built when first used."""
     return cast(T, _Deferred(build))
-
-
-def built(port: T) -> T:
-    """The object behind a port, built now if it was deferred."""
-    return port.built() if isinstance(port, _Deferred) else port
 
 
 def build_ports(settings: Settings, table: Table | None = None, clock: Clock = system_clock) -> Ports:
