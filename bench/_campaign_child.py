@@ -163,9 +163,9 @@ def main() -> None:
 
     from functions.campaigns import CampaignInput, send_campaign
     from functions.mail_outbox import sweep, time_budget
-    from shared import bootstrap
+    from shared.ports import process_ports
 
-    ports = bootstrap.ports()
+    ports = process_ports()
     setup_started = time.perf_counter()
     seed(count, ports.settings, aws.client("dynamodb"))
     setup_s = time.perf_counter() - setup_started

@@ -39,7 +39,7 @@ def steps(app, unique: str) -> list[tuple[str, object]]:
     return [
         ("settings (get_settings())",
          lambda: importlib.import_module("shared.settings").get_settings()),
-        ("ports (bootstrap.ports())", lambda: importlib.import_module("shared.bootstrap").ports()),
+        ("ports (process_ports())", lambda: importlib.import_module("shared.ports").process_ports()),
         ("import functions.signup", lambda: importlib.import_module("functions.signup")),
         ("SignupRequest build", lambda: _signup_model().model_rebuild()),
         ("SignupRequest 1st validate", lambda: _signup_model().model_validate(_body(unique, 0))),

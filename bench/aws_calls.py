@@ -168,11 +168,11 @@ def import_stock(sku: str, count: int) -> None:
     import secrets
 
     from functions import ops
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
 
     pins = [{"pin": f"{secrets.randbelow(10**12):012d}", "dialing_instructions": "Dial 1-800-555-0100"}
             for _ in range(count)]
-    result = ops.run("ops_import_pins", {"sku": sku, "pins": pins}, ports())
+    result = ops.run("ops_import_pins", {"sku": sku, "pins": pins}, process_ports())
     if result.get("imported") != count:
         raise RuntimeError(f"PIN import for {sku}: {result!r}")
 
@@ -200,12 +200,12 @@ def paying_callback(order_id: str) -> tuple[bytes, str]:
     """The sandbox processor's signed "pay" callback for the order's checkout session:
     (body, Stripe-Signature header), signed now with the stage's webhook secret."""
     from local_stage.sandbox_processor import signed_callback
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
 
-    order = ports().commerce.order(order_id)
+    order = process_ports().commerce.order(order_id)
     session = {"session_id": order.session_id, "amount_total": order.amount_cents,
                "currency": order.currency.lower(), "order_id": order.order_id}
-    return signed_callback(session, "pay", ports().settings.webhook_secret())
+    return signed_callback(session, "pay", process_ports().settings.webhook_secret())
 
 
 def measure(log: CallLog) -> list[Measured]:

@@ -84,7 +84,7 @@ def _known_addresses(client, signup: Callable[[str], object], count: int) -> dic
     """Setup, not measured: `count` accounts in each state."""
     from functions.accounts import deactivate
     from local_stage.customers import use_sign_in_link
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
 
     known = {state: [_address(state) for _ in range(count)] for state in STATES}
     for address in itertools.chain(*known.values()):
@@ -94,15 +94,15 @@ def _known_addresses(client, signup: Callable[[str], object], count: int) -> dic
     for address in known["active"] + known["deactivated"]:
         use_sign_in_link(client, address)
     for address in known["deactivated"]:
-        deactivate(_account(address), ports())
+        deactivate(_account(address), process_ports())
     return known
 
 
 def _account(address: str):
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
     from shared.ids import email_hash
 
-    store = ports()
+    store = process_ports()
     account = store.accounts.get(store.accounts.account_id_for(email_hash(address, store.settings.hash_key())) or "")
     if account is None:
         raise RuntimeError("setup: an account the bench signed up is missing")

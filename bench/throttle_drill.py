@@ -80,7 +80,7 @@ def run() -> DrillResult:
         tx = Transaction()
         ports.accounts.add_activation(tx, account.account_id, ["newsletter"])
         ports.table.commit(tx)
-    ports.commerce.put_pins([Pin("MX-10", f"pin{n:03d}", ports.pins.encrypt(f"{n:012d}", "MX-10", f"pin{n:03d}"),
+    ports.commerce.put_pins([Pin("MX-10", f"pin{n:03d}", ports.pin_vault.encrypt(f"{n:012d}", "MX-10", f"pin{n:03d}"),
                                  "Dial 1-800-555-0100", at) for n in range(PIN_ORDERS)])
 
     send_campaign(CampaignInput(topic="newsletter", subject="Spring letterpress", text="New cards are in."), ports)
@@ -91,12 +91,12 @@ def run() -> DrillResult:
         started = start_checkout(buyer, CheckoutBody(sku="MX-10", quantity=1), {}, f"drill-order-{n:04d}", ports)
         order = ports.commerce.order(started.order_id)
         assert order is not None and fulfil(order.order_id, order.account_id, order.lines, ports) == "fulfilled"
-    pin_jobs = [j for j in (ports.mail.job(i) for i in ports.mail.unsent_job_ids(limit=10_000)) if j and j.template == "pin"]
+    pin_jobs = [j for j in (ports.outbox.job(i) for i in ports.outbox.unsent_job_ids(limit=10_000)) if j and j.template == "pin"]
     handle_stream_records([{"eventName": "INSERT", "dynamodb": {"NewImage": {
         "type": {"S": "mail_job"}, "kind": {"S": j.kind}, "job_id": {"S": j.job_id}}}} for j in pin_jobs], ports)
 
     minute = 0
-    while ports.mail.unsent_job_ids(limit=1) and minute < MAX_MINUTES:
+    while ports.outbox.unsent_job_ids(limit=1) and minute < MAX_MINUTES:
         minute += 1
         begins = start + minute * 60
         clock.advance(max(0.0, begins - clock.now()))  # the schedule fires once a minute
@@ -105,8 +105,8 @@ def run() -> DrillResult:
         jobs=READERS + PIN_ORDERS,
         refused=ses.refused,
         sends=Counter((m.to, m.subject) for m in ses.sent),
-        failed=len(ports.mail.failed_job_ids("")),
-        unsent=len(ports.mail.unsent_job_ids(limit=10_000)),
+        failed=len(ports.outbox.failed_job_ids("")),
+        unsent=len(ports.outbox.unsent_job_ids(limit=10_000)),
         minutes=minute,
         last_pin_minute=max(t for kind, t in ses.minutes if kind == "transactional"),
         last_promotion_minute=max(t for kind, t in ses.minutes if kind == "promotional"),

@@ -18,9 +18,9 @@ def register(app) -> None:
         @app.on_dynamodb_record(stream_arn=stream_arn, batch_size=25, starting_position="LATEST")
         def mail_outbox_stream(event):
             from functions.mail_outbox import handle_stream_records
-            from shared.bootstrap import ports
+            from shared.ports import process_ports
 
-            handle_stream_records([record.to_dict() for record in event], ports())
+            handle_stream_records([record.to_dict() for record in event], process_ports())
 
     feedback_queue = os.environ.get("SES_FEEDBACK_QUEUE")
     if feedback_queue:
@@ -28,51 +28,51 @@ def register(app) -> None:
         @app.on_sqs_message(queue=feedback_queue, batch_size=10)
         def ses_feedback(event):
             from functions.mail_feedback import handle_sns_envelope
-            from shared.bootstrap import ports
+            from shared.ports import process_ports
 
             # A failure raises: SQS retries the batch, then parks it in the dead-letter queue.
             for record in event:
-                handle_sns_envelope(record.body, ports())
+                handle_sns_envelope(record.body, process_ports())
 
     @app.schedule(Rate(1, unit=Rate.MINUTES))
     def mail_outbox_sweeper(event):
         from functions.mail_outbox import sweep, time_budget
-        from shared.bootstrap import ports
+        from shared.ports import process_ports
 
         context = getattr(event, "context", None)
         remaining = (lambda: context.get_remaining_time_in_millis() / 1000) if context else time_budget(60)
-        sweep(ports(), remaining_seconds=remaining)
+        sweep(process_ports(), remaining_seconds=remaining)
 
     @app.schedule(Rate(1, unit=Rate.DAYS))
     def unconfirmed_accounts_purge(event):
         from functions.unconfirmed_accounts import purge_unconfirmed
-        from shared.bootstrap import ports
+        from shared.ports import process_ports
 
-        purge_unconfirmed(ports())
+        purge_unconfirmed(process_ports())
 
     @app.schedule(Rate(1, unit=Rate.DAYS))
     def retention_purge(event):
         """Personal data past its stated retention: friend data, contest entrants' contacts."""
         from functions.contests import purge_due
         from functions.referrals import purge_expired
-        from shared.bootstrap import ports
+        from shared.ports import process_ports
 
-        purge_expired(ports())
-        purge_due(ports())
+        purge_expired(process_ports())
+        purge_due(process_ports())
 
     @app.schedule(Rate(15, unit=Rate.MINUTES))
     def contest_commitments(event):
         from functions.contests import commit_closed_contests
-        from shared.bootstrap import ports
+        from shared.ports import process_ports
 
-        commit_closed_contests(ports())
+        commit_closed_contests(process_ports())
 
     @app.schedule(Rate(5, unit=Rate.MINUTES))
     def orders_awaiting_stock(event):
         from functions.fulfilment import fulfil_orders_waiting_for_stock
-        from shared.bootstrap import ports
+        from shared.ports import process_ports
 
-        fulfil_orders_waiting_for_stock(ports())
+        fulfil_orders_waiting_for_stock(process_ports())
 
     for name in OPERATOR_FUNCTIONS:
         _register_operator_function(app, name)
@@ -102,9 +102,9 @@ OPERATOR_FUNCTIONS = (
 def _register_operator_function(app, name: str) -> None:
     def operator_function(event, context):
         from functions.ops import run
-        from shared.bootstrap import ports
+        from shared.ports import process_ports
 
-        return run(name, event, ports())
+        return run(name, event, process_ports())
 
     operator_function.__name__ = name
     app.lambda_function(name=name)(operator_function)

@@ -148,12 +148,12 @@ def _view_arguments(view: Callable, signed_in: bool) -> Callable[[dict, object],
     def fill(params: dict, request) -> None:
         if not (wants_ports or signed_in):
             return
-        from shared.bootstrap import ports
+        from shared.ports import process_ports
 
         if wants_ports:
-            params["ports"] = ports()
+            params["ports"] = process_ports()
         if signed_in:
-            params["account"] = signed_in_account(request, ports())
+            params["account"] = signed_in_account(request, process_ports())
 
     return fill
 

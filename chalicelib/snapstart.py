@@ -52,9 +52,9 @@ def before_snapshot() -> None:
         importlib.import_module(name)
     from chalicelib import pages
     from shared import geo, user_agents
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
 
-    ports()  # its repositories' modules are on the cold path; each repository is built on first use
+    process_ports()  # its repositories' modules are on the cold path; each repository is built on first use
     user_agents.families(SAMPLE_AGENT)
     geo.country_of_address(SAMPLE_ADDRESS)
     environment = pages._environment()
@@ -87,7 +87,7 @@ def after_restore() -> None:
     from aws_lambda_powertools.utilities import parameters
 
     from shared import aws
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
     from shared.settings import get_settings
 
     boto3.DEFAULT_SESSION = None

@@ -27,10 +27,10 @@ def count_page_request(request) -> None:
     the page: it is logged by its type alone and the page is answered as usual."""
     try:
         from functions.access_trends import record_page_request
-        from shared.bootstrap import ports
+        from shared.ports import process_ports
         from shared.geo import VIEWER_COUNTRY_HEADER
 
         record_page_request(_source_ip(request), request.headers.get("user-agent"),
-                            request.headers.get(VIEWER_COUNTRY_HEADER), ports())
+                            request.headers.get(VIEWER_COUNTRY_HEADER), process_ports())
     except Exception as error:  # noqa: BLE001 - a counter must not fail the page
         logger.warning("access count not written", extra={"error": type(error).__name__})

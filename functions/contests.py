@@ -100,7 +100,7 @@ def draw(payload: DrawInput, ports: Ports) -> dict[str, Any]:
     tx = Transaction()
     ports.surveys.add_draw(tx, record)
     for entry_id in winners:  # the job names the entry, never the address
-        ports.mail.add_job(tx, MailJob(new_id(), MailKind.contest.value, "contest_winner", now,
+        ports.outbox.add_job(tx, MailJob(new_id(), MailKind.contest.value, "contest_winner", now,
                                        context={"survey_id": contest.survey_id, "entry_id": entry_id}))
     try:
         ports.table.commit(tx)

@@ -31,7 +31,7 @@ def request_change(account: Account, new_email: str, ports: Ports) -> None:
     confirm = link_mail(account.account_id, "email_change", "email_change_confirm", ports, to_address=new_email,
                         ref=change.change_id)
     confirm.context["to_unconfirmed"] = True  # the new address is not proven until its link is used
-    ports.mail.add_job(tx, confirm)
+    ports.outbox.add_job(tx, confirm)
     ports.table.commit(tx)
 
 
@@ -50,7 +50,7 @@ def complete(login: LoginToken, ports: Ports) -> Account:
     ports.sign_in.add_token_use(tx, login.token_hash, ports.clock.now())
     ports.accounts.add_address_change(tx, account, change.new_email, change.new_email_hash)
     ports.sign_in.add_email_change_done(tx, account_id, change.change_id)
-    ports.mail.add_job(tx, notice)
+    ports.outbox.add_job(tx, notice)
     referrals.add_conversion(tx, change.new_email_hash, ports)  # an invited friend's address, now a customer's
     try:
         ports.table.commit(tx)

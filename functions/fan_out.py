@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from shared.errors import InvalidInput
-from shared.ports import Page, Ports
-from shared.store.accounts import AUDIENCE_SHARDS
+from shared.ports import Ports
+from shared.store.accounts import AUDIENCE_SHARDS, IdPage
 from shared.store.campaigns import Campaign
 from shared.store.mail import MailJob
 from shared.store.table import Key
@@ -23,7 +23,7 @@ from shared.store.table import Key
 CAMPAIGN_RETENTION_SECONDS = 90 * 24 * 3600
 
 Progress = Callable[[str], None]
-AudiencePage = Callable[[int, "Key | None"], Page]
+AudiencePage = Callable[[int, "Key | None"], IdPage]
 
 
 def job_id_for(campaign_id: str, account_id: str) -> str:
@@ -53,7 +53,7 @@ def fan_out(campaign: Campaign, page_of: AudiencePage, ports: Ports, progress: P
                             topic=campaign.topic, campaign_id=campaign.campaign_id,
                             next_attempt_at=int(ports.clock.now()))
                     for account_id in account_ids]
-            present = ports.mail.add_missing_jobs(jobs)
+            present = ports.outbox.add_missing_jobs(jobs)
             queued += len(jobs) - len(present)
             already += len(present)
             if start_key is None:

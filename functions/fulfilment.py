@@ -42,7 +42,7 @@ def fulfil(order_id: str, account_id: str, lines: list[dict[str, Any]], ports: P
                       created_at=ports.clock.iso(), account_id=account_id, context={"order_id": order_id})
         tx = Transaction()
         ports.commerce.add_payment(tx, order_id, pins, ports.clock.iso())
-        ports.mail.add_job(tx, job)
+        ports.outbox.add_job(tx, job)
         try:
             ports.table.commit(tx)
         except TransactionConflict:

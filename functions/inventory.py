@@ -61,13 +61,13 @@ def import_pins(payload: ImportPinsInput, ports: Ports,
     seen: set[str] = set()
     added = known = repeated = 0
     for n, new in enumerate(new_pins, start=1):
-        mac = ports.pins.mac(payload.sku, new.pin)
+        mac = ports.pin_vault.mac(payload.sku, new.pin)
         if mac in seen:
             repeated += 1  # the same PIN twice in this input
             continue
         seen.add(mac)
         pin_id = new_id()
-        pin = Pin(sku=payload.sku, pin_id=pin_id, encrypted_pin=ports.pins.encrypt(new.pin, payload.sku, pin_id),
+        pin = Pin(sku=payload.sku, pin_id=pin_id, encrypted_pin=ports.pin_vault.encrypt(new.pin, payload.sku, pin_id),
                   dialing_instructions=new.dialing_instructions, imported_at=at)
         if ports.commerce.put_pin_once(pin, mac):
             added += 1
@@ -99,7 +99,7 @@ def backfill_pin_markers(payload: BackfillInput, ports: Ports,
     marked = already = 0
     for sku in skus:
         for pin in ports.commerce.pins_of_sku(sku):
-            mac = ports.pins.mac(sku, ports.pins.decrypt(pin.encrypted_pin, sku, pin.pin_id))
+            mac = ports.pin_vault.mac(sku, ports.pin_vault.decrypt(pin.encrypted_pin, sku, pin.pin_id))
             if ports.commerce.mark_pin(sku, mac, pin.pin_id, ports.clock.iso()):
                 marked += 1
             else:

@@ -42,7 +42,7 @@ class SendTimeFacts:
         ids = {j.account_id for j in jobs if j.account_id} - set(self.accounts)
         self.accounts.update(ports.accounts.many_with_preferences(sorted(ids)))
         hashes = {self.address_hash(j, ports) for j in jobs} - {None}
-        self.suppressed.update(ports.mail.suppressions(sorted(h for h in hashes if h), ports.clock.now()))
+        self.suppressed.update(ports.outbox.suppressions(sorted(h for h in hashes if h), ports.clock.now()))
         for campaign_id in {j.campaign_id for j in jobs if j.campaign_id} - set(self.campaigns):
             self.campaigns[campaign_id] = ports.campaigns.get(campaign_id)
         return self
@@ -80,8 +80,8 @@ def _invitation_refusal(job: MailJob, ports: Ports) -> str | None:
     if not isinstance(friend_hash, str):
         raise MailDefect("an invitation job names no friend")
     has_account = ports.accounts.account_id_for(friend_hash) is not None
-    recipient = Recipient("exists" if has_account else None, ports.mail.suppression(friend_hash, ports.clock.now()),
-                          forgotten_friend=ports.mail.is_forgotten(friend_hash))
+    recipient = Recipient("exists" if has_account else None, ports.outbox.suppression(friend_hash, ports.clock.now()),
+                          forgotten_friend=ports.outbox.is_forgotten(friend_hash))
     why_not = refusal(job.kind, recipient)
     if why_not is None and referrals.invitation_mail(job, ports) is None:
         return "friend_data_gone"
@@ -119,7 +119,7 @@ def _contest_refusal(job: MailJob, ports: Ports) -> str | None:
     address_hash = contests.winner_address_hash(job, ports)
     if address_hash is None:
         return "entry_gone"
-    return refusal(job.kind, Recipient(None, ports.mail.suppression(address_hash, ports.clock.now())))
+    return refusal(job.kind, Recipient(None, ports.outbox.suppression(address_hash, ports.clock.now())))
 
 
 def _contest_winner(job: MailJob, ports: Ports) -> OutgoingMail:

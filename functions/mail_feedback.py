@@ -49,7 +49,7 @@ def handle_notification(notification: dict[str, Any], ports: Ports) -> None:
                 _suppress(address_hash, SuppressionReason.hard_bounce.value, at, ports)
                 _stop_topics(address_hash, "hard_bounce", ports)
             else:
-                count = ports.mail.count_soft_bounce(address_hash, ports.clock.now(), SOFT_BOUNCE_WINDOW)
+                count = ports.outbox.count_soft_bounce(address_hash, ports.clock.now(), SOFT_BOUNCE_WINDOW)
                 if count >= ports.settings.soft_bounce_limit:
                     _suppress(address_hash, SuppressionReason.repeated_soft_bounce.value, at, ports,
                               expires_at=int(ports.clock.now()) + SOFT_BOUNCE_SUPPRESSION_SECONDS)
@@ -66,7 +66,7 @@ def handle_notification(notification: dict[str, Any], ports: Ports) -> None:
 
 def _suppress(address_hash: str, reason: str, at: str, ports: Ports, expires_at: int | None = None) -> None:
     """A hard bounce outranks every other reason: nothing later replaces it."""
-    ports.mail.suppress(address_hash, reason, at, keep=(SuppressionReason.hard_bounce.value,), expires_at=expires_at)
+    ports.outbox.suppress(address_hash, reason, at, keep=(SuppressionReason.hard_bounce.value,), expires_at=expires_at)
 
 
 class UnsuppressInput(BaseModel):
@@ -81,7 +81,7 @@ def unsuppress(payload: UnsuppressInput, ports: Ports) -> dict[str, Any]:
     exists again, the person asked for mail after a complaint). The audit record keeps the
     reason and the address's keyed hash, never the address."""
     address_hash = email_hash(payload.email, ports.settings.hash_key())
-    lifted = ports.mail.lift_suppression(address_hash)
+    lifted = ports.outbox.lift_suppression(address_hash)
     logger.info("suppression lifted" if lifted else "no suppression to lift", extra={"address_hash": address_hash})
     return {"lifted": lifted, "address_hash": address_hash, "reason": payload.reason}
 

@@ -26,7 +26,7 @@ from shared import metrics
 from shared.aws import is_transient
 from shared.mail.ses import SendDeferred
 from shared.ports import Ports
-from shared.store.mail import SHARDS, TRANSACTIONAL, MailJob
+from shared.store.mail import SHARDS, TRANSACTIONAL, MailJob, Priority
 from shared.store.table import ConditionFailed
 
 logger = Logger(child=True)
@@ -85,7 +85,7 @@ class Sender:
                    go_on: Callable[[], bool] = lambda: True) -> int:
         """Read the send-time facts of these jobs at once, then claim and send each while
         `go_on()` holds; returns how many this sender could claim."""
-        jobs = self.ports.mail.jobs(job_ids)
+        jobs = self.ports.outbox.jobs(job_ids)
         self.facts = SendTimeFacts(campaigns=self.facts.campaigns, read_at=self.ports.clock.now())
         self.facts.gather([j for j in jobs.values() if j.status == "pending"], self.ports)
         claimed = 0
@@ -100,7 +100,7 @@ class Sender:
     def send(self, job_id: str) -> str:
         """Send one job if it is still pending and due; returns what happened."""
         ports, claim_id = self.ports, secrets.token_hex(8)
-        job = ports.mail.claim(job_id, ports.clock.now(), LEASE_SECONDS, claim_id)
+        job = ports.outbox.claim(job_id, ports.clock.now(), LEASE_SECONDS, claim_id)
         if job is None:
             return "not_claimed"
         try:
@@ -134,7 +134,7 @@ class Sender:
 
     def _finish(self, job: MailJob, claim_id: str, status: str, detail: str | None = None) -> None:
         now = self.ports.clock.now()
-        self.ports.mail.finish(job.job_id, claim_id, status, self.ports.clock.iso(), int(now) + JOB_RETENTION_SECONDS,
+        self.ports.outbox.finish(job.job_id, claim_id, status, self.ports.clock.iso(), int(now) + JOB_RETENTION_SECONDS,
                                detail)
 
     def _retry_or_fail(self, job: MailJob, claim_id: str, error: Exception) -> str:
@@ -143,13 +143,13 @@ class Sender:
         try:
             if isinstance(error, SendDeferred) or is_transient(error):
                 cap = TRANSACTIONAL_DEFER_CAP_SECONDS if job.kind == TRANSACTIONAL else DEFER_CAP_SECONDS
-                ports.mail.retry_later(job, claim_id, now + backoff(job.deferrals, DEFER_BASE_SECONDS, cap),
+                ports.outbox.retry_later(job, claim_id, now + backoff(job.deferrals, DEFER_BASE_SECONDS, cap),
                                        f"deferred:{name}", False)
                 logger.warning("mail job deferred", extra={"job_id": job.job_id, "error": name})
                 return "deferred"
             logger.exception("mail job failed", extra={"job_id": job.job_id, "attempt": job.attempts + 1})
             if job.attempts + 1 < MAX_ATTEMPTS:
-                ports.mail.retry_later(job, claim_id, now + backoff(job.attempts, RETRY_BASE_SECONDS,
+                ports.outbox.retry_later(job, claim_id, now + backoff(job.attempts, RETRY_BASE_SECONDS,
                                                                      RETRY_CAP_SECONDS), f"error:{name}", True)
                 return "retry_later"
             self._finish(job, claim_id, "failed", f"attempts_exhausted:{name}")
@@ -205,13 +205,13 @@ def sweep(ports: Ports, remaining_seconds: Callable[[], float] = lambda: float("
     taken, or the invocation nears its end. Jobs queued before the mail index are moved
     into it first."""
     sweeper = _Sweep(ports, remaining_seconds, limit)
-    for legacy in ports.mail.legacy_unsent_jobs():
-        ports.mail.move_legacy(legacy)
+    for legacy in ports.outbox.legacy_unsent_jobs():
+        ports.outbox.move_legacy(legacy)
     _report_oldest_transactional(ports)
     while sweeper.time_left():
-        claimed = sweeper.drain("T")
+        claimed = sweeper.drain(Priority.TRANSACTIONAL)
         # Bulk mail in slices, so transactional mail that arrives meanwhile waits seconds.
-        claimed += sweeper.drain("B", stop_at=ports.clock.now() + TRANSACTIONAL_EVERY_SECONDS)
+        claimed += sweeper.drain(Priority.BULK, stop_at=ports.clock.now() + TRANSACTIONAL_EVERY_SECONDS)
         if not claimed:
             break
     if remaining_seconds() <= STOP_MARGIN_SECONDS:
@@ -243,18 +243,18 @@ class _Sweep:
     def time_left(self) -> bool:
         return self.remaining_seconds() > STOP_MARGIN_SECONDS and self.room() > 0
 
-    def drain(self, priority: str, stop_at: float | None = None) -> int:
+    def drain(self, priority: Priority, stop_at: float | None = None) -> int:
         """Send the due jobs of a priority's shards, gathering them into batches across
         shards; returns how many were claimed."""
         clock, claimed = self.ports.clock, 0
         waiting: list[str] = []
-        shards = [s for s in range(SHARDS[priority]) if priority == "T" or s not in self.drained_bulk]
+        shards = [s for s in range(SHARDS[priority]) if priority == Priority.TRANSACTIONAL or s not in self.drained_bulk]
         for shard in shards:
             while self.time_left() and (stop_at is None or clock.now() < stop_at):
                 asked = min(self.batch - len(waiting), self.room() - len(waiting))
                 if asked <= 0:
                     break
-                job_ids = self.ports.mail.due_job_ids(priority, shard, clock.now(), limit=asked)
+                job_ids = self.ports.outbox.due_job_ids(priority, shard, clock.now(), limit=asked)
                 waiting += job_ids
                 if len(waiting) >= self.batch or len(waiting) >= self.room():
                     progress = self._send(waiting)
@@ -262,7 +262,7 @@ class _Sweep:
                     waiting = []
                     if progress and len(job_ids) == asked:
                         continue  # this shard may hold more
-                if len(job_ids) < asked and priority == "B":
+                if len(job_ids) < asked and priority == Priority.BULK:
                     self.drained_bulk.add(shard)
                 break
         if waiting and self.time_left():
@@ -287,10 +287,11 @@ def _report_oldest_transactional(ports: Ports) -> None:
     person is waiting for should never wait minutes. Nothing is emitted while none waits
     (the alarm treats missing data as fine), so a healthy stage writes no metric lines."""
     now = ports.clock.now()
-    first = [job_id for shard in range(SHARDS["T"]) for job_id in ports.mail.due_job_ids("T", shard, now, limit=5)]
+    first = [job_id for shard in range(SHARDS[Priority.TRANSACTIONAL])
+             for job_id in ports.outbox.due_job_ids(Priority.TRANSACTIONAL, shard, now, limit=5)]
     if not first:
         return
-    created = [job.created_at for job in ports.mail.jobs(first).values()]
+    created = [job.created_at for job in ports.outbox.jobs(first).values()]
     from datetime import datetime
 
     oldest = min(datetime.fromisoformat(c).timestamp() for c in created)

@@ -36,14 +36,14 @@ def requeue_failed_mail(payload: RequeueInput, ports: Ports) -> dict[str, Any]:
     # Finish times are stored as the clock writes them (UTC, ISO), so they compare as text.
     since = ports.clock.iso(payload.failed_since.timestamp()) if payload.failed_since else None
     # The failed index lists failures by time; by campaign alone, all of them (they are few).
-    candidates = payload.job_ids if payload.job_ids is not None else ports.mail.failed_job_ids(since or "")
-    jobs = [job for job in ports.mail.jobs(list(candidates)).values()
+    candidates = payload.job_ids if payload.job_ids is not None else ports.outbox.failed_job_ids(since or "")
+    jobs = [job for job in ports.outbox.jobs(list(candidates)).values()
             if job.status == "failed"
             and (payload.campaign_id is None or job.campaign_id == payload.campaign_id)
             and (since is None or (job.finished_at or "") >= since)]
     requeued = 0
     if not payload.dry_run:
         now = int(ports.clock.now())
-        requeued = sum(ports.mail.requeue(job, now) for job in jobs)
+        requeued = sum(ports.outbox.requeue(job, now) for job in jobs)
     return {"dry_run": payload.dry_run, "matching_failed_jobs": len(jobs), "requeued": requeued,
             "job_ids": sorted(job.job_id for job in jobs)[:100]}

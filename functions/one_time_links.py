@@ -91,7 +91,7 @@ def queue_link_mail(account: Account, purpose: str, template: str, ports: Ports)
     """A link mail to the account's address within the hourly cap; over it, nothing (False)."""
     tx = Transaction()
     add_link_mail_count(tx, account.email_hash, ports)
-    ports.mail.add_job(tx, link_mail(account.account_id, purpose, template, ports))
+    ports.outbox.add_job(tx, link_mail(account.account_id, purpose, template, ports))
     try:
         ports.table.commit(tx)
     except ConditionFailed:

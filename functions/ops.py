@@ -1,7 +1,7 @@
 """Operator functions: `chalice invoke -n NAME` in a stage, `make ops NAME=...` locally.
 
 Each run writes an audit record (which function, when, on which account). The caller hands
-in the ports (the edge's bootstrap, or a test's fakes).
+in the ports (the process's, from shared.ports, or a test's fakes).
 """
 from __future__ import annotations
 

@@ -83,7 +83,7 @@ def cards_of(order: Order, ports: Ports) -> list[Card]:
     stored = ports.commerce.pins(keys)
     stored = [p for p in stored if p.order_id == order.order_id]
     return [
-        Card(sku=p.sku, name=_product_name(p.sku), pin=ports.pins.decrypt(p.encrypted_pin, p.sku, p.pin_id),
+        Card(sku=p.sku, name=_product_name(p.sku), pin=ports.pin_vault.decrypt(p.encrypted_pin, p.sku, p.pin_id),
              dialing_instructions=p.dialing_instructions)
         for p in sorted(stored, key=lambda p: order.pin_ids.index(p.pin_id))
     ]

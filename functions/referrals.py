@@ -103,8 +103,8 @@ def _caps(ports: Ports) -> dict[str, tuple[str, int, int]]:
 def _may_be_invited(friend_hash: str, ports: Ports) -> bool:
     """Never a customer, a suppressed address or one that asked to be forgotten."""
     now = ports.clock.now()
-    return (ports.accounts.account_id_for(friend_hash) is None and ports.mail.suppression(friend_hash, now) is None
-            and not ports.mail.is_forgotten(friend_hash))
+    return (ports.accounts.account_id_for(friend_hash) is None and ports.outbox.suppression(friend_hash, now) is None
+            and not ports.outbox.is_forgotten(friend_hash))
 
 
 def refer(referrer: Account, request: ReferralRequest, ports: Ports) -> ReferralAccepted:
@@ -126,7 +126,7 @@ def refer(referrer: Account, request: ReferralRequest, ports: Ports) -> Referral
         if invite:
             friends.add_invitation(tx, Invitation(friend_hash, referral_id, referrer.account_id, at),
                                    request.friend_email, expires_at)
-            ports.mail.add_job(tx, MailJob(new_id(), MailKind.invitation.value, "invitation", at,
+            ports.outbox.add_job(tx, MailJob(new_id(), MailKind.invitation.value, "invitation", at,
                                            context={"friend_hash": friend_hash, "referral_id": referral_id}))
         try:
             ports.table.commit(tx)
@@ -228,7 +228,7 @@ def forget_request(request: ForgetRequest, ports: Ports) -> ForgetAccepted:
 
 
 def forget_hash(friend_hash: str, ports: Ports) -> None:
-    ports.mail.mark_forgotten(friend_hash, ports.clock.iso())  # the sender refuses any invitation from now on
+    ports.outbox.mark_forgotten(friend_hash, ports.clock.iso())  # the sender refuses any invitation from now on
     _friends(ports).forget(friend_hash, ports.clock.iso())
 
 

@@ -46,7 +46,7 @@ def sign_up(request: SignupRequest, ports: Ports) -> CheckYourEmail:
     tx = Transaction()
     add_link_mail_count(tx, account.email_hash, ports)  # the welcome, or the mail a known address gets
     if holder_id is not None and holder_id != account.account_id:  # never a second welcome
-        ports.mail.add_job(tx, signup_again_mail(holder_id, ports))
+        ports.outbox.add_job(tx, signup_again_mail(holder_id, ports))
     try:
         ports.table.commit(tx)
     except ConditionFailed:  # over the hourly cap: silently nothing
@@ -68,7 +68,7 @@ def _open(account: Account, promotions: bool, ports: Ports) -> str | None:
     ports.accounts.add_new(tx, account, Preferences(account.account_id, topics, account.created_at),
                            ConsentEvent(account_id=account.account_id, at=account.created_at, event_id=new_id(),
                                         source="signup", topics=topics))
-    ports.mail.add_job(tx, welcome)
+    ports.outbox.add_job(tx, welcome)
     try:
         ports.table.commit(tx)
     except ConditionFailed as failed:

@@ -12,10 +12,10 @@ def mail_link_path(address: str, prefix: str) -> str:
     newest mail to the address that has one."""
     from functions.mail_outbox import sweep
     from local_stage.outbox import sent_mail
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
 
     for _ in range(3):  # a mail the stream has not handed over yet goes with the next sweep
-        sweep(ports())
+        sweep(process_ports())
         for mail in sent_mail():
             if address.lower() not in (t.lower() for t in mail["to"]):
                 continue
@@ -29,10 +29,10 @@ def mail_link_path(address: str, prefix: str) -> str:
 def use_sign_in_link(client, address: str) -> str:
     """Press the newest mail's /login/ link on our own page, as a browser posts it; the
     session cookie it sets, as NAME=VALUE."""
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
 
     used = client.http.post(mail_link_path(address, "/login/"), body="", headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Origin": ports().settings.base_url})
+        "Content-Type": "application/x-www-form-urlencoded", "Origin": process_ports().settings.base_url})
     cookie = (used.headers.get("Set-Cookie") or "").split(";", 1)[0]
     if used.status_code != 303 or not cookie.startswith("__Host-session="):
         raise RuntimeError(f"sign-in link: status {used.status_code}, cookie {cookie[:20]!r}")

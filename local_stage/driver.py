@@ -45,7 +45,7 @@ class LocalDriver(threading.Thread):
 
     def _stream(self, streams) -> None:
         from functions.mail_outbox import handle_stream_records
-        from shared.bootstrap import ports
+        from shared.ports import process_ports
 
         for shard in streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]:
             shard_id = shard["ShardId"]
@@ -56,29 +56,29 @@ class LocalDriver(threading.Thread):
             page = streams.get_records(ShardIterator=self._iterators[shard_id], Limit=100)
             self._iterators[shard_id] = page["NextShardIterator"]
             if page["Records"]:
-                handle_stream_records(page["Records"], ports())
+                handle_stream_records(page["Records"], process_ports())
 
     def _feedback(self, sqs, queue_url: str) -> None:
         from functions.mail_feedback import handle_sns_envelope
-        from shared.bootstrap import ports
+        from shared.ports import process_ports
 
         for message in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages", []):
-            handle_sns_envelope(message["Body"], ports())
+            handle_sns_envelope(message["Body"], process_ports())
             sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def _sweep(self) -> None:
         from functions.mail_outbox import sweep, time_budget
-        from shared.bootstrap import ports
+        from shared.ports import process_ports
 
-        sweep(ports(), remaining_seconds=time_budget(60))
+        sweep(process_ports(), remaining_seconds=time_budget(60))
         from functions.fulfilment import fulfil_orders_waiting_for_stock
 
-        fulfil_orders_waiting_for_stock(ports())  # every 5 minutes when deployed
+        fulfil_orders_waiting_for_stock(process_ports())  # every 5 minutes when deployed
         from functions.contests import commit_closed_contests, purge_due
         from functions.referrals import purge_expired
         from functions.unconfirmed_accounts import purge_unconfirmed
 
-        purge_unconfirmed(ports())  # daily when deployed
-        purge_expired(ports())  # daily when deployed
-        purge_due(ports())  # daily when deployed
-        commit_closed_contests(ports())  # every 15 minutes when deployed
+        purge_unconfirmed(process_ports())  # daily when deployed
+        purge_expired(process_ports())  # daily when deployed
+        purge_due(process_ports())  # daily when deployed
+        commit_closed_contests(process_ports())  # every 15 minutes when deployed

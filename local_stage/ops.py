@@ -37,9 +37,9 @@ def main(argv: list[str]) -> int:
         payload = json.loads(text) if text else {}
     else:
         payload = {}
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
 
-    result = run(argv[0], payload, ports())
+    result = run(argv[0], payload, process_ports())
     print(json.dumps(result, indent=2))
     if argv[0] == "ops_access_trends" and "error" not in result:  # trends are for looking at, too
         from local_stage.access_report import write_report

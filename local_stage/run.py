@@ -109,10 +109,10 @@ def main() -> None:
 
     from local_stage.driver import LocalDriver
     from local_stage.seed import seed_catalog, seed_surveys
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
 
-    log.info("demo catalog seeded with %d PINs", seed_catalog(ports()))
-    log.info("demo surveys seeded: %s", ", ".join(seed_surveys(ports())))
+    log.info("demo catalog seeded with %d PINs", seed_catalog(process_ports()))
+    log.info("demo surveys seeded: %s", ", ".join(seed_surveys(process_ports())))
 
     driver = LocalDriver(aws.outputs["TableStreamArn"], aws.outputs["SesFeedbackQueueName"])
     driver.start()

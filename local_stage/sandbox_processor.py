@@ -30,10 +30,10 @@ EVENTS = {
 
 
 def _session(session_id: str) -> dict | None:
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
     from shared.processor.sandbox import SandboxProcessor
 
-    processor = ports().processor
+    processor = process_ports().processor
     return processor.session(session_id) if isinstance(processor, SandboxProcessor) else None
 
 

@@ -1,32 +1,37 @@
-"""The ports a use case works through, as Protocols, and `Ports`, the frozen set of them
-that `shared.bootstrap` composes once per process and the edge hands to every view.
+"""`Ports`: what a use case works through, composed once per process (`process_ports()`) and
+handed by the edge to every view, event handler and operator function.
 
-Unit tests compose `Ports` from in-memory adapters of the same Protocols (tests/fakes.py).
-Purpose-limited data (friend data, contest contact data) has no field here: only the use
+Each repository is a property typed with its concrete class, so mypy checks every call
+against the real signature, and built on first use, its module imported then: a cold signup
+pays for the accounts and outbox repositories, not for the shop's or the surveys'. Protocols
+stay only where a second implementation exists: the clock, the mailer, the card processor,
+the PIN vault and the dead-letter reporter (tests/fakes.py has their fakes).
+
+Purpose-limited data (friend data, contest contact data) has no property here: only the use
 cases an import contract allows build those repositories, over `table`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable, Protocol
+import functools
+from typing import TYPE_CHECKING, Any, Protocol
+
+from shared.clock import system_clock
 
 if TYPE_CHECKING:
     from shared.mail.ses import OutgoingMail
     from shared.processor import CheckoutRequest, HostedCheckout
     from shared.settings import Settings
-    from shared.store.access import AccessCount
-    from shared.store.accounts import Account, ConsentEvent, Preferences
-    from shared.store.audit import AuditEntry, Disclosure
-    from shared.store.campaigns import Campaign
-    from shared.store.commerce import CheckoutSession, Order, Pin
-    from shared.store.mail import MailJob
-    from shared.store.notices import Notice, PublishedVersion
-    from shared.store.questions import ContactQuestion
-    from shared.store.sign_in import EmailChange, LoginToken, Session
-    from shared.store.surveys import Draw, Survey, SurveyResponse
-    from shared.store.table import Key, Table, Transaction
-
-Page = tuple[list[str], "Key | None"]
+    from shared.store.access import AccessRepository
+    from shared.store.accounts import AccountRepository
+    from shared.store.audit import AuditRepository
+    from shared.store.campaigns import CampaignRepository
+    from shared.store.commerce import CommerceRepository
+    from shared.store.mail import MailRepository
+    from shared.store.notices import NoticeRepository
+    from shared.store.questions import QuestionRepository
+    from shared.store.sign_in import SignInRepository
+    from shared.store.surveys import SurveyRepository
+    from shared.store.table import Table
 
 
 class Clock(Protocol):
@@ -35,139 +40,6 @@ class Clock(Protocol):
     def sleep(self, seconds: float) -> None: ...
 
     def iso(self, at: float | None = None) -> str: ...
-
-
-class Accounts(Protocol):
-    def account_id_for(self, email_hash: str) -> str | None: ...
-    def get(self, account_id: str) -> Account | None: ...
-    def preferences(self, account_id: str) -> Preferences | None: ...
-    def with_preferences(self, account_id: str) -> tuple[Account | None, Preferences | None]: ...
-    def many_with_preferences(
-        self, account_ids: Iterable[str]) -> dict[str, tuple[Account | None, Preferences | None]]: ...
-    def consent_history(self, account_id: str) -> list[dict[str, Any]]: ...
-    def audience_page(self, topic: str, shard: int, start: Key | None = None) -> Page: ...
-    def active_page(self, shard: int, start: Key | None = None) -> Page: ...
-    def in_audience(self, topic: str, account_id: str) -> bool: ...
-    def in_active_index(self, account_id: str) -> bool: ...
-    def add_new(self, tx: Transaction, account: Account, preferences: Preferences, consent: ConsentEvent) -> None: ...
-    def put(self, account: Account) -> None: ...
-    def add_activation(self, tx: Transaction, account_id: str, topics_on: Iterable[str]) -> None: ...
-    def add_confirm_link_sent(self, tx: Transaction, account_id: str, at: str) -> None: ...
-    def unconfirmed_before(self, shard: int, before: str, limit: int = 100) -> list[str]: ...
-    def delete_unconfirmed(self, account: Account) -> bool: ...
-    def update_name(self, account_id: str, name: str) -> None: ...
-    def accept_policy(self, account_id: str, version: int) -> None: ...
-    def add_consent_event(self, tx: Transaction, consent: ConsentEvent) -> None: ...
-    def add_deactivation(self, tx: Transaction, account_id: str, at: str, topics: Iterable[str]) -> None: ...
-    def add_topic_changes(self, tx: Transaction, consent: ConsentEvent, join_audiences: bool) -> None: ...
-    def add_address_change(self, tx: Transaction, account: Account, new_email: str, new_hash: str) -> None: ...
-
-
-class SignIn(Protocol):
-    def put_login_token(self, token: LoginToken) -> None: ...
-    def login_token(self, token_hash: str, now: float) -> LoginToken | None: ...
-    def add_link_mail_count(self, tx: Transaction, email_hash: str, hour: int, cap: int) -> None: ...
-    def put_session(self, session: Session) -> None: ...
-    def session(self, token_hash: str, now: float) -> Session | None: ...
-    def delete_session(self, token_hash: str) -> None: ...
-    def delete_sessions_of(self, account_id: str) -> int: ...
-    def add_email_change(self, tx: Transaction, change: EmailChange) -> None: ...
-    def email_change(self, account_id: str, now: float) -> EmailChange | None: ...
-    def add_email_change_done(self, tx: Transaction, account_id: str, change_id: str) -> None: ...
-    def add_token_use(self, tx: Transaction, token_hash: str, now: float) -> None: ...
-
-
-class Mail(Protocol):
-    def add_job(self, tx: Transaction, job: MailJob) -> None: ...
-    def put_job(self, job: MailJob) -> None: ...
-    def add_missing_jobs(self, jobs: list[MailJob]) -> list[str]: ...
-    def job(self, job_id: str) -> MailJob | None: ...
-    def jobs(self, job_ids: list[str]) -> dict[str, MailJob]: ...
-    def due_job_ids(self, priority: str, shard: int, now: float, limit: int = 100) -> list[str]: ...
-    def unsent_job_ids(self, limit: int = 1000) -> list[str]: ...
-    def legacy_unsent_jobs(self, limit: int = 100) -> list[MailJob]: ...
-    def failed_job_ids(self, since: str) -> list[str]: ...
-    def move_legacy(self, job: MailJob) -> bool: ...
-    def claim(self, job_id: str, now: float, lease_seconds: int, claim_id: str) -> MailJob | None: ...
-    def retry_later(self, job: MailJob, claim_id: str, at: int, detail: str, counts_as_attempt: bool) -> None: ...
-    def finish(self, job_id: str, claim_id: str, status: str, at: str, expires_at: int,
-               detail: str | None = None) -> None: ...
-    def requeue(self, job: MailJob, now: int) -> bool: ...
-    def suppression(self, email_hash: str, now: float) -> str | None: ...
-    def suppressions(self, email_hashes: Iterable[str], now: float) -> dict[str, str]: ...
-    def suppress(self, email_hash: str, reason: str, at: str, keep: Iterable[str] = (),
-                 expires_at: int | None = None) -> bool: ...
-    def lift_suppression(self, email_hash: str) -> bool: ...
-    def count_soft_bounce(self, email_hash: str, now: float, window_seconds: int) -> int: ...
-    def mark_forgotten(self, email_hash: str, at: str) -> None: ...
-    def is_forgotten(self, email_hash: str) -> bool: ...
-
-
-class Commerce(Protocol):
-    def stock_candidates(self, sku: str, count: int) -> list[str]: ...
-    def has_stock(self, sku: str) -> bool: ...
-    def put_pins(self, pins: list[Pin]) -> None: ...
-    def put_pin_once(self, pin: Pin, mac: str) -> bool: ...
-    def mark_pin(self, sku: str, mac: str, pin_id: str, at: str) -> bool: ...
-    def pins(self, sku_and_ids: list[tuple[str, str]]) -> list[Pin]: ...
-    def pins_of_sku(self, sku: str) -> list[Pin]: ...
-    def cart(self, cart_id: str, now: float) -> dict[str, int]: ...
-    def put_cart(self, cart_id: str, items: dict[str, int], expires_at: int) -> None: ...
-    def add_checkout(self, tx: Transaction, order: Order, session: CheckoutSession, key_hash: str, body_hash: str,
-                     answer: dict[str, Any], now: int, expires_at: int) -> None: ...
-    def checkout_session(self, session_id: str) -> CheckoutSession | None: ...
-    def order(self, order_id: str) -> Order | None: ...
-    def orders_of(self, account_id: str) -> list[Order]: ...
-    def add_payment(self, tx: Transaction, order_id: str, pins: list[tuple[str, str]], at: str) -> None: ...
-    def add_awaiting_stock(self, tx: Transaction, order_id: str, skus: list[str], at: str) -> None: ...
-    def set_order_status(self, order_id: str, status: str, only_from: tuple[str, ...],
-                         note: str | None = None) -> bool: ...
-    def orders_awaiting_stock(self, sku: str) -> list[str]: ...
-
-
-class Campaigns(Protocol):
-    def put_new(self, campaign: Campaign) -> Campaign: ...
-    def get(self, campaign_id: str) -> Campaign | None: ...
-
-
-class Audit(Protocol):
-    def record(self, entry: AuditEntry) -> None: ...
-    def entries_on(self, day: str) -> list[AuditEntry]: ...
-    def record_disclosure(self, disclosure: Disclosure) -> None: ...
-    def disclosures(self, account_id: str) -> list[Disclosure]: ...
-
-
-class Questions(Protocol):
-    def put(self, question: ContactQuestion) -> None: ...
-    def open_questions(self, now: float) -> list[ContactQuestion]: ...
-
-
-class Surveys(Protocol):
-    def put_new(self, survey: Survey) -> bool: ...
-    def get(self, survey_id: str) -> Survey | None: ...
-    def closing_between(self, lower: str, upper: str) -> list[Survey]: ...
-    def add_response(self, tx: Transaction, response: SurveyResponse) -> None: ...
-    def responses(self, survey_id: str) -> list[SurveyResponse]: ...
-    def commit_seed(self, survey_id: str, seed: str, commitment: str) -> bool: ...
-    def seed(self, survey_id: str) -> str | None: ...
-    def add_draw(self, tx: Transaction, draw: Draw) -> None: ...
-    def draw(self, survey_id: str) -> Draw | None: ...
-    def purges_due(self, now_iso: str) -> list[Draw]: ...
-    def mark_purged(self, survey_id: str, at: str) -> None: ...
-
-
-class Notices(Protocol):
-    def put_version(self, version: PublishedVersion) -> bool: ...
-    def versions(self) -> list[PublishedVersion]: ...
-    def put_notice(self, notice: Notice) -> bool: ...
-    def posted_since(self, since: str) -> list[Notice]: ...
-
-
-class AccessCounts(Protocol):
-    """P23: anonymous page-request counters (country, browser family, OS family, hour)."""
-
-    def count(self, hour: str, country: str, browser: str, os: str, shard: int) -> None: ...
-    def counts_on(self, day: str) -> list[AccessCount]: ...
 
 
 class Mailer(Protocol):
@@ -198,22 +70,154 @@ class DeadLetters(Protocol):
     def report(self, job_id: str) -> None: ...
 
 
-@dataclass(frozen=True)
+_ADAPTERS = ("mailer", "processor", "pin_vault", "dead_letters")
+
+
 class Ports:
-    settings: Settings
-    table: Table  # commits the use cases' transactions; purpose-limited repositories are built over it
-    accounts: Accounts
-    sign_in: SignIn
-    mail: Mail
-    campaigns: Campaigns
-    commerce: Commerce
-    audit: Audit
-    questions: Questions
-    surveys: Surveys
-    notices: Notices
-    access: AccessCounts
-    mailer: Mailer
-    processor: CardProcessor
-    pins: PinVault
-    dead_letters: DeadLetters
-    clock: Clock
+    """The stage's settings, its table, a clock, and every repository and adapter built on
+    first use. Read-only once made: `replace()` gives a new one with some parts swapped."""
+
+    def __init__(self, settings: Settings, table: Table, clock: Clock = system_clock, *,
+                 mailer: Mailer | None = None, processor: CardProcessor | None = None,
+                 pin_vault: PinVault | None = None, dead_letters: DeadLetters | None = None) -> None:
+        given = {"settings": settings, "table": table, "clock": clock, "mailer": mailer, "processor": processor,
+                 "pin_vault": pin_vault, "dead_letters": dead_letters}
+        # A cached property reads the instance's __dict__ first: an adapter given here is simply
+        # what the property would have built.
+        self.__dict__.update({name: value for name, value in given.items() if value is not None})
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Ports is read-only; use replace({name}=...)")
+
+    def replace(self, **overrides: Any) -> Ports:
+        """A new `Ports` with any adapter or repository replaced; what was built is shared.
+        A new table drops the repositories built over the old one (adapters are kept)."""
+        unknown = set(overrides) - set(self.parts())
+        if unknown:
+            raise TypeError(f"Ports has no part named {sorted(unknown)}")
+        kept = dict(self.__dict__)
+        if "table" in overrides:
+            kept = {name: value for name, value in kept.items() if name in ("settings", "clock", *_ADAPTERS)}
+        made = Ports.__new__(Ports)
+        made.__dict__.update({**kept, **overrides})
+        return made
+
+    @classmethod
+    def parts(cls) -> tuple[str, ...]:
+        """The name of every part: the three given ones, then each repository and adapter."""
+        built = (name for name, value in vars(cls).items() if isinstance(value, functools.cached_property))
+        return ("settings", "table", "clock", *built)
+
+    def __repr__(self) -> str:
+        return f"<Ports {self.settings.stage}: built {sorted(set(self.__dict__) - {'settings', 'table', 'clock'})}>"
+
+    if TYPE_CHECKING:  # set by __init__; declared for mypy
+        settings: Settings
+        table: Table  # commits the use cases' transactions; purpose-limited repositories are built over it
+        clock: Clock
+
+    # Repositories: one import each, inside, so the import contracts see every edge and a
+    # request loads only the modules of what it uses.
+    @functools.cached_property
+    def accounts(self) -> AccountRepository:
+        from shared.store.accounts import AccountRepository
+
+        return AccountRepository(self.table)
+
+    @functools.cached_property
+    def sign_in(self) -> SignInRepository:
+        from shared.store.sign_in import SignInRepository
+
+        return SignInRepository(self.table)
+
+    @functools.cached_property
+    def outbox(self) -> MailRepository:
+        """Mail jobs and the delivery suppression data the sender re-checks."""
+        from shared.store.mail import MailRepository
+
+        return MailRepository(self.table)
+
+    @functools.cached_property
+    def campaigns(self) -> CampaignRepository:
+        from shared.store.campaigns import CampaignRepository
+
+        return CampaignRepository(self.table)
+
+    @functools.cached_property
+    def commerce(self) -> CommerceRepository:
+        from shared.store.commerce import CommerceRepository
+
+        return CommerceRepository(self.table)
+
+    @functools.cached_property
+    def audit(self) -> AuditRepository:
+        from shared.store.audit import AuditRepository
+
+        return AuditRepository(self.table)
+
+    @functools.cached_property
+    def questions(self) -> QuestionRepository:
+        from shared.store.questions import QuestionRepository
+
+        return QuestionRepository(self.table)
+
+    @functools.cached_property
+    def surveys(self) -> SurveyRepository:
+        from shared.store.surveys import SurveyRepository
+
+        return SurveyRepository(self.table)
+
+    @functools.cached_property
+    def notices(self) -> NoticeRepository:
+        from shared.store.notices import NoticeRepository
+
+        return NoticeRepository(self.table)
+
+    @functools.cached_property
+    def access(self) -> AccessRepository:
+        """P23: anonymous page-request counters (country, browser family, OS family, hour)."""
+        from shared.store.access import AccessRepository
+
+        return AccessRepository(self.table)
+
+    # Adapters: the stage's real ones unless given.
+    @functools.cached_property
+    def mailer(self) -> Mailer:
+        from shared.mail.ses import SesMailer
+
+        return SesMailer(self.settings.sender_address, self.settings.configuration_set)
+
+    @functools.cached_property
+    def pin_vault(self) -> PinVault:
+        from shared.pins import KmsPinVault
+
+        return KmsPinVault(self.settings.pin_key_alias, self.settings.pin_mac_key_alias)
+
+    @functools.cached_property
+    def dead_letters(self) -> DeadLetters:
+        from shared.mail.dead_letters import SqsDeadLetters
+
+        return SqsDeadLetters(self.settings.mail_dead_letter_queue)
+
+    @functools.cached_property
+    def processor(self) -> CardProcessor:
+        if self.settings.processor == "sandbox":
+            from shared.processor.sandbox import SandboxProcessor
+            from shared.store.sandbox import SandboxSessionRepository
+
+            return SandboxProcessor(self.settings.base_url, SandboxSessionRepository(self.table),
+                                    self.settings.webhook_secret)
+        from shared.processor.stripe_checkout import StripeCheckout
+
+        return StripeCheckout(self.settings.processor_api_key, self.settings.base_url, self.settings.webhook_secret)
+
+
+@functools.cache
+def process_ports() -> Ports:
+    """The stage's ports, built on first use and kept for the container's life (the SnapStart
+    restore hook clears it, with the settings)."""
+    from shared.settings import get_settings
+    from shared.store.table import DynamoTable
+
+    settings = get_settings()
+    return Ports(settings, DynamoTable(settings.table_name))

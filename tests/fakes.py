@@ -502,18 +502,16 @@ def fake_settings() -> Settings:
 
 def fake_ports(clock: Clock | None = None, *, table: MemoryTable | None = None,
                mailer: RecordingMailer | None = None, processor: FakeProcessor | None = None,
-               pins: FakePinVault | None = None, dead_letters: RecordingDeadLetters | None = None) -> Ports:
+               pin_vault: FakePinVault | None = None, dead_letters: RecordingDeadLetters | None = None) -> Ports:
     """A complete `Ports`: the real repositories over a MemoryTable, and the fakes above.
     Pass an adapter to keep a typed handle on it (`mailer.sent`, `processor.checkouts`...)."""
-    from shared.bootstrap import build_ports
-
     settings = fake_settings()
-    built = build_ports(settings, table=table if table is not None else MemoryTable(),
-                        clock=clock or FixedClock(1_800_000_000))
-    return dataclasses.replace(
-        built,
+    return Ports(
+        settings,
+        table if table is not None else MemoryTable(),
+        clock or FixedClock(1_800_000_000),
         mailer=mailer or RecordingMailer(),
         processor=processor or FakeProcessor(settings.webhook_secret()),
-        pins=pins or FakePinVault(),
+        pin_vault=pin_vault or FakePinVault(),
         dead_letters=dead_letters or RecordingDeadLetters(),
     )

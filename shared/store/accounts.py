@@ -27,6 +27,7 @@ from shared.store.table import (
 )
 
 AUDIENCE_SHARDS = 16
+IdPage = tuple[list[str], "Key | None"]  # account ids, and where the next page starts
 INDEX = "gsi1"
 
 # Tags of the conditional operations a use case may want to tell apart.
@@ -161,12 +162,12 @@ class AccountRepository:
         items = query_all(self._table, f"ACCOUNT#{account_id}", prefix="CONSENT#")
         return [{k: i[k] for k in ("at", "source", "topics")} for i in items]
 
-    def audience_page(self, topic: str, shard: int, start: Key | None = None) -> tuple[list[str], Key | None]:
+    def audience_page(self, topic: str, shard: int, start: Key | None = None) -> IdPage:
         """One page of a topic's audience shard (account ids) and where the next starts."""
         page = self._table.query(f"AUDIENCE#{topic}#{shard}", start=start)
         return [i["account_id"] for i in page.items], page.next
 
-    def active_page(self, shard: int, start: Key | None = None) -> tuple[list[str], Key | None]:
+    def active_page(self, shard: int, start: Key | None = None) -> IdPage:
         """One page of a shard of the active-accounts index (service mail's audience)."""
         page = self._table.query(f"ACTIVE#{shard}", index=INDEX, start=start)
         return [i["account_id"] for i in page.items], page.next

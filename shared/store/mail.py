@@ -10,6 +10,7 @@ hash-only marker that keeps a forgotten friend's address from ever being invited
 from __future__ import annotations
 
 import zlib
+from enum import StrEnum
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable
 
@@ -30,21 +31,29 @@ from shared.store.table import (
 
 INDEX = "mail"
 LEGACY_UNSENT_KEY = "MAIL#UNSENT"  # gsi1, jobs written before the mail index existed
-SHARDS = {"T": 4, "B": 16}  # transactional mail is a trickle; campaigns are the flood
+
+
+class Priority(StrEnum):
+    """Which unsent queue a job waits in; the values are stored in index keys."""
+
+    TRANSACTIONAL = "T"  # mail a person is waiting for (links, PINs)
+    BULK = "B"  # service, promotional and the rest
+
+
+SHARDS = {Priority.TRANSACTIONAL: 4, Priority.BULK: 16}  # transactional mail is a trickle; campaigns are the flood
 FAILED_SHARDS = 16
 TRANSACTIONAL = "transactional"
 
 
-def priority_of(kind: str) -> str:
-    """T: mail a person is waiting for (links, PINs); B: bulk (service, promotional, ...)."""
-    return "T" if kind == TRANSACTIONAL else "B"
+def priority_of(kind: str) -> Priority:
+    return Priority.TRANSACTIONAL if kind == TRANSACTIONAL else Priority.BULK
 
 
 def _shard(job_id: str, shards: int) -> int:
     return zlib.crc32(job_id.encode()) % shards
 
 
-def unsent_partition(priority: str, shard: int) -> str:
+def unsent_partition(priority: Priority, shard: int) -> str:
     return f"MAIL#UNSENT#{priority}#{shard}"
 
 
@@ -97,7 +106,7 @@ class MailJob(Entity):
         return {"pk": f"MAIL#{job_id}", "sk": "JOB"}
 
     @property
-    def priority(self) -> str:
+    def priority(self) -> Priority:
         return priority_of(self.kind)
 
     def to_item(self) -> Item:
@@ -152,7 +161,7 @@ class MailRepository:
         return {j.job_id: j for j in (MailJob.from_item(i) for i in self._table.get_many(
             [MailJob.key(job_id) for job_id in job_ids]))}
 
-    def due_job_ids(self, priority: str, shard: int, now: float, limit: int = 100) -> list[str]:
+    def due_job_ids(self, priority: Priority, shard: int, now: float, limit: int = 100) -> list[str]:
         """Unsent jobs of one shard whose next attempt is due, the longest due first; fewer
         than `limit` only when no more are due."""
         found: list[str] = []

@@ -43,7 +43,7 @@ def test_fake_ports_use_the_memory_table_even_when_it_is_empty() -> None:
     table = MemoryTable()
     ports = fake_ports(table=table)
     assert ports.table is table
-    ports.mail.mark_forgotten("h", "2027-01-01")
+    ports.outbox.mark_forgotten("h", "2027-01-01")
     assert table.item_count() == 1
 
 

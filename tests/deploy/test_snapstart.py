@@ -187,7 +187,7 @@ def test_the_hooks_in_the_runtimes_order_warm_the_cold_path_then_renew_clients_s
     import app
     from chalicelib import snapstart
     from shared import aws as clients
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
     from shared.settings import get_settings
 
     path = "/calling-card-store/snapstart/"
@@ -203,7 +203,7 @@ def test_the_hooks_in_the_runtimes_order_warm_the_cold_path_then_renew_clients_s
         snapstart.before_snapshot()
         assert len(snapstart.cold_path_modules()) > 200
         assert all(name in sys.modules for name in snapstart.cold_path_modules())
-        snapshot = {"ports": ports(), "settings": get_settings(), "dynamodb": clients.client("dynamodb"),
+        snapshot = {"ports": process_ports(), "settings": get_settings(), "dynamodb": clients.client("dynamodb"),
                     "session": clients._session(), "random": random.getstate()}
         assert snapshot["settings"].signing_keys() == ["key-1"] and DEFAULT_PROVIDERS
         ssm.put_parameter(Name=path + "token-signing-keys", Value="key-2,key-1", Type="SecureString", Overwrite=True)
@@ -211,7 +211,7 @@ def test_the_hooks_in_the_runtimes_order_warm_the_cold_path_then_renew_clients_s
         snapstart.after_restore()
         first_draws = [random.random() for _ in range(4)]
         assert not DEFAULT_PROVIDERS
-        assert ports() is not snapshot["ports"] and get_settings() is not snapshot["settings"]
+        assert process_ports() is not snapshot["ports"] and get_settings() is not snapshot["settings"]
         assert clients._session() is not snapshot["session"] and clients.client("dynamodb") is not snapshot["dynamodb"]
         assert get_settings().signing_keys() == ["key-2", "key-1"]  # read anew, not the snapshot's
         with Client(app.app, stage_name="local", project_dir=str(ROOT)) as client:

@@ -12,9 +12,9 @@ from local_stage import emulator
 
 @pytest.fixture
 def ports(aws):
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
 
-    return ports()
+    return process_ports()
 
 
 @pytest.fixture

@@ -89,19 +89,18 @@ def test_p23_no_access_record_can_be_joined_to_a_person(http, ports, person, sou
 
 
 def test_p23_a_counter_that_fails_costs_the_count_never_the_page(http, ports, monkeypatch, source_ip):  # noqa: F811
-    import dataclasses
-
-    from shared import bootstrap
+    import shared.ports
+    from shared.store.access import AccessRepository
     from tests.conftest import LOG_CAPTURE, PERSONAL_DATA
 
-    class Refusing:
+    class Refusing(AccessRepository):
         def count(self, *args) -> None:
             raise RuntimeError("throttled 189.203.99.1")
 
     address = "189.203.99.1"
     PERSONAL_DATA.add(address)
-    failing = dataclasses.replace(ports, access=Refusing())
-    monkeypatch.setattr(bootstrap, "ports", lambda: failing)
+    failing = ports.replace(access=Refusing(ports.table))
+    monkeypatch.setattr(shared.ports, "process_ports", lambda: failing)
     source_ip(address)
     response = http.get("/")
     assert response.status_code == 200 and 'id="greeting"' in response.body.decode()

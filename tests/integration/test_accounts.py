@@ -250,7 +250,7 @@ def test_p28_deactivation_ends_sessions_sign_in_mail_and_audiences_but_deletes_n
     job = promotional_job(ports, account.account_id)
     deliver(ports)
     assert len(mail_to(person.email)) == before
-    assert ports.mail.job(job.job_id).status == "skipped"
+    assert ports.outbox.job(job.job_id).status == "skipped"
 
 
 def _fresh_sign_in_link(http, ports, person):

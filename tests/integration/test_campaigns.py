@@ -25,7 +25,7 @@ def audience(http, ports, make_person):
     http.client.http.post("/account/deactivate", headers=as_user(cookie))
     for name, reason in (("complained", "complaint"), ("bounced", "hard_bounce")):
         account, _ = signed_in(http, ports, people[name])
-        ports.mail.suppress(account.email_hash, reason, ports.clock.iso())
+        ports.outbox.suppress(account.email_hash, reason, ports.clock.iso())
     _, cookie = signed_in(http, ports, people["newsletter_only"])
     http.client.http.put("/account/preferences", headers=as_user(cookie, **{"Content-Type": "application/json"}),
                          body=json.dumps({"topics": {"newsletter": True, "promotions": False}}))
@@ -70,7 +70,7 @@ def test_p02_an_unsubscribe_during_a_half_sent_campaign_stops_every_later_mail_t
     deliver(ports)
     started = ops.run("ops_send_campaign", {"topic": "newsletter", "subject": "Half sent", "text": "News"}, ports)
     ids = {account_of(ports, p.email).account_id: p for p in people}
-    jobs = [ports.mail.job(j) for j in ports.mail.unsent_job_ids(limit=10_000)]
+    jobs = [ports.outbox.job(j) for j in ports.outbox.unsent_job_ids(limit=10_000)]
     ours = [j for j in jobs if j.account_id in ids and j.campaign_id == started["campaign_id"]]
     first, *rest = ours
     assert mail_outbox.send_job(first.job_id, ports) == "sent"
@@ -92,10 +92,10 @@ def test_p02_an_unsubscribe_during_a_half_sent_campaign_stops_every_later_mail_t
     ("ops_service_announcement", {"subject": "s", "text": "t", "to": "everyone"}, "to"),
 ])
 def test_operator_sends_with_bad_input_name_the_field_and_queue_nothing(ports, name, payload, field):
-    before = len(ports.mail.unsent_job_ids(limit=10_000))
+    before = len(ports.outbox.unsent_job_ids(limit=10_000))
     result = ops.run(name, payload, ports)
     assert result["error"]["code"] == "validation_error" and field in result["error"]["message"]
-    assert len(ports.mail.unsent_job_ids(limit=10_000)) == before
+    assert len(ports.outbox.unsent_job_ids(limit=10_000)) == before
 
 
 def test_every_operator_function_is_registered_for_chalice_invoke():

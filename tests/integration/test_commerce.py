@@ -173,7 +173,7 @@ def test_p19_the_processor_receives_only_order_id_amount_currency_description_an
     account, _, person = customer
     processor = RecordingProcessor()
     start_checkout(account, CheckoutBody(sku="IN-10", quantity=2), {}, secrets.token_hex(8),
-                   dataclasses.replace(ports, processor=processor))
+                   ports.replace(processor=processor))
     [sent] = processor.sent
     assert set(sent) == {"order_id", "amount_cents", "currency", "description", "customer_email"}
     assert sent["amount_cents"] == 2000 and sent["currency"] == "USD" and sent["customer_email"] == person.email
@@ -384,7 +384,7 @@ def test_p27_a_re_run_or_overlapping_pin_import_never_adds_a_pin_twice(ports):
     overlap = ops.run("ops_import_pins", {"sku": "PH-20", "pins": rows[2:] + rows[3:]}, ports)
     assert (overlap["imported"], overlap["already_imported"], overlap["repeated_in_input"]) == (1, 1, 1)
     assert len(ports.commerce.pins_of_sku("PH-20")) == before + 4
-    stored = json.dumps([ports.table.get({"pk": f"PINMAC#PH-20#{ports.pins.mac('PH-20', p)}", "sk": "MARKER"})
+    stored = json.dumps([ports.table.get({"pk": f"PINMAC#PH-20#{ports.pin_vault.mac('PH-20', p)}", "sk": "MARKER"})
                          for p in pins])
     assert all(p not in stored for p in pins)  # the markers hold MACs, never a PIN
 
@@ -395,7 +395,7 @@ def test_p27_the_backfill_marks_pins_imported_before_markers_existed(ports):
     pin = f"{secrets.randbelow(10**12):012d}"
     conftest.PERSONAL_DATA.add(pin)
     pin_id = "legacy" + secrets.token_hex(4)
-    ports.commerce.put_pins([Pin("IN-10", pin_id, ports.pins.encrypt(pin, "IN-10", pin_id), "Dial 1-800-555-0100",
+    ports.commerce.put_pins([Pin("IN-10", pin_id, ports.pin_vault.encrypt(pin, "IN-10", pin_id), "Dial 1-800-555-0100",
                                  ports.clock.iso())])  # as the import wrote PINs before markers
     backfill = ops.run("ops_backfill_pin_markers", {"sku": "IN-10"}, ports)
     assert backfill["marked"] >= 1

@@ -113,10 +113,10 @@ def deployed_like(aws):
 def _forget_settings() -> None:
     from aws_lambda_powertools.utilities import parameters
 
-    from shared import bootstrap, settings
+    from shared import ports, settings
 
     settings.get_settings.cache_clear()
-    bootstrap.ports.cache_clear()
+    ports.process_ports.cache_clear()
     parameters.clear_caches()
 
 
@@ -133,9 +133,9 @@ def running(function: str, cold: bool = False):
 
 
 def ports_now():
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
 
-    return ports()
+    return process_ports()
 
 
 class _Api:
@@ -156,10 +156,10 @@ class _Api:
 
 def _stream_records_during(action):
     """What the table stream delivers to the mail sender for the writes `action` makes."""
-    from shared.bootstrap import ports
+    from shared.ports import process_ports
 
     streams = boto3.client("dynamodbstreams")
-    arn = boto3.client("dynamodb").describe_table(TableName=ports().settings.table_name)["Table"]["LatestStreamArn"]
+    arn = boto3.client("dynamodb").describe_table(TableName=process_ports().settings.table_name)["Table"]["LatestStreamArn"]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
     action()
@@ -168,8 +168,6 @@ def _stream_records_during(action):
 
 def _park_a_failed_job(function: str, job_id: str) -> None:
     """The sender's path for a job that fails by its own fault, up to the dead-letter queue."""
-    import dataclasses
-
     from functions import mail_outbox
 
     class RejectingMailer:  # SES refusing the mail itself
@@ -181,11 +179,11 @@ def _park_a_failed_job(function: str, job_id: str) -> None:
 
     with running(function, cold=True):
         clock = FixedClock(ports_now().clock.now())
-        rejecting = dataclasses.replace(ports_now(), mailer=RejectingMailer(), clock=clock)
+        rejecting = ports_now().replace(mailer=RejectingMailer(), clock=clock)
         for _ in range(mail_outbox.MAX_ATTEMPTS):
             mail_outbox.send_job(job_id, rejecting)
             clock.advance(mail_outbox.RETRY_CAP_SECONDS + 1)
-    assert ports_now().mail.job(job_id).status == "failed"
+    assert ports_now().outbox.job(job_id).status == "failed"
 
 
 def _queue_a_job_from_before_the_mail_index(account_id: str) -> None:
@@ -203,8 +201,6 @@ def _queue_a_job_from_before_the_mail_index(account_id: str) -> None:
 @pytest.fixture(scope="module")
 def exercised(aws, deployed_like):
     """Every function, once, through each path of it that reaches AWS."""
-    import dataclasses
-
     from chalice.test import Client
 
     import app
@@ -238,7 +234,7 @@ def exercised(aws, deployed_like):
             assert ops.run("ops_import_pins", {"sku": "MX-10", "pins": [
                 {"pin": pin, "dialing_instructions": "Dial 1-800-555-0100"}]}, ports_now())["imported"] == 1
         legacy = ports_now()  # a PIN imported before import markers existed
-        legacy.commerce.put_pins([Pin("MX-25", "legacy1", legacy.pins.encrypt(pin[::-1], "MX-25", "legacy1"),
+        legacy.commerce.put_pins([Pin("MX-25", "legacy1", legacy.pin_vault.encrypt(pin[::-1], "MX-25", "legacy1"),
                                       "Dial 1-800-555-0100", legacy.clock.iso())])
         PERSONAL_DATA.add(pin[::-1])
         with running("ops_backfill_pin_markers", cold=True):
@@ -271,7 +267,7 @@ def exercised(aws, deployed_like):
         waiting = pay({"sku": "IN-10", "quantity": 1})  # nothing in stock: it waits
         http.get(f"/account/orders/{waiting}", headers=signed_in)
         stock = ports_now()  # stock that came without an import (the schedule's case)
-        stock.commerce.put_pins([Pin("IN-10", "restock1", stock.pins.encrypt(pin[1:] + "7", "IN-10", "restock1"),
+        stock.commerce.put_pins([Pin("IN-10", "restock1", stock.pin_vault.encrypt(pin[1:] + "7", "IN-10", "restock1"),
                                      "Dial 1-800-555-0100", stock.clock.iso())])
         PERSONAL_DATA.add(pin[1:] + "7")
         with running("orders_awaiting_stock", cold=True):
@@ -302,7 +298,7 @@ def exercised(aws, deployed_like):
         _queue_a_job_from_before_the_mail_index(account_of(ports_now(), customer.email).account_id)
         with running("mail_outbox_sweeper"):
             deliver(ports_now())
-            assert ports_now().mail.legacy_unsent_jobs() == []
+            assert ports_now().outbox.legacy_unsent_jobs() == []
         unsubscribe = link_path(mail_to(customer.email)[-1]["text"], "/unsubscribe/")
         http.get(unsubscribe)
         http.post_form(unsubscribe, "List-Unsubscribe=One-Click")
@@ -336,12 +332,12 @@ def exercised(aws, deployed_like):
         http.get(f"/surveys/{contest_id}/form")
         assert http.post_json(f"/surveys/{contest_id}/responses", {
             "answers": {"q": 3}, "contact": {"email": Person("entrant").email}, "consent": True}).status_code == 201
-        closed = dataclasses.replace(ports_now(), clock=FixedClock(now + 120))
+        closed = ports_now().replace(clock=FixedClock(now + 120))
         with running("contest_commitments", cold=True):
-            assert contests.commit_closed_contests(dataclasses.replace(ports_now(), clock=FixedClock(now + 120))) == 1
+            assert contests.commit_closed_contests(ports_now().replace(clock=FixedClock(now + 120))) == 1
         with running("ops_draw_contest", cold=True):
             assert ops.run("ops_draw_contest", {"survey_id": contest_id, "winners": 1},
-                           dataclasses.replace(ports_now(), clock=FixedClock(now + 120)))["winners"]
+                           ports_now().replace(clock=FixedClock(now + 120)))["winners"]
         with running("ops_survey_results", cold=True):
             assert ops.run("ops_survey_results", {"survey_id": contest_id}, ports_now())["responses"] == 1
         with running("mail_outbox_sweeper"):
@@ -363,7 +359,7 @@ def exercised(aws, deployed_like):
             assert ops.run("ops_access_trends", days, ports_now())["total"] >= 1
         later_still = now + referrals.FRIEND_DATA_RETENTION_SECONDS + 60
         with running("retention_purge", cold=True):
-            aged = dataclasses.replace(ports_now(), clock=FixedClock(later_still))
+            aged = ports_now().replace(clock=FixedClock(later_still))
             assert referrals.purge_expired(aged) >= 1 and contests.purge_due(aged) == 1
 
         with running("ses_feedback", cold=True):
@@ -376,7 +372,7 @@ def exercised(aws, deployed_like):
             assert ops.run("ops_contact_requests", {}, ports_now())["questions"]
         for late in (Person(), Person()):  # welcome mails still unsent
             http.post_json("/signup", {"email": late.email, "name": late.name, "promotions": False})
-        job_ids = ports_now().mail.unsent_job_ids(10)[:2]
+        job_ids = ports_now().outbox.unsent_job_ids(10)[:2]
         assert len(job_ids) == 2
         _park_a_failed_job("mail_outbox_sweeper", job_ids[0])
         _park_a_failed_job("mail_outbox_stream", job_ids[1])
@@ -391,7 +387,7 @@ def exercised(aws, deployed_like):
             assert ops.run("ops_dispute_lookup", {"account_id": account_id}, ports_now())
         later = ports_now().clock.now() + UNCONFIRMED_RETENTION_SECONDS + 60
         with running("unconfirmed_accounts_purge", cold=True):
-            assert purge_unconfirmed(dataclasses.replace(ports_now(), clock=FixedClock(later))) >= 1
+            assert purge_unconfirmed(ports_now().replace(clock=FixedClock(later))) >= 1
     return CALLS
 
 

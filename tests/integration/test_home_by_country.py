@@ -30,11 +30,11 @@ def source_ip(monkeypatch):
 @pytest.fixture
 def trusted_header(monkeypatch, ports):
     """The stage's setting on: a CloudFront distribution sits in front of the API."""
-    from shared import bootstrap
+    import shared.ports
 
     settings = dataclasses.replace(ports.settings, trust_viewer_country_header=True)
-    trusting = dataclasses.replace(ports, settings=settings)
-    monkeypatch.setattr(bootstrap, "ports", lambda: trusting)
+    trusting = ports.replace(settings=settings)
+    monkeypatch.setattr(shared.ports, "process_ports", lambda: trusting)
     return trusting
 
 

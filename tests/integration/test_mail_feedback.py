@@ -2,7 +2,6 @@
 queue that infra/ wires in a deployed stage."""
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import boto3
@@ -30,7 +29,7 @@ def complaint(address: str) -> dict:
 
 
 def suppression(ports, address):
-    return ports.mail.suppression(email_hash(address, ports.settings.hash_key()), ports.clock.now())
+    return ports.outbox.suppression(email_hash(address, ports.settings.hash_key()), ports.clock.now())
 
 
 def test_a_permanent_bounce_published_to_the_feedback_topic_suppresses_the_address(ports, aws, person):
@@ -70,7 +69,7 @@ def test_a_transient_bounce_suppression_ends_by_itself_after_its_time(ports, per
     from shared.clock import FixedClock
 
     clock = FixedClock(ports.clock.now())
-    later = dataclasses.replace(ports, clock=clock)
+    later = ports.replace(clock=clock)
     for _ in range(ports.settings.soft_bounce_limit):
         mail_feedback.handle_notification(bounce(person.email, "Transient"), later)
     assert suppression(later, person.email) == "repeated_soft_bounce"

@@ -1,7 +1,6 @@
 """The mail pipeline: nothing lost, nothing twice, the kind rules re-checked at send time."""
 from __future__ import annotations
 
-import dataclasses
 
 import boto3
 import pytest
@@ -47,15 +46,15 @@ class RecordingMailer:
 
 
 def with_ports(ports, **changes) -> Ports:
-    return dataclasses.replace(ports, **changes)
+    return ports.replace(**changes)
 
 
 def pending_welcome_job(http, ports, person) -> str:
     """Sign up and return the id of the welcome job, still unsent."""
     sign_up(http, person)
     account = account_of(ports, person.email)
-    for job_id in ports.mail.unsent_job_ids(limit=1000):
-        job = ports.mail.job(job_id)
+    for job_id in ports.outbox.unsent_job_ids(limit=1000):
+        job = ports.outbox.job(job_id)
         if job.account_id == account.account_id:
             return job_id
     raise AssertionError("no pending welcome job")
@@ -66,7 +65,7 @@ def test_a_dead_connection_to_ses_loses_no_mail_and_uses_no_attempt(http, ports,
     clock = FixedClock(ports.clock.now())
     crashing = with_ports(ports, mailer=CrashingMailer(), clock=clock)
     assert mail_outbox.send_job(job_id, crashing) == "deferred"
-    job = ports.mail.job(job_id)
+    job = ports.outbox.job(job_id)
     assert job.status == "pending" and job.attempts == 0 and job.deferrals == 1
     assert mail_outbox.send_job(job_id, with_ports(ports, clock=clock)) == "not_claimed"  # backing off
     clock.advance(mail_outbox.DEFER_CAP_SECONDS + 1)
@@ -82,7 +81,7 @@ def test_a_job_marked_sent_is_never_sent_again(http, ports, person):
     assert mail_outbox.send_job(job_id, later) == "not_claimed"
     deliver(later)
     assert len([m for m in recording.mailer.sent if m.to == person.email]) == 1
-    assert job_id not in ports.mail.unsent_job_ids(limit=1000)
+    assert job_id not in ports.outbox.unsent_job_ids(limit=1000)
 
 
 def test_a_job_that_keeps_failing_by_its_own_fault_is_parked_for_an_operator(http, ports, person):
@@ -94,7 +93,7 @@ def test_a_job_that_keeps_failing_by_its_own_fault_is_parked_for_an_operator(htt
         outcomes.append(mail_outbox.send_job(job_id, rejecting))
         clock.advance(mail_outbox.RETRY_CAP_SECONDS + 1)
     assert outcomes == ["retry_later"] * (mail_outbox.MAX_ATTEMPTS - 1) + ["failed"]
-    assert ports.mail.job(job_id).status == "failed"
+    assert ports.outbox.job(job_id).status == "failed"
     sqs = boto3.client("sqs")
     url = sqs.get_queue_url(QueueName=ports.settings.mail_dead_letter_queue)["QueueUrl"]
     bodies = [m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])]
@@ -135,15 +134,15 @@ def test_no_mail_job_holds_a_link_token_or_an_address(http, ports, person):
 def test_suppressed_addresses_get_only_what_their_suppression_allows(http, ports, make_person, suppression, kind, sent):
     person = make_person()
     account = active_subscriber(http, ports, person)
-    ports.mail.suppress(account.email_hash, suppression, ports.clock.iso())
+    ports.outbox.suppress(account.email_hash, suppression, ports.clock.iso())
     if kind == "promotional":
         job = promotional_job(ports, account.account_id)
     else:
         job = MailJob(new_id(), "transactional", "signin_link", ports.clock.iso(), account.account_id,
                       context={"login_link": "signin"})
-        ports.mail.put_job(job)
+        ports.outbox.put_job(job)
     deliver(ports)
-    assert (ports.mail.job(job.job_id).status == "sent") is sent
+    assert (ports.outbox.job(job.job_id).status == "sent") is sent
 
 
 def test_jobs_queued_before_the_mail_index_existed_are_still_sent(http, ports, person):
@@ -159,9 +158,9 @@ def test_jobs_queued_before_the_mail_index_existed_are_still_sent(http, ports, p
                          "account_id": account.account_id, "context": {"login_link": "signin"},
                          "status": "pending", "attempts": 0, "gsi1pk": "MAIL#UNSENT",
                          "gsi1sk": f"{ports.clock.iso()}#{job_id}"}))
-    assert [j.job_id for j in ports.mail.legacy_unsent_jobs()] == [job_id]
+    assert [j.job_id for j in ports.outbox.legacy_unsent_jobs()] == [job_id]
     before = len(mail_to(person.email))
     deliver(ports)
-    assert ports.mail.job(job_id).status == "sent"
-    assert ports.mail.legacy_unsent_jobs() == []
+    assert ports.outbox.job(job_id).status == "sent"
+    assert ports.outbox.legacy_unsent_jobs() == []
     assert len(mail_to(person.email)) == before + 1

@@ -25,7 +25,7 @@ def promotional_job(ports, account_id, topic="newsletter", subject="November new
         account_id=account_id, topic=topic,
         context={"subject": subject, "body_text": "Cheaper minutes to Lisbon this month."},
     )
-    ports.mail.put_job(job)
+    ports.outbox.put_job(job)
     return job
 
 
@@ -93,7 +93,7 @@ def test_p12_welcome_link_stops_every_topic_and_later_sends_are_skipped(http, po
     assert outcomes.get("skipped:topic_off", 0) >= 2
     subjects = {m["subject"] for m in mail_to(person.email)}
     assert not subjects & {"Queued before", "Queued after"}
-    assert ports.mail.job(queued_before.job_id).status == "skipped"
+    assert ports.outbox.job(queued_before.job_id).status == "skipped"
     for topic in ("newsletter", "promotions"):
         assert not ports.accounts.in_audience(topic, account.account_id)
 
@@ -142,7 +142,7 @@ def test_promotional_mail_never_goes_to_a_pending_account(http, ports, person):
     account = account_of(ports, person.email)
     job = promotional_job(ports, account.account_id)
     deliver(ports)
-    assert ports.mail.job(job.job_id).status == "skipped"
+    assert ports.outbox.job(job.job_id).status == "skipped"
     assert all(m["subject"] != "November news" for m in mail_to(person.email))
 
 

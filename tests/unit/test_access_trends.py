@@ -39,7 +39,7 @@ def test_p23_the_hour_is_the_finest_time_kept(clock):
 def test_p23_the_viewer_country_header_counts_only_where_the_stage_trusts_it(ports, clock):
     day = hour_of(clock.now())[:10]
     record_page_request(INDIA, FIREFOX_WINDOWS, "MX", ports)
-    trusting = dataclasses.replace(ports, settings=dataclasses.replace(
+    trusting = ports.replace(settings=dataclasses.replace(
         ports.settings, trust_viewer_country_header=True))
     record_page_request(INDIA, FIREFOX_WINDOWS, "MX", trusting)
     record_page_request(INDIA, FIREFOX_WINDOWS, "garbage", trusting)

@@ -3,7 +3,6 @@ the recipient, written with conditional puts; re-running queues only what is mis
 Dead mail can be requeued, and the send-time re-check still applies to it."""
 from __future__ import annotations
 
-import dataclasses
 
 import pytest
 
@@ -12,8 +11,8 @@ from functions.campaigns import CampaignInput, send_campaign
 from functions.consent import stop_topics
 from functions.mail_outbox import RETRY_CAP_SECONDS, send_job, sweep
 from shared.clock import FixedClock
-from shared.ports import Mail, Ports
-from shared.store.mail import MailJob
+from shared.ports import Ports
+from shared.store.mail import MailJob, MailRepository
 from shared.store.table import TransactionConflict
 from tests.unit.people import subscriber
 from tests.fakes import MemoryTable, RecordingMailer, fake_ports
@@ -23,7 +22,7 @@ NEWS = {"topic": "newsletter", "subject": "November news", "text": "Rates to Mex
 
 
 def campaign_jobs(ports: Ports, campaign_id: str) -> list[str]:
-    return [j for j in ports.mail.unsent_job_ids(limit=10_000) if j.startswith(campaign_id + ".")]
+    return [j for j in ports.outbox.unsent_job_ids(limit=10_000) if j.startswith(campaign_id + ".")]
 
 
 def test_p02_re_running_a_campaign_queues_nothing_twice():
@@ -51,20 +50,16 @@ def test_p02_a_campaign_cut_short_resumes_where_it_stopped_and_mails_each_reader
     interrupted = CampaignInput(**{**NEWS, "subject": "December news"})
     progress: list[str] = []
 
-    class ThrottledThirdWrite:
-        def __init__(self, mail: Mail) -> None:
-            self.mail, self.writes = mail, 0
-
-        def __getattr__(self, name: str) -> object:
-            return getattr(self.mail, name)
+    class ThrottledThirdWrite(MailRepository):
+        writes = 0
 
         def add_missing_jobs(self, jobs: list[MailJob]) -> list[str]:
             self.writes += bool(jobs)
             if self.writes == 3:
                 table.inject_conflicts(1)
-            return self.mail.add_missing_jobs(jobs)
+            return super().add_missing_jobs(jobs)
 
-    throttled = dataclasses.replace(ports, mail=ThrottledThirdWrite(ports.mail))  # type: ignore[arg-type]
+    throttled = ports.replace(outbox=ThrottledThirdWrite(table))
     with pytest.raises(TransactionConflict):
         send_campaign(interrupted, throttled, progress=progress.append)
     second_id = progress[0].split()[1]
@@ -114,7 +109,7 @@ def test_a_campaign_with_bad_input_names_the_field_and_queues_nothing(payload, f
     sweep(ports)
     result = ops.run("ops_send_campaign", payload, ports)
     assert result["error"]["code"] == "validation_error" and field in result["error"]["message"]
-    assert ports.mail.unsent_job_ids() == []
+    assert ports.outbox.unsent_job_ids() == []
 
 
 def test_requeue_needs_a_selector_and_a_dry_run_changes_nothing():

@@ -52,13 +52,13 @@ def test_throttling_never_uses_up_attempts_and_the_mail_goes_out_in_the_end():
     mailer = ThrottledMailer(times=3 * mail_outbox.MAX_ATTEMPTS)
     ports = ports_with(clock, mailer)
     sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=False), ports)
-    [job_id] = ports.mail.unsent_job_ids()
+    [job_id] = ports.outbox.unsent_job_ids()
     outcomes = []
     while not mailer.sent:
         outcomes.append(send_job(job_id, ports))
         clock.advance(DEFER_CAP_SECONDS + 1)
     assert outcomes == ["deferred"] * (3 * mail_outbox.MAX_ATTEMPTS) + ["sent"]
-    job = ports.mail.job(job_id)
+    job = ports.outbox.job(job_id)
     assert job is not None and job.status == "sent" and job.attempts == 0 and job.deferrals == 15
     assert len(mailer.sent) == 1
 
@@ -102,16 +102,16 @@ def test_a_stale_lease_holder_cannot_finish_a_job_another_sender_took():
     clock = FixedClock(1_800_000_000)
     ports = ports_with(clock)
     sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=False), ports)
-    [job_id] = ports.mail.unsent_job_ids()
-    stale = ports.mail.claim(job_id, clock.now(), LEASE_SECONDS, "slow-sender")
+    [job_id] = ports.outbox.unsent_job_ids()
+    stale = ports.outbox.claim(job_id, clock.now(), LEASE_SECONDS, "slow-sender")
     assert stale is not None
     clock.advance(LEASE_SECONDS + 1)  # the slow sender's lease ran out
     assert send_job(job_id, ports) == "sent"
     with pytest.raises(ConditionFailed):
-        ports.mail.finish(job_id, "slow-sender", "sent", clock.iso(), int(clock.now()) + 60)
+        ports.outbox.finish(job_id, "slow-sender", "sent", clock.iso(), int(clock.now()) + 60)
     with pytest.raises(ConditionFailed):
-        ports.mail.retry_later(stale, "slow-sender", int(clock.now()) + 60, "deferred", False)
-    job = ports.mail.job(job_id)
+        ports.outbox.retry_later(stale, "slow-sender", int(clock.now()) + 60, "deferred", False)
+    job = ports.outbox.job(job_id)
     assert job is not None and job.status == "sent"
 
 
@@ -127,7 +127,7 @@ def test_a_sender_whose_lease_ran_out_mid_send_reports_it_and_leaves_the_job_to_
     mailer = SlowMailer()
     ports = ports_with(clock, mailer)
     sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=False), ports)
-    [job_id] = ports.mail.unsent_job_ids()
+    [job_id] = ports.outbox.unsent_job_ids()
     # the outer send finds the job finished by the inner one: its finish is refused
     assert Sender(ports).send(job_id) == "lease_lost"
 
@@ -146,10 +146,10 @@ def test_transactional_mail_goes_before_bulk_mail_and_the_stream_leaves_bulk_to_
         email_hash(f"reader{n}@example.org", ports.settings.hash_key())), context={"login_link": "signin"})
         for n in range(5)]
     for job in pins:
-        ports.mail.put_job(job)
+        ports.outbox.put_job(job)
     records = [{"eventName": "INSERT", "dynamodb": {"NewImage": {"type": {"S": "mail_job"}, "kind": {"S": job.kind},
                                                                  "job_id": {"S": job.job_id}}}}
-               for job in [ports.mail.job(j) for j in ports.mail.unsent_job_ids()] if job and job.kind != "transactional"]
+               for job in [ports.outbox.job(j) for j in ports.outbox.unsent_job_ids()] if job and job.kind != "transactional"]
     assert mail_outbox.handle_stream_records(records[:3], ports) == {"left_to_sweeper": 3}
     sweep(ports)
     kinds = [m.kind for m in mailer.sent]
@@ -173,7 +173,7 @@ def test_the_sweeper_stops_taking_jobs_before_its_deadline():
     assert clock.now() <= deadline  # never ran past the end of its invocation
     assert deadline - clock.now() <= STOP_MARGIN_SECONDS + 4  # and used the time it had
     assert 0 < outcomes["sent"] < 30
-    assert len(ports.mail.unsent_job_ids()) == 30 - outcomes["sent"]  # the rest waits for the next run
+    assert len(ports.outbox.unsent_job_ids()) == 30 - outcomes["sent"]  # the rest waits for the next run
 
 
 def test_the_sender_keeps_to_the_stage_send_rate():
@@ -193,7 +193,7 @@ def test_finished_jobs_expire_and_a_campaign_outlives_its_jobs():
     subscriber(ports, 1)
     started = send_campaign(CampaignInput(topic="newsletter", subject="News", text="Hello"), ports)
     sweep(ports)
-    jobs = [ports.mail.job(f"{started['campaign_id']}.{ports.accounts.account_id_for(email_hash('reader1@example.org', ports.settings.hash_key()))}")]
+    jobs = [ports.outbox.job(f"{started['campaign_id']}.{ports.accounts.account_id_for(email_hash('reader1@example.org', ports.settings.hash_key()))}")]
     [job] = jobs
     assert job is not None and job.status == "sent"
     assert job.expires_at == int(clock.now()) + JOB_RETENTION_SECONDS

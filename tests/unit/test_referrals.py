@@ -56,7 +56,7 @@ def test_p06_a_referral_sends_the_friend_one_invitation_naming_the_referrers_fir
 
 def test_p06_the_invitation_job_holds_no_address_and_the_sender_resolves_it(ports):
     invite(ports, subscriber(ports, 1))
-    [job] = [j for j in ports.mail.jobs(ports.mail.unsent_job_ids()).values() if j.kind == MailKind.invitation]
+    [job] = [j for j in ports.outbox.jobs(ports.outbox.unsent_job_ids()).values() if j.kind == MailKind.invitation]
     assert job.account_id is None and job.to_address is None and FRIEND not in str(job)
 
 
@@ -95,7 +95,7 @@ def test_p06_never_invites_a_customer_a_suppressed_or_a_forgotten_address_and_an
     if state == "customer":
         sign_up(SignupRequest(email=FRIEND, name="Pat", promotions=False), ports)
     elif state == "suppressed":
-        ports.mail.suppress(friend_hash(ports), "complaint", ports.clock.iso())
+        ports.outbox.suppress(friend_hash(ports), "complaint", ports.clock.iso())
     else:
         referrals.forget(FRIEND, ports)
     mail_outbox.sweep(ports)
@@ -112,10 +112,10 @@ def test_p07_no_other_kind_of_mail_reaches_a_friend(ports, mailer, kind):
     deliver(ports, mailer)
     job = MailJob(new_id(), kind, "service", ports.clock.iso(), to_address=FRIEND,
                   context={"subject": "Hello", "body_text": "Hi", "friend_hash": friend_hash(ports)})
-    ports.mail.put_job(job)
+    ports.outbox.put_job(job)
     mail_outbox.sweep(ports)
     assert len([m for m in mailer.sent if m.to == FRIEND]) == 1  # the invitation only
-    assert ports.mail.job(job.job_id).status == "skipped"
+    assert ports.outbox.job(job.job_id).status == "skipped"
 
 
 def test_p07_campaign_audiences_never_include_a_friend(ports, mailer):
@@ -205,7 +205,7 @@ def test_p09_forgetting_deletes_the_name_and_address_at_once_and_the_address_is_
 
 def test_p09_forgetting_an_unknown_address_is_answered_the_same_and_keeps_only_a_hash(ports):
     referrals.forget("never.heard.of@example.net", ports)
-    assert ports.mail.is_forgotten(friend_hash(ports, "never.heard.of@example.net"))
+    assert ports.outbox.is_forgotten(friend_hash(ports, "never.heard.of@example.net"))
 
 
 def test_p09_the_forget_link_forgets_and_a_tampered_or_foreign_one_is_refused(ports, mailer):
@@ -219,7 +219,7 @@ def test_p09_the_forget_link_forgets_and_a_tampered_or_foreign_one_is_refused(po
         with pytest.raises(InvalidToken):
             referrals.forget_by_link(bad, ports)
     referrals.forget_by_link(token, ports)
-    assert ports.mail.is_forgotten(friend_hash(ports))
+    assert ports.outbox.is_forgotten(friend_hash(ports))
 
 
 def test_p08_unconverted_friend_data_is_purged_after_its_retention(ports, clock, mailer):

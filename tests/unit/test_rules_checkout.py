@@ -64,7 +64,7 @@ def test_p10_a_reused_key_whose_record_expired_never_overwrites_its_paid_order()
 
     clock = FixedClock(1_800_000_000)
     ports = fake_ports(clock)
-    ports.commerce.put_pins([Pin("MX-10", "p1", ports.pins.encrypt("123456789012", "MX-10", "p1"), "Dial", "2027")])
+    ports.commerce.put_pins([Pin("MX-10", "p1", ports.pin_vault.encrypt("123456789012", "MX-10", "p1"), "Dial", "2027")])
     first = start_checkout(ACCOUNT, CheckoutBody(sku="MX-10", quantity=1), {}, KEY, ports)
     order = ports.commerce.order(first.order_id)
     assert order is not None and fulfil(order.order_id, ACCOUNT.account_id, order.lines, ports) == "fulfilled"

@@ -24,7 +24,7 @@ def active_account(ports: Ports, address: str) -> Account:
 
 
 def jobs(ports: Ports, template: str) -> list[MailJob]:
-    found = [ports.mail.job(job_id) for job_id in ports.mail.unsent_job_ids(limit=1000)]
+    found = [ports.outbox.job(job_id) for job_id in ports.outbox.unsent_job_ids(limit=1000)]
     return [job for job in found if job is not None and job.template == template]
 
 
@@ -57,9 +57,9 @@ def test_p04_a_taken_new_address_gets_nothing() -> None:
     ports = fake_ports()
     account = active_account(ports, "old@example.org")
     active_account(ports, "taken@example.org")
-    before = ports.mail.unsent_job_ids(limit=1000)
+    before = ports.outbox.unsent_job_ids(limit=1000)
     email_change.request_change(account, "taken@example.org", ports)
-    assert ports.mail.unsent_job_ids(limit=1000) == before
+    assert ports.outbox.unsent_job_ids(limit=1000) == before
     assert ports.sign_in.email_change(account.account_id, ports.clock.now()) is None
 
 

@@ -37,7 +37,7 @@ def import_pins(ports: Ports, count: int, first: int = 0) -> list[str]:
 
 
 def pin_jobs(ports: Ports) -> list[MailJob]:
-    jobs = [ports.mail.job(job_id) for job_id in ports.mail.unsent_job_ids(limit=1000)]
+    jobs = [ports.outbox.job(job_id) for job_id in ports.outbox.unsent_job_ids(limit=1000)]
     return [job for job in jobs if job is not None and job.template == "pin"]
 
 

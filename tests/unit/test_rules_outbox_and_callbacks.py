@@ -34,7 +34,7 @@ def test_a_mail_that_keeps_failing_by_its_own_fault_backs_off_then_reports_a_dea
     mailer, dead_letters = RecordingMailer(), RecordingDeadLetters()
     ports = fake_ports(clock, mailer=mailer, dead_letters=dead_letters)
     sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=False), ports)
-    [job_id] = ports.mail.unsent_job_ids()
+    [job_id] = ports.outbox.unsent_job_ids()
     mailer.fail_next(MAX_ATTEMPTS)
     outcomes = []
     for _ in range(MAX_ATTEMPTS):
@@ -44,7 +44,7 @@ def test_a_mail_that_keeps_failing_by_its_own_fault_backs_off_then_reports_a_dea
     assert outcomes == ["retry_later"] * (MAX_ATTEMPTS - 1) + ["failed"]
     assert dead_letters.reported == [job_id]
     assert mailer.sent == []
-    assert ports.mail.unsent_job_ids() == []
+    assert ports.outbox.unsent_job_ids() == []
 
 
 def _signed(processor: FakeProcessor, event: dict[str, object], at: float) -> tuple[bytes, str]:
@@ -68,7 +68,7 @@ def test_p10_a_signed_paid_callback_fulfils_once_and_a_forged_one_is_refused() -
     assert handle_callback(payload, header, ports) == {"status": "fulfilled", "order_id": started.order_id}
     assert handle_callback(payload, header, ports) == {"status": "already_paid", "order_id": started.order_id}
     assert ports.commerce.stock_candidates("MX-10", 5) == ["p2"]
-    assert len([j for j in ports.mail.unsent_job_ids() if (job := ports.mail.job(j)) and job.template == "pin"]) == 1
+    assert len([j for j in ports.outbox.unsent_job_ids() if (job := ports.outbox.job(j)) and job.template == "pin"]) == 1
     with pytest.raises(BadCallback):
         handle_callback(payload, header.replace("v1=", "v1=0"), ports)
     forged = FakeProcessor("whsec_someone_else")

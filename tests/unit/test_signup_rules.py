@@ -30,7 +30,7 @@ def run(ports: Ports, name: str = "New Person") -> None:
 
 def unsent_jobs(ports: Ports) -> list[MailJob]:
     """Oldest first (the outbox keeps them in shards, in no global order)."""
-    jobs = [ports.mail.job(job_id) for job_id in ports.mail.unsent_job_ids(limit=1000)]
+    jobs = [ports.outbox.job(job_id) for job_id in ports.outbox.unsent_job_ids(limit=1000)]
     return sorted((job for job in jobs if job is not None), key=lambda job: job.created_at)
 
 
@@ -94,7 +94,7 @@ def test_p11_a_known_address_never_gets_a_second_welcome(status: str, template: 
     if template is None:
         assert mailer.sent == []
         assert outcomes == {"skipped:account_deactivated": 1}
-        skipped = ports.mail.job(job.job_id)
+        skipped = ports.outbox.job(job.job_id)
         assert skipped is not None and (skipped.status, skipped.detail) == ("skipped", "account_deactivated")
         return
     assert purpose is not None

@@ -184,7 +184,7 @@ def test_p15_a_winners_mail_never_goes_to_a_suppressed_address(ports, clock, mai
 
     contest_id = define(ports, days_open=1)
     submit(contest_id, entry("gone@example.org"), ports)
-    ports.mail.suppress(email_hash("gone@example.org", ports.settings.hash_key()), "hard_bounce", ports.clock.iso())
+    ports.outbox.suppress(email_hash("gone@example.org", ports.settings.hash_key()), "hard_bounce", ports.clock.iso())
     clock.advance(DAY + 1)
     contests.commit_closed_contests(ports)
     contests.draw(DrawInput(survey_id=contest_id, winners=1), ports)
