@@ -96,7 +96,8 @@ def test_the_pages_are_found():
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda page: str(page.relative_to(ROOT)))
 def test_every_relative_link_reaches_a_file_and_every_anchor_a_heading(page: Path):
-    assert broken_links(page) == [], f"broken links in {page.relative_to(ROOT)}"
+    broken = broken_links(page)
+    assert not broken, f"broken links in {page.relative_to(ROOT)}:\n" + "\n".join(broken)
 
 
 def test_the_readme_starts_short():
