@@ -8,7 +8,7 @@ is the store's own work: its code, boto3/botocore, Jinja2, logging.
    batch_write_item (the Account item with its active-index keys, the Preferences item,
    the newsletter audience membership item).
 2. Fan-out, measured: functions.campaigns.send_campaign (one mail job per recipient).
-3. Send, measured: functions.mail_outbox.sweep(ports) as one sweeper invocation of 60 s
+3. Send, measured: functions.mail_outbox.sweep(ports, MAIL_HANDLERS) as one sweeper invocation of 60 s
    would run it, again and again until nothing is left (per batch of 50 jobs: the jobs,
    their accounts and preferences, their suppressions in three BatchGetItem calls; per
    job: claim, render, SES send, mark sent), at most a bounded number of rounds.
@@ -163,6 +163,7 @@ def main() -> None:
 
     from functions.campaigns import CampaignInput, send_campaign
     from functions.mail_outbox import sweep, time_budget
+    from functions.mail_handlers import MAIL_HANDLERS
     from shared.ports import process_ports
 
     ports = process_ports()
@@ -187,7 +188,7 @@ def main() -> None:
         while rounds < max_rounds:
             rounds += 1
             # One sweeper invocation as deployed: a minute, of which it sends until the margin.
-            got = sweep(ports, remaining_seconds=time_budget(SWEEPER_SECONDS))
+            got = sweep(ports, MAIL_HANDLERS, remaining_seconds=time_budget(SWEEPER_SECONDS))
             outcomes.update(got)
             if not got:
                 break

@@ -40,6 +40,7 @@ def run() -> DrillResult:
     from functions.checkout import CheckoutBody, start_checkout
     from functions.fulfilment import fulfil
     from functions.mail_outbox import handle_stream_records, sweep
+    from functions.mail_handlers import MAIL_HANDLERS
     from shared.clock import FixedClock
     from shared.mail.ses import OutgoingMail, SendDeferred
     from shared.store.accounts import Account, ConsentEvent, Preferences
@@ -93,14 +94,14 @@ def run() -> DrillResult:
         assert order is not None and fulfil(order.order_id, order.account_id, order.lines, ports) == "fulfilled"
     pin_jobs = [j for j in (ports.outbox.job(i) for i in ports.outbox.unsent_job_ids(limit=10_000)) if j and j.template == "pin"]
     handle_stream_records([{"eventName": "INSERT", "dynamodb": {"NewImage": {
-        "type": {"S": "mail_job"}, "kind": {"S": j.kind}, "job_id": {"S": j.job_id}}}} for j in pin_jobs], ports)
+        "type": {"S": "mail_job"}, "kind": {"S": j.kind}, "job_id": {"S": j.job_id}}}} for j in pin_jobs], ports, MAIL_HANDLERS)
 
     minute = 0
     while ports.outbox.unsent_job_ids(limit=1) and minute < MAX_MINUTES:
         minute += 1
         begins = start + minute * 60
         clock.advance(max(0.0, begins - clock.now()))  # the schedule fires once a minute
-        sweep(ports, remaining_seconds=lambda: begins + 60 - clock.now())
+        sweep(ports, MAIL_HANDLERS, remaining_seconds=lambda: begins + 60 - clock.now())
     return DrillResult(
         jobs=READERS + PIN_ORDERS,
         refused=ses.refused,

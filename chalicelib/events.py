@@ -18,9 +18,10 @@ def register(app) -> None:
         @app.on_dynamodb_record(stream_arn=stream_arn, batch_size=25, starting_position="LATEST")
         def mail_outbox_stream(event):
             from functions.mail_outbox import handle_stream_records
+            from functions.mail_handlers import MAIL_HANDLERS
             from shared.ports import process_ports
 
-            handle_stream_records([record.to_dict() for record in event], process_ports())
+            handle_stream_records([record.to_dict() for record in event], process_ports(), MAIL_HANDLERS)
 
     feedback_queue = os.environ.get("SES_FEEDBACK_QUEUE")
     if feedback_queue:
@@ -37,11 +38,12 @@ def register(app) -> None:
     @app.schedule(Rate(1, unit=Rate.MINUTES))
     def mail_outbox_sweeper(event):
         from functions.mail_outbox import sweep, time_budget
+        from functions.mail_handlers import MAIL_HANDLERS
         from shared.ports import process_ports
 
         context = getattr(event, "context", None)
         remaining = (lambda: context.get_remaining_time_in_millis() / 1000) if context else time_budget(60)
-        sweep(process_ports(), remaining_seconds=remaining)
+        sweep(process_ports(), MAIL_HANDLERS, remaining_seconds=remaining)
 
     @app.schedule(Rate(1, unit=Rate.DAYS))
     def unconfirmed_accounts_purge(event):

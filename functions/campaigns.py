@@ -14,11 +14,15 @@ from typing import Any, Optional
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from typing_extensions import Annotated
 
+from functions import unsubscribe
 from functions.fan_out import CAMPAIGN_RETENTION_SECONDS, Progress, fan_out, start
+from functions.mail_compose import AccountMail, MailDefect, MailParts, SendTimeFacts
 from shared.ids import new_id
 from shared.models import MailKind, Topic
 from shared.ports import Ports
+from shared.store.accounts import Account
 from shared.store.campaigns import Campaign
+from shared.store.mail import MailJob
 
 def _no_control_characters(value: str) -> str:
     # A subject is a mail header: a CR or LF in it would end the header (or forge others),
@@ -81,3 +85,25 @@ def send_service_announcement(payload: AnnouncementInput, ports: Ports,
     result = fan_out(campaign, ports.accounts.active_page, ports, progress)
     return {"announcement_id": result["campaign_id"], "queued": result["queued"],
             "already_queued": result["already_queued"]}
+
+
+PROMOTIONAL_UNSUBSCRIBE_REASON = "You get this because you switched on {topic} mail in your Email Preferences."
+
+
+def _campaign_parts(job: MailJob, account: Account, facts: SendTimeFacts, ports: Ports) -> MailParts:
+    """The campaign's text, stored once for all its jobs, and for promotional mail the link
+    that stops its topic (P03). Jobs queued before campaign items carry their own text."""
+    parts = MailParts()
+    if job.campaign_id and "body_text" not in job.context:
+        campaign = facts.campaigns.get(job.campaign_id)
+        if campaign is None:
+            raise MailDefect("the job's campaign is gone")
+        parts.context.update(subject=campaign.subject, body_text=campaign.text, body_html=campaign.html)
+    if job.kind == MailKind.promotional and job.topic:
+        reason = PROMOTIONAL_UNSUBSCRIBE_REASON.format(topic=job.topic)
+        parts = parts.add(unsubscribe.mail_parts(account.account_id, [job.topic], reason, ports))
+    return parts
+
+
+CAMPAIGN_MAIL = AccountMail(_campaign_parts)
+MAIL = {"campaign": CAMPAIGN_MAIL, "service": CAMPAIGN_MAIL}

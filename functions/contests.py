@@ -13,12 +13,14 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from functions.mail_compose import MailDefect, SendTimeFacts, rendered
 from shared.errors import Conflict, InvalidInput
 from shared.ids import email_hash, new_id
+from shared.mail import kinds
 from shared.models import MailKind
 from shared.ports import Ports
 from shared.store.contest_entries import ALREADY_ENTERED, EntrantContact, EntrantContactRepository
@@ -26,7 +28,10 @@ from shared.store.mail import MailJob
 from shared.store.surveys import ALREADY_DRAWN, Draw, Survey
 from shared.store.table import ConditionFailed, Transaction
 
-__all__ = ["ALREADY_ENTERED", "add_entry", "commit_closed_contests", "draw", "pick", "winner_mail", "purge_due"]
+if TYPE_CHECKING:
+    from shared.mail.ses import OutgoingMail
+
+__all__ = ["ALREADY_ENTERED", "MAIL", "add_entry", "commit_closed_contests", "draw", "pick", "winner_mail", "purge_due"]
 COMMIT_LOOKBACK = timedelta(days=7)  # a closed contest the schedule missed is committed on a later run
 
 
@@ -124,9 +129,29 @@ def winner_mail(job: MailJob, ports: Ports) -> tuple[str, dict[str, Any]] | None
                            "purpose": contest.purpose, "retention_days": contest.retention_days}
 
 
-def winner_address_hash(job: MailJob, ports: Ports) -> str | None:
-    found = winner_mail(job, ports)
-    return email_hash(found[0], ports.settings.hash_key()) if found else None
+class WinnerMailHandler:
+    """A winner's mail goes to the entry's contact address while it is held, unless the
+    address is suppressed. Only a job that names an entry is a winner's mail."""
+
+    def refusal(self, job: MailJob, facts: SendTimeFacts, ports: Ports) -> str | None:
+        if not {"survey_id", "entry_id"} <= set(job.context):
+            return "no_recipient"
+        found = winner_mail(job, ports)
+        if found is None:
+            return "entry_gone"
+        address_hash = email_hash(found[0], ports.settings.hash_key())
+        suppressed = ports.outbox.suppression(address_hash, ports.clock.now())
+        return kinds.refusal(job.kind, kinds.Recipient(None, suppressed))
+
+    def compose(self, job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
+        found = winner_mail(job, ports)
+        if found is None:
+            raise MailDefect("the winner's contact data is gone")
+        address, context = found
+        return rendered(job.template, context, address, job.kind, ports)
+
+
+MAIL = {"contest_winner": WinnerMailHandler()}
 
 
 def purge_due(ports: Ports) -> int:

@@ -3,7 +3,8 @@ moves the account; the old address is told."""
 from __future__ import annotations
 
 from functions import referrals
-from functions.one_time_links import LIFETIMES, link_mail
+from functions.mail_compose import AccountMail
+from functions.one_time_links import LIFETIMES, link_mail, link_parts
 from shared.errors import InvalidToken
 from shared.ids import email_hash, new_id
 from shared.models import AccountStatus, MailKind
@@ -58,3 +59,8 @@ def complete(login: LoginToken, ports: Ports) -> Account:
         raise InvalidToken("This address change can no longer be completed.") from None
     account.email, account.email_hash = change.new_email, change.new_email_hash
     return account
+
+
+# The new address's link (to an address not proven yet, so without the name), and the
+# notice to the old address once the change is done.
+MAIL = {"email_change_confirm": AccountMail(link_parts), "email_changed_notice": AccountMail()}

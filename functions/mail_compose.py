@@ -1,25 +1,29 @@
-"""What a mail job becomes at send time: who may still receive it (the kinds table,
-re-checked against the account, its preferences and the address's suppression as they are
-now), and the mail itself (template, links minted now, RFC 8058 headers)."""
+"""What a mail job becomes at send time, in the parts every mail shares.
+
+The feature that owns a mail (signup's welcome, an order's PINs, a referral's invitation …)
+re-checks its recipient and composes it through a `MailHandler`; `functions.mail_handlers`
+gathers them by template and the edges hand that table to the sender. This module imports
+no feature: it holds what the handlers share, the send-time facts read for many jobs at once,
+the kinds table's check for mail to an account, and the rendering of a mail.
+"""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from functions import contests, one_time_links, referrals, unsubscribe
 from shared.ids import email_hash
-from shared.mail.kinds import Recipient, refusal
-from shared.mail.ses import OutgoingMail
+from shared.mail import kinds
 from shared.models import MailKind
 from shared.ports import Ports
-from shared.store.accounts import Account, Preferences
-from shared.store.campaigns import Campaign
-from shared.store.mail import MailJob
 
-UNSUBSCRIBE_REASONS = {
-    "welcome": "You get this because you signed up. The link below stops all newsletters and offers.",
-    MailKind.promotional.value: "You get this because you switched on {topic} mail in your Email Preferences.",
-}
+# Features on the API's cold path (signup, sign-in) define their handlers here: what only
+# sending needs is imported when a mail is built.
+if TYPE_CHECKING:
+    from shared.mail.ses import OutgoingMail
+    from shared.store.accounts import Account, Preferences
+    from shared.store.campaigns import Campaign
+    from shared.store.mail import MailJob
 
 
 class MailDefect(Exception):
@@ -57,132 +61,96 @@ class SendTimeFacts:
         return account.email_hash if account else None
 
 
-def refusal_now(job: MailJob, facts: SendTimeFacts, ports: Ports) -> str | None:
-    """Why this job must not be sent now (its recipient's state changed), or None."""
-    if job.kind == MailKind.invitation:
-        return _invitation_refusal(job, ports)
-    if job.kind == MailKind.contest:
-        return _contest_refusal(job, ports)
-    account, preferences = facts.account(job)
-    if account is None:  # every other kind goes to an account: never to a friend (P07)
-        return "no_recipient"
-    topic_on = bool(job.kind == MailKind.promotional and preferences and job.topic
-                    and preferences.topics.get(job.topic))
-    address_hash = facts.address_hash(job, ports)
-    return refusal(job.kind, Recipient(account.status, facts.suppressed.get(address_hash or ""), topic_on))
+class MailHandler(Protocol):
+    """How one feature's mail is re-checked and built at send time."""
+
+    def refusal(self, job: MailJob, facts: SendTimeFacts, ports: Ports) -> str | None:
+        """Why this job must not be sent now (its recipient's state changed), or None."""
+
+    def compose(self, job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
+        """The mail, for a job that may be sent; tokens in its links are minted here."""
 
 
-def _invitation_refusal(job: MailJob, ports: Ports) -> str | None:
-    """The kinds table for a friend's address, from hash-only facts: has it become a
-    customer's, been suppressed, or asked to be forgotten? Then: is the invitation still
-    there to send (not forgotten, joined or expired)?"""
-    friend_hash = job.context.get("friend_hash")
-    if not isinstance(friend_hash, str):
-        raise MailDefect("an invitation job names no friend")
-    has_account = ports.accounts.account_id_for(friend_hash) is not None
-    recipient = Recipient("exists" if has_account else None, ports.outbox.suppression(friend_hash, ports.clock.now()),
-                          forgotten_friend=ports.outbox.is_forgotten(friend_hash))
-    why_not = refusal(job.kind, recipient)
-    if why_not is None and referrals.invitation_mail(job, ports) is None:
-        return "friend_data_gone"
-    return why_not
+MailHandlers = Mapping[str, MailHandler]  # by the job's template
 
 
-def _invitation(job: MailJob, ports: Ports) -> OutgoingMail:
-    invitation = referrals.invitation_mail(job, ports)
-    if invitation is None:  # gone since the re-check: the job's own fault, not SES's
-        raise MailDefect("the invitation's friend data is gone")
+def handlers_by_template(*tables: Mapping[str, MailHandler]) -> dict[str, MailHandler]:
+    """The features' tables as one; a template claimed twice is a mistake, caught at import."""
+    merged: dict[str, MailHandler] = {}
+    for table in tables:
+        twice = set(merged) & set(table)
+        if twice:
+            raise ValueError(f"mail templates with two handlers: {sorted(twice)}")
+        merged.update(table)
+    return merged
+
+
+def handler_for(job: MailJob, handlers: MailHandlers) -> MailHandler:
+    handler = handlers.get(job.template)
+    if handler is None:
+        raise MailDefect(f"no handler for the mail template {job.template!r}")
+    return handler
+
+
+@dataclass
+class MailParts:
+    """What a feature adds to mail to an account: its template (when decided at send
+    time), values for the template, and headers."""
+
+    template: str | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def add(self, other: MailParts) -> MailParts:
+        return MailParts(other.template or self.template, {**self.context, **other.context},
+                         {**self.headers, **other.headers})
+
+
+def no_parts(job: MailJob, account: Account, facts: SendTimeFacts, ports: Ports) -> MailParts:
+    return MailParts()
+
+
+@dataclass(frozen=True)
+class AccountMail:
+    """A `MailHandler` for mail to an account: the kinds table re-checks the account as it
+    is now (P05, P28: never to a friend, P07), and `parts` adds the owner's values."""
+
+    parts: Callable[[MailJob, Account, SendTimeFacts, Ports], MailParts] = no_parts
+
+    def refusal(self, job: MailJob, facts: SendTimeFacts, ports: Ports) -> str | None:
+        account, preferences = facts.account(job)
+        if account is None:  # mail to an account goes to an account: never to a friend (P07)
+            return "no_recipient"
+        topic_on = bool(job.kind == MailKind.promotional and preferences and job.topic
+                        and preferences.topics.get(job.topic))
+        suppressed = facts.suppressed.get(facts.address_hash(job, ports) or "")
+        return kinds.refusal(job.kind, kinds.Recipient(account.status, suppressed, topic_on))
+
+    def compose(self, job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
+        account = facts.account(job)[0]
+        if account is None:  # refusal() answered "no_recipient"
+            raise MailDefect("mail to an account that is gone")
+        parts = self.parts(job, account, facts, ports)
+        # Mail to an address not yet proven carries no text a customer typed: otherwise signup
+        # would send anyone's words to anyone, from our domain. The name appears once the
+        # address is confirmed.
+        unconfirmed = account.status != "active" or bool(job.context.get("to_unconfirmed"))
+        context = {**job.context, "name": "" if unconfirmed else account.name,
+                   "preferences_url": f"{ports.settings.base_url}/my-account/email-preferences", **parts.context}
+        return rendered(parts.template or job.template, context, job.to_address or account.email, job.kind, ports,
+                        parts.headers)
+
+
+def rendered(template: str, context: dict[str, Any], to: str, kind: str, ports: Ports,
+             headers: dict[str, str] | None = None) -> OutgoingMail:
+    """The mail of a template, with the store's postal address in its footer."""
     from shared.mail.render import render
+    from shared.mail.ses import OutgoingMail
 
-    subject, text, html = render(job.template, {**invitation.context, "postal_address": ports.settings.postal_address})
-    return OutgoingMail(to=invitation.to, subject=subject, text=text, html=html, headers=invitation.headers,
-                        kind=job.kind)
-
-
-def _template_and_link(job: MailJob, account: Account) -> tuple[str, str | None]:
-    """The job's template and the purpose of the link it carries. A signup again is decided
-    only now, by the account's status: a pending account gets its confirm link again, an
-    active one a sign-in link (a deactivated one was refused before this)."""
-    if job.template != one_time_links.SIGNUP_AGAIN:
-        return job.template, job.context.get("login_link")
-    decided = one_time_links.SIGNUP_AGAIN_MAILS.get(account.status)
-    if decided is None:
-        raise MailDefect("a signup-again job for an account in no state to receive it")
-    return decided
+    subject, text, html = render(template, {**context, "postal_address": ports.settings.postal_address})
+    return OutgoingMail(to=to, subject=subject, text=text, html=html, headers=headers or {}, kind=kind)
 
 
-def _contest_refusal(job: MailJob, ports: Ports) -> str | None:
-    """A winner's mail goes to the entry's contact address while it is held, unless the
-    address is suppressed. Only a job that names an entry is a winner's mail."""
-    if not {"survey_id", "entry_id"} <= set(job.context):
-        return "no_recipient"
-    address_hash = contests.winner_address_hash(job, ports)
-    if address_hash is None:
-        return "entry_gone"
-    return refusal(job.kind, Recipient(None, ports.outbox.suppression(address_hash, ports.clock.now())))
-
-
-def _contest_winner(job: MailJob, ports: Ports) -> OutgoingMail:
-    found = contests.winner_mail(job, ports)
-    if found is None:
-        raise MailDefect("the winner's contact data is gone")
-    address, context = found
-    from shared.mail.render import render
-
-    subject, text, html = render(job.template, {**context, "postal_address": ports.settings.postal_address})
-    return OutgoingMail(to=address, subject=subject, text=text, html=html, kind=job.kind)
-
-
-def compose(job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
-    """The mail for a job that may be sent; tokens in its links are minted here."""
-    if job.kind == MailKind.invitation:
-        return _invitation(job, ports)
-    if job.kind == MailKind.contest:
-        return _contest_winner(job, ports)
-    account = facts.account(job)[0]
-    assert account is not None  # refusal_now answered "no_recipient" otherwise
-    settings = ports.settings
-    template, login_link = _template_and_link(job, account)
-    # Mail to an address not yet proven carries no text a customer typed: otherwise signup
-    # would send anyone's words to anyone, from our domain. The name appears once the
-    # address is confirmed.
-    unconfirmed = account.status != "active" or bool(job.context.get("to_unconfirmed"))
-    context: dict[str, Any] = {
-        **job.context,
-        "name": "" if unconfirmed else account.name,
-        "postal_address": settings.postal_address,
-        "preferences_url": f"{settings.base_url}/my-account/email-preferences",
-    }
-    if job.campaign_id and "body_text" not in job.context:  # jobs queued before campaign items carry their text
-        campaign = facts.campaigns.get(job.campaign_id)
-        if campaign is None:
-            raise MailDefect("the job's campaign is gone")
-        context.update(subject=campaign.subject, body_text=campaign.text, body_html=campaign.html)
-    headers: dict[str, str] = {}
-    topics = job.context.get("unsubscribe_topics") or ([job.topic] if job.kind == MailKind.promotional else None)
-    if topics:
-        url = unsubscribe.link_url(account.account_id, topics, ports)
-        reason = UNSUBSCRIBE_REASONS.get(job.template) or UNSUBSCRIBE_REASONS[job.kind]
-        context.update(unsubscribe_url=url, unsubscribe_reason=reason.format(topic=job.topic))
-        # RFC 8058: providers show an unsubscribe button and POST the one-click body to the URL.
-        headers = {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
-    if job.template == "pin":
-        from functions.orders import cards_of
-
-        order = ports.commerce.order(job.context["order_id"])
-        if order is None:
-            raise MailDefect("the PIN mail's order is gone")
-        cards = cards_of(order, ports)  # decrypted for this mail only
-        if len(cards) != sum(int(line["quantity"]) for line in order.lines):
-            raise MailDefect("the PIN mail would carry fewer PINs than the order has")
-        context["cards"] = [card.model_dump() for card in cards]
-        context["order_url"] = f"{settings.base_url}/checkout/return?order_id={order.order_id}"
-    if login_link:
-        context["login_url"] = one_time_links.mint(account.account_id, login_link, ports,
-                                                   ref=job.context.get("link_ref"))
-
-    from shared.mail.render import render
-
-    subject, text, html = render(template, context)
-    return OutgoingMail(to=job.to_address or account.email, subject=subject, text=text, html=html, headers=headers,
-                        kind=job.kind)
+def one_click(url: str) -> dict[str, str]:
+    """RFC 8058: providers show an unsubscribe button and POST the one-click body to the URL."""
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

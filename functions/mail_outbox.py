@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable
 
 from aws_lambda_powertools import Logger
 
-from functions.mail_compose import SendTimeFacts, compose, refusal_now
+from functions.mail_compose import MailHandlers, SendTimeFacts, handler_for
 from shared import metrics
 from shared.aws import is_transient
 from shared.mail.ses import SendDeferred
@@ -66,9 +66,11 @@ def backoff(tries: int, base: int, cap: int) -> int:
 
 @dataclass
 class Sender:
-    """One invocation's sender: its pace, and the facts it has read for its jobs."""
+    """One invocation's sender: its pace, and the facts it has read for its jobs. Each job's
+    re-check and mail come from the handler of its template (functions.mail_handlers)."""
 
     ports: Ports
+    handlers: MailHandlers
     facts: SendTimeFacts = field(default_factory=SendTimeFacts)
     _next_send_at: float = 0.0
 
@@ -119,11 +121,12 @@ class Sender:
             self.facts = SendTimeFacts(campaigns=self.facts.campaigns, read_at=ports.clock.now())
         if job.account_id and job.account_id not in self.facts.accounts:
             self.facts.gather([job], ports)  # the stream path, stale facts, or a job the batch did not read
-        why_not = refusal_now(job, self.facts, ports)
+        handler = handler_for(job, self.handlers)
+        why_not = handler.refusal(job, self.facts, ports)
         if why_not:
             self._finish(job, claim_id, "skipped", why_not)
             return f"skipped:{why_not}"
-        mail = compose(job, self.facts, ports)
+        mail = handler.compose(job, self.facts, ports)
         self.pace()
         # The one unavoidable window: SES has accepted the mail but the job is not yet marked
         # sent. SES has no idempotency key, so a crash exactly here repeats this one mail after
@@ -163,9 +166,9 @@ def count(outcomes: Outcomes, outcome: str) -> None:
     outcomes[outcome] = outcomes.get(outcome, 0) + 1
 
 
-def send_job(job_id: str, ports: Ports) -> str:
+def send_job(job_id: str, ports: Ports, handlers: MailHandlers) -> str:
     """Send one job now if it is pending and due (tests and single sends)."""
-    return Sender(ports).send(job_id)
+    return Sender(ports, handlers).send(job_id)
 
 
 def _report_dead_letter(job_id: str, ports: Ports) -> None:
@@ -175,13 +178,13 @@ def _report_dead_letter(job_id: str, ports: Ports) -> None:
         logger.exception("could not report a dead mail job", extra={"job_id": job_id})
 
 
-def handle_stream_records(records: Iterable[dict[str, Any]], ports: Ports) -> Outcomes:
+def handle_stream_records(records: Iterable[dict[str, Any]], ports: Ports, handlers: MailHandlers) -> Outcomes:
     """Fast path for mail a person is waiting for: new transactional jobs from the table
     stream. Bulk mail is left to the paced sweeper. One record's failure never blocks the
     others (Chalice's stream handler has no partial-batch response); the sweeper retries
     whatever is left."""
     outcomes: Outcomes = {}
-    sender = Sender(ports)
+    sender = Sender(ports, handlers)
     for record in records:
         try:
             image = record.get("dynamodb", {}).get("NewImage", {})
@@ -198,13 +201,13 @@ def handle_stream_records(records: Iterable[dict[str, Any]], ports: Ports) -> Ou
     return outcomes
 
 
-def sweep(ports: Ports, remaining_seconds: Callable[[], float] = lambda: float("inf"),
+def sweep(ports: Ports, handlers: MailHandlers, remaining_seconds: Callable[[], float] = lambda: float("inf"),
           limit: int | None = None) -> Outcomes:
     """Send what is due: transactional shards first, then bulk ones, looking for new
     transactional mail again every few seconds, until nothing is due, `limit` jobs were
     taken, or the invocation nears its end. Jobs queued before the mail index are moved
     into it first."""
-    sweeper = _Sweep(ports, remaining_seconds, limit)
+    sweeper = _Sweep(ports, handlers, remaining_seconds, limit)
     for legacy in ports.outbox.legacy_unsent_jobs():
         ports.outbox.move_legacy(legacy)
     _report_oldest_transactional(ports)
@@ -222,6 +225,7 @@ def sweep(ports: Ports, remaining_seconds: Callable[[], float] = lambda: float("
 @dataclass
 class _Sweep:
     ports: Ports
+    handlers: MailHandlers
     remaining_seconds: Callable[[], float]
     limit: int | None
     taken: int = 0
@@ -231,7 +235,7 @@ class _Sweep:
     drained_bulk: set[int] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self.sender = Sender(self.ports)
+        self.sender = Sender(self.ports, self.handlers)
         rate = self.ports.settings.mail_send_rate
         # As many jobs as one round of reads serves, but no more than are sent before the
         # facts grow stale at this send rate.

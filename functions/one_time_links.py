@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from functions.mail_compose import AccountMail, MailDefect, MailParts, SendTimeFacts
 from shared.errors import InvalidToken
 from shared.ids import new_id, new_secret_token, token_hash
 from shared.models import AccountStatus, MailKind
@@ -97,3 +98,23 @@ def queue_link_mail(account: Account, purpose: str, template: str, ports: Ports)
     except ConditionFailed:
         return False
     return True
+
+
+# -- at send time ----------------------------------------------------------------------------
+def link_parts(job: MailJob, account: Account, facts: SendTimeFacts, ports: Ports) -> MailParts:
+    """A fresh link for the mail, minted now. A signup again is decided only now, by the
+    account's status: a pending account gets its confirm link again, an active one a sign-in
+    link (a deactivated one was refused before this)."""
+    template, purpose = job.template, job.context.get("login_link")
+    if template == SIGNUP_AGAIN:
+        decided = SIGNUP_AGAIN_MAILS.get(account.status)
+        if decided is None:
+            raise MailDefect("a signup-again job for an account in no state to receive it")
+        template, purpose = decided
+    if not isinstance(purpose, str):
+        raise MailDefect("a link mail names no link")
+    return MailParts(template, {"login_url": mint(account.account_id, purpose, ports, ref=job.context.get("link_ref"))})
+
+
+LINK_MAIL = AccountMail(link_parts)
+MAIL = {"confirm_link": LINK_MAIL, "signin_link": LINK_MAIL, SIGNUP_AGAIN: LINK_MAIL}

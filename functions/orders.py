@@ -5,11 +5,13 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
+from functions.mail_compose import AccountMail, MailDefect, MailParts, SendTimeFacts
 from shared.catalog import format_cents, product
 from shared.errors import NotFound
 from shared.ports import Ports
 from shared.store.accounts import Account
 from shared.store.commerce import Order
+from shared.store.mail import MailJob
 
 
 _ORDER_ID = re.compile(r"^ord_[0-9a-f]{24}$")  # functions.checkout mints them
@@ -92,3 +94,18 @@ def cards_of(order: Order, ports: Ports) -> list[Card]:
 def _product_name(sku: str) -> str:
     known = product(sku)
     return known.name if known else sku
+
+
+def _pin_parts(job: MailJob, account: Account, facts: SendTimeFacts, ports: Ports) -> MailParts:
+    """P10: the paid order's PINs and dialing instructions, decrypted for this mail only."""
+    order = ports.commerce.order(job.context["order_id"])
+    if order is None:
+        raise MailDefect("the PIN mail's order is gone")
+    cards = cards_of(order, ports)
+    if len(cards) != sum(int(line["quantity"]) for line in order.lines):
+        raise MailDefect("the PIN mail would carry fewer PINs than the order has")
+    return MailParts(context={"cards": [card.model_dump() for card in cards],
+                              "order_url": f"{ports.settings.base_url}/checkout/return?order_id={order.order_id}"})
+
+
+MAIL = {"pin": AccountMail(_pin_parts)}

@@ -11,20 +11,25 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
+from functions.mail_compose import MailDefect, SendTimeFacts, one_click, rendered
 from functions.validation import EmailAddress
 from shared import tokens
 from shared.errors import InvalidInput, InvalidToken
 from shared.ids import email_hash, new_id
+from shared.mail import kinds
 from shared.models import MailKind
 from shared.ports import Ports
 from shared.store.accounts import Account
 from shared.store.friends import ALREADY_INVITED, NOT_INVITED, OVER_CAP, FriendRepository, Invitation, Referral
 from shared.store.mail import MailJob
 from shared.store.table import ConditionFailed, Transaction, TransactionConflict
+
+if TYPE_CHECKING:
+    from shared.mail.ses import OutgoingMail
 
 # Unconverted friend data (address, names) is deleted 30 days after the referral: an
 # invitation not taken up within a month rarely is, and monitoring the program needs only
@@ -192,8 +197,37 @@ def invitation_mail(job: MailJob, ports: Ports) -> InvitationMail | None:
         context={"referrer_first_name": sender, "forget_url": url, "store_url": ports.settings.base_url,
                  "subject": f"{sender} thinks you would like the Calling Card Store"},
         # RFC 8058: the provider's unsubscribe button posts here, and the friend is forgotten.
-        headers={"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        headers=one_click(url),
     )
+
+
+class InvitationHandler:
+    """Sends an invitation to a friend's address, which the job never holds (P06-P09)."""
+
+    def refusal(self, job: MailJob, facts: SendTimeFacts, ports: Ports) -> str | None:
+        """The kinds table for a friend's address, from hash-only facts: has it become a
+        customer's, been suppressed, or asked to be forgotten? Then: is the invitation still
+        there to send (not forgotten, joined or expired)?"""
+        friend_hash = job.context.get("friend_hash")
+        if not isinstance(friend_hash, str):
+            raise MailDefect("an invitation job names no friend")
+        has_account = ports.accounts.account_id_for(friend_hash) is not None
+        recipient = kinds.Recipient("exists" if has_account else None,
+                              ports.outbox.suppression(friend_hash, ports.clock.now()),
+                              forgotten_friend=ports.outbox.is_forgotten(friend_hash))
+        why_not = kinds.refusal(job.kind, recipient)
+        if why_not is None and invitation_mail(job, ports) is None:
+            return "friend_data_gone"
+        return why_not
+
+    def compose(self, job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:
+        invitation = invitation_mail(job, ports)
+        if invitation is None:  # gone since the re-check: the job's own fault, not SES's
+            raise MailDefect("the invitation's friend data is gone")
+        return rendered(job.template, invitation.context, invitation.to, job.kind, ports, invitation.headers)
+
+
+MAIL = {"invitation": InvitationHandler()}
 
 
 # -- conversion, forgetting, retention ---------------------------------------------------------

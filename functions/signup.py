@@ -7,13 +7,14 @@ and its condition failure names the account that holds the address), then a tran
 that counts one link mail against the address's hourly cap, with, for a known address,
 the one mail it may get. What that mail becomes (a confirm link, a sign-in link or
 nothing) is decided when it is sent, from the account's status then
-(functions.mail_compose), so no read of the holder is needed here.
+(functions.one_time_links), so no read of the holder is needed here.
 """
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, StrictBool
 
-from functions.one_time_links import CheckYourEmail, add_link_mail_count, signup_again_mail
+from functions.mail_compose import AccountMail, MailParts, SendTimeFacts
+from functions.one_time_links import CheckYourEmail, add_link_mail_count, link_parts, signup_again_mail
 from functions.validation import EmailAddress, PersonName
 from shared.ids import email_hash, new_id
 from shared.models import ALL_TOPICS, AccountStatus, MailKind
@@ -42,7 +43,7 @@ def sign_up(request: SignupRequest, ports: Ports) -> CheckYourEmail:
     at = ports.clock.iso()
     account = Account(new_id(), request.email, email_hash(request.email, ports.settings.hash_key()), request.name,
                       AccountStatus.pending.value, at, CURRENT_POLICY_VERSION)
-    holder_id = _open(account, request.promotions, ports)
+    holder_id = _create_pending_account(account, request.promotions, ports)
     tx = Transaction()
     add_link_mail_count(tx, account.email_hash, ports)  # the welcome, or the mail a known address gets
     if holder_id is not None and holder_id != account.account_id:  # never a second welcome
@@ -54,7 +55,7 @@ def sign_up(request: SignupRequest, ports: Ports) -> CheckYourEmail:
     return CheckYourEmail()
 
 
-def _open(account: Account, promotions: bool, ports: Ports) -> str | None:
+def _create_pending_account(account: Account, promotions: bool, ports: Ports) -> str | None:
     """Create the pending account, with its preferences, consent event and welcome (which
     carries the confirm link), unless the address has one: the id of the account that
     holds the address now (None: unknown, after a clash of fresh account ids)."""
@@ -74,3 +75,17 @@ def _open(account: Account, promotions: bool, ports: Ports) -> str | None:
     except ConditionFailed as failed:
         return failed.old.get(ADDRESS_TAKEN) or None
     return account.account_id
+
+
+WELCOME_UNSUBSCRIBE_REASON = ("You get this because you signed up. The link below stops all newsletters and offers.")
+
+
+def _welcome_parts(job: MailJob, account: Account, facts: SendTimeFacts, ports: Ports) -> MailParts:
+    """The welcome carries the confirm link and the link that stops every topic (P11)."""
+    from functions import unsubscribe  # sending only: signup's own request path does not load it
+
+    stop_all = unsubscribe.mail_parts(account.account_id, ALL_TOPICS, WELCOME_UNSUBSCRIBE_REASON, ports)
+    return link_parts(job, account, facts, ports).add(stop_all)
+
+
+MAIL = {"welcome": AccountMail(_welcome_parts)}

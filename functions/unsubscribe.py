@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Iterable
 
 from functions.consent import stop_topics
+from functions.mail_compose import MailParts, one_click
 from shared import tokens
 from shared.errors import InvalidToken
 from shared.models import ALL_TOPICS
@@ -24,6 +25,12 @@ class UnsubscribeLink:
 def link_url(account_id: str, topics: Iterable[str], ports: Ports) -> str:
     token = tokens.sign(ports.settings.signing_keys(), tokens.UNSUBSCRIBE, {"a": account_id, "t": list(topics)})
     return f"{ports.settings.base_url}/unsubscribe/{token}"
+
+
+def mail_parts(account_id: str, topics: Iterable[str], reason: str, ports: Ports) -> MailParts:
+    """The unsubscribe link of a mail, in its body and its RFC 8058 headers (P03)."""
+    url = link_url(account_id, topics, ports)
+    return MailParts(context={"unsubscribe_url": url, "unsubscribe_reason": reason}, headers=one_click(url))
 
 
 def read_link(token: str, ports: Ports) -> UnsubscribeLink:

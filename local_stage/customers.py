@@ -11,11 +11,12 @@ def mail_link_path(address: str, prefix: str) -> str:
     """Send the pending mail, then take the first `prefix` link (e.g. /unsubscribe/) from the
     newest mail to the address that has one."""
     from functions.mail_outbox import sweep
+    from functions.mail_handlers import MAIL_HANDLERS
     from local_stage.outbox import sent_mail
     from shared.ports import process_ports
 
     for _ in range(3):  # a mail the stream has not handed over yet goes with the next sweep
-        sweep(process_ports())
+        sweep(process_ports(), MAIL_HANDLERS)
         for mail in sent_mail():
             if address.lower() not in (t.lower() for t in mail["to"]):
                 continue

@@ -45,6 +45,7 @@ class LocalDriver(threading.Thread):
 
     def _stream(self, streams) -> None:
         from functions.mail_outbox import handle_stream_records
+        from functions.mail_handlers import MAIL_HANDLERS
         from shared.ports import process_ports
 
         for shard in streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]:
@@ -56,7 +57,7 @@ class LocalDriver(threading.Thread):
             page = streams.get_records(ShardIterator=self._iterators[shard_id], Limit=100)
             self._iterators[shard_id] = page["NextShardIterator"]
             if page["Records"]:
-                handle_stream_records(page["Records"], process_ports())
+                handle_stream_records(page["Records"], process_ports(), MAIL_HANDLERS)
 
     def _feedback(self, sqs, queue_url: str) -> None:
         from functions.mail_feedback import handle_sns_envelope
@@ -68,9 +69,10 @@ class LocalDriver(threading.Thread):
 
     def _sweep(self) -> None:
         from functions.mail_outbox import sweep, time_budget
+        from functions.mail_handlers import MAIL_HANDLERS
         from shared.ports import process_ports
 
-        sweep(process_ports(), remaining_seconds=time_budget(60))
+        sweep(process_ports(), MAIL_HANDLERS, remaining_seconds=time_budget(60))
         from functions.fulfilment import fulfil_orders_waiting_for_stock
 
         fulfil_orders_waiting_for_stock(process_ports())  # every 5 minutes when deployed

@@ -96,3 +96,29 @@ def test_tests_reach_the_store_through_public_methods_only():
                  if p.name not in {"fakes.py", "test_structure.py"}
                  for n, line in enumerate(p.read_text().splitlines(), 1) if private.search(line)]
     assert not offenders
+
+
+def test_the_mail_sender_contract_names_every_feature_module():
+    """The contract that keeps features out of the sender and the generic composer lists
+    every module of functions but those two, so a new feature is covered from its first day."""
+    section = (ROOT / ".importlinter").read_text().split("[importlinter:contract:mail-sender-imports-no-feature]")[1]
+    forbidden = set(re.findall(r"^    (functions\.\w+)$", section.split("forbidden_modules =")[1].split("\n[")[0], re.M))
+    modules = {f"functions.{p.stem}" for p in (ROOT / "functions").glob("*.py") if p.stem != "__init__"}
+    assert forbidden == modules - {"functions.mail_outbox", "functions.mail_compose"}
+
+
+def test_every_mail_template_has_one_handler_and_every_handler_a_template():
+    """Each mail a feature queues is re-checked and built by that feature's handler; a job
+    of a template nobody handles would fail at send time."""
+    from functions.mail_compose import handlers_by_template
+    from functions.mail_handlers import MAIL_HANDLERS
+    from functions.one_time_links import SIGNUP_AGAIN, SIGNUP_AGAIN_MAILS
+
+    templates = {p.stem for p in (ROOT / "shared" / "mail" / "templates").glob("*.txt") if not p.stem.startswith("_")}
+    assert set(MAIL_HANDLERS) == templates | {SIGNUP_AGAIN}
+    assert {template for template, _ in SIGNUP_AGAIN_MAILS.values()} <= set(MAIL_HANDLERS)
+    queued = {m for p in python_files("functions")
+              for m in re.findall(r'template="(\w+)"|MailKind\.\w+\.value, "(\w+)"', p.read_text()) for m in m if m}
+    assert queued and queued <= set(MAIL_HANDLERS)
+    with pytest.raises(ValueError, match="welcome"):
+        handlers_by_template(MAIL_HANDLERS, {"welcome": MAIL_HANDLERS["welcome"]})

@@ -61,10 +61,11 @@ def http(client) -> Http:
 def deliver(ports) -> dict:
     """Run the sweeper until no job is left unsent (what the stream and schedule do in AWS)."""
     from functions.mail_outbox import sweep
+    from functions.mail_handlers import MAIL_HANDLERS
 
     outcomes: dict = {}
     for _ in range(20):
-        round_ = sweep(ports)
+        round_ = sweep(ports, MAIL_HANDLERS)
         if not set(round_) - {"not_claimed"}:  # nothing left that this sweep could take
             break
         for key, count in round_.items():

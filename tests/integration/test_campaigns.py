@@ -8,6 +8,7 @@ import pytest
 
 from chalicelib.events import OPERATOR_FUNCTIONS
 from functions import mail_outbox, ops
+from functions.mail_handlers import MAIL_HANDLERS
 from tests.integration.accounts_helpers import as_user, signed_in
 from tests.integration.conftest import deliver, link_path, mail_to
 from tests.integration.test_signup import account_of, sign_up
@@ -73,7 +74,7 @@ def test_p02_an_unsubscribe_during_a_half_sent_campaign_stops_every_later_mail_t
     jobs = [ports.outbox.job(j) for j in ports.outbox.unsent_job_ids(limit=10_000)]
     ours = [j for j in jobs if j.account_id in ids and j.campaign_id == started["campaign_id"]]
     first, *rest = ours
-    assert mail_outbox.send_job(first.job_id, ports) == "sent"
+    assert mail_outbox.send_job(first.job_id, ports, MAIL_HANDLERS) == "sent"
     leaver = ids[rest[0].account_id]
     unsubscribe = link_path(mail_to(ids[first.account_id].email)[0]["text"], "/unsubscribe/")
     # the leaver unsubscribes through their own welcome mail's link while the campaign is under way

@@ -169,6 +169,7 @@ def _stream_records_during(action):
 def _park_a_failed_job(function: str, job_id: str) -> None:
     """The sender's path for a job that fails by its own fault, up to the dead-letter queue."""
     from functions import mail_outbox
+    from functions.mail_handlers import MAIL_HANDLERS
 
     class RejectingMailer:  # SES refusing the mail itself
         def send(self, mail) -> str:
@@ -181,7 +182,7 @@ def _park_a_failed_job(function: str, job_id: str) -> None:
         clock = FixedClock(ports_now().clock.now())
         rejecting = ports_now().replace(mailer=RejectingMailer(), clock=clock)
         for _ in range(mail_outbox.MAX_ATTEMPTS):
-            mail_outbox.send_job(job_id, rejecting)
+            mail_outbox.send_job(job_id, rejecting, MAIL_HANDLERS)
             clock.advance(mail_outbox.RETRY_CAP_SECONDS + 1)
     assert ports_now().outbox.job(job_id).status == "failed"
 
@@ -205,6 +206,7 @@ def exercised(aws, deployed_like):
 
     import app
     from functions import contests, mail_outbox, ops, referrals
+    from functions.mail_handlers import MAIL_HANDLERS
     from functions.fulfilment import fulfil_orders_waiting_for_stock
     from functions.mail_feedback import handle_sns_envelope
     from functions.unconfirmed_accounts import UNCONFIRMED_RETENTION_SECONDS, purge_unconfirmed
@@ -261,7 +263,7 @@ def exercised(aws, deployed_like):
 
         records = _stream_records_during(pay_for_a_card)
         with running("mail_outbox_stream", cold=True):
-            assert mail_outbox.handle_stream_records(records, ports_now())["sent"] >= 1
+            assert mail_outbox.handle_stream_records(records, ports_now(), MAIL_HANDLERS)["sent"] >= 1
         http.get("/account/orders", headers=signed_in)
         http.get(f"/account/orders/{paid}", headers=signed_in)
         waiting = pay({"sku": "IN-10", "quantity": 1})  # nothing in stock: it waits

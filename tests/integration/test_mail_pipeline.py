@@ -6,6 +6,7 @@ import boto3
 import pytest
 
 from functions import mail_outbox
+from functions.mail_handlers import MAIL_HANDLERS
 from shared.clock import FixedClock
 from shared.ids import new_id
 from shared.ports import Ports
@@ -64,21 +65,21 @@ def test_a_dead_connection_to_ses_loses_no_mail_and_uses_no_attempt(http, ports,
     job_id = pending_welcome_job(http, ports, person)
     clock = FixedClock(ports.clock.now())
     crashing = with_ports(ports, mailer=CrashingMailer(), clock=clock)
-    assert mail_outbox.send_job(job_id, crashing) == "deferred"
+    assert mail_outbox.send_job(job_id, crashing, MAIL_HANDLERS) == "deferred"
     job = ports.outbox.job(job_id)
     assert job.status == "pending" and job.attempts == 0 and job.deferrals == 1
-    assert mail_outbox.send_job(job_id, with_ports(ports, clock=clock)) == "not_claimed"  # backing off
+    assert mail_outbox.send_job(job_id, with_ports(ports, clock=clock), MAIL_HANDLERS) == "not_claimed"  # backing off
     clock.advance(mail_outbox.DEFER_CAP_SECONDS + 1)
-    assert mail_outbox.send_job(job_id, with_ports(ports, clock=clock)) == "sent"
+    assert mail_outbox.send_job(job_id, with_ports(ports, clock=clock), MAIL_HANDLERS) == "sent"
     assert len(mail_to(person.email)) == 1
 
 
 def test_a_job_marked_sent_is_never_sent_again(http, ports, person):
     job_id = pending_welcome_job(http, ports, person)
     recording = with_ports(ports, mailer=RecordingMailer())
-    assert mail_outbox.send_job(job_id, recording) == "sent"
+    assert mail_outbox.send_job(job_id, recording, MAIL_HANDLERS) == "sent"
     later = with_ports(recording, clock=FixedClock(ports.clock.now() + 10 * mail_outbox.LEASE_SECONDS))
-    assert mail_outbox.send_job(job_id, later) == "not_claimed"
+    assert mail_outbox.send_job(job_id, later, MAIL_HANDLERS) == "not_claimed"
     deliver(later)
     assert len([m for m in recording.mailer.sent if m.to == person.email]) == 1
     assert job_id not in ports.outbox.unsent_job_ids(limit=1000)
@@ -90,7 +91,7 @@ def test_a_job_that_keeps_failing_by_its_own_fault_is_parked_for_an_operator(htt
     rejecting = with_ports(ports, mailer=RejectingMailer(), clock=clock)
     outcomes = []
     for _ in range(mail_outbox.MAX_ATTEMPTS):
-        outcomes.append(mail_outbox.send_job(job_id, rejecting))
+        outcomes.append(mail_outbox.send_job(job_id, rejecting, MAIL_HANDLERS))
         clock.advance(mail_outbox.RETRY_CAP_SECONDS + 1)
     assert outcomes == ["retry_later"] * (mail_outbox.MAX_ATTEMPTS - 1) + ["failed"]
     assert ports.outbox.job(job_id).status == "failed"
@@ -108,7 +109,7 @@ def test_the_stream_fast_path_sends_new_jobs_and_a_poison_record_blocks_nothing(
     sign_up(http, person)
     records = streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
     poison = {"eventName": "INSERT", "dynamodb": {"NewImage": {"type": {"S": "mail_job"}, "kind": {"S": "transactional"}}}}
-    outcomes = mail_outbox.handle_stream_records([poison, *records], ports)
+    outcomes = mail_outbox.handle_stream_records([poison, *records], ports, MAIL_HANDLERS)
     assert outcomes["record_failed"] == 1
     assert outcomes["sent"] >= 1
     assert len(mail_to(person.email)) == 1

@@ -10,6 +10,7 @@ from functions import ops
 from functions.campaigns import CampaignInput, send_campaign
 from functions.consent import stop_topics
 from functions.mail_outbox import RETRY_CAP_SECONDS, send_job, sweep
+from functions.mail_handlers import MAIL_HANDLERS
 from shared.clock import FixedClock
 from shared.ports import Ports
 from shared.store.mail import MailJob, MailRepository
@@ -42,7 +43,7 @@ def test_p02_a_campaign_cut_short_resumes_where_it_stopped_and_mails_each_reader
     ports = fake_ports(table=table, mailer=mailer)
     for n in range(20):
         subscriber(ports, n)
-    sweep(ports)
+    sweep(ports, MAIL_HANDLERS)
     mailer.sent.clear()
     started = send_campaign(CampaignInput(**NEWS), ports)
     campaign_id = started["campaign_id"]
@@ -67,7 +68,7 @@ def test_p02_a_campaign_cut_short_resumes_where_it_stopped_and_mails_each_reader
     assert 0 < queued_before < 20
     resumed = send_campaign(interrupted.model_copy(update={"campaign_id": second_id}), ports)
     assert resumed["already_queued"] == queued_before and resumed["queued"] == 20 - queued_before
-    sweep(ports)
+    sweep(ports, MAIL_HANDLERS)
     for subject in ("November news", "December news"):
         readers = sorted(m.to for m in mailer.sent if m.subject == subject)
         assert readers == sorted(f"reader{n}@example.org" for n in range(20))
@@ -106,7 +107,7 @@ def test_a_campaign_job_names_its_stored_message_and_stays_small():
 def test_a_campaign_with_bad_input_names_the_field_and_queues_nothing(payload, field):
     ports = fake_ports()
     subscriber(ports, 1)
-    sweep(ports)
+    sweep(ports, MAIL_HANDLERS)
     result = ops.run("ops_send_campaign", payload, ports)
     assert result["error"]["code"] == "validation_error" and field in result["error"]["message"]
     assert ports.outbox.unsent_job_ids() == []
@@ -125,7 +126,7 @@ def test_p02_requeued_dead_mail_is_re_checked_at_send_time():
     mailer = RecordingMailer()
     ports = fake_ports(clock, mailer=mailer)
     stays, leaves = subscriber(ports, 1), subscriber(ports, 2)
-    sweep(ports)
+    sweep(ports, MAIL_HANDLERS)
     started = ops.run("ops_send_campaign", NEWS, ports)
     from botocore.exceptions import ClientError
 
@@ -134,7 +135,7 @@ def test_p02_requeued_dead_mail_is_re_checked_at_send_time():
     for _ in range(5):
         mailer.fail_next(2, rejected)
         for job_id in campaign_jobs(ports, started["campaign_id"]):
-            send_job(job_id, ports)
+            send_job(job_id, ports, MAIL_HANDLERS)
         clock.advance(RETRY_CAP_SECONDS + 1)
     assert campaign_jobs(ports, started["campaign_id"]) == []
     stop_topics(leaves.account_id, ["newsletter"], "preferences_page", ports)
@@ -144,7 +145,7 @@ def test_p02_requeued_dead_mail_is_re_checked_at_send_time():
     assert campaign_jobs(ports, started["campaign_id"]) == []
     done = ops.run("ops_requeue_failed_mail", {"failed_since": "2020-01-01T00:00:00Z", "dry_run": False}, ports)
     assert done["requeued"] == 2
-    outcomes = sweep(ports)
+    outcomes = sweep(ports, MAIL_HANDLERS)
     assert outcomes == {"sent": 1, "skipped:topic_off": 1}
     assert [m.to for m in mailer.sent if m.subject == "November news"] == [stays.email]
     audit = ports.audit.entries_on(clock.iso()[:10])

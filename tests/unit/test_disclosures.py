@@ -92,6 +92,7 @@ def test_p01_every_outbound_call_to_a_third_party_carries_only_its_declared_fiel
     a policy change. The only ports that leave our AWS account are the mailer and the card
     processor, and each gets only its declared fields."""
     from functions import campaigns, checkout, inventory, mail_outbox, notices, referrals
+    from functions.mail_handlers import MAIL_HANDLERS
     from functions.processor_callbacks import handle_callback
     from functions.sign_in_links import SignInRequest, request_sign_in
 
@@ -117,7 +118,7 @@ def test_p01_every_outbound_call_to_a_third_party_carries_only_its_declared_fiel
     referrals.refer(customer, referrals.ReferralRequest(friend_name="Pat", friend_email="pat@example.net"), store)
     notices.publish_policy(notices.PublishPolicyInput(version=2, text_markdown="# Version 2 of our policy",
                                                       material=True), store)
-    mail_outbox.sweep(store)
+    mail_outbox.sweep(store, MAIL_HANDLERS)
     assert len(mails) >= 5 and checkouts
     assert all(fields <= PROCESSORS["email_delivery"].fields for fields in mails)
     assert all(fields <= PROCESSORS["card_processor"].fields for fields in checkouts)

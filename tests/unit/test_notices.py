@@ -5,6 +5,7 @@ import pytest
 from pydantic import ValidationError
 
 from functions import mail_outbox, notices
+from functions.mail_handlers import MAIL_HANDLERS
 from functions.notices import PostNoticeInput, PublishPolicyInput
 from shared.errors import InvalidInput
 from shared.models import MailKind
@@ -16,13 +17,13 @@ NEW_TEXT = "# Privacy policy, version 2\n\nWe now keep access trends for a year.
 
 def test_p25_a_material_change_is_stored_mailed_once_to_every_active_account_and_shown_at_home(ports, mailer):
     customers = [subscriber(ports, n) for n in range(3)]
-    mail_outbox.sweep(ports)
+    mail_outbox.sweep(ports, MAIL_HANDLERS)
     mailer.sent.clear()
     notices.publish_policy(PublishPolicyInput(version=2, text_markdown=NEW_TEXT, material=True), ports)
     notices.publish_policy(PublishPolicyInput(version=3, text_markdown=NEW_TEXT, material=False), ports)
     assert [(v.version, v.material) for v in notices.versions(ports)] == [(1, True), (2, True), (3, False)]
     assert notices.current(ports).version == 3 and "access trends" in notices.current(ports).text()
-    mail_outbox.sweep(ports)
+    mail_outbox.sweep(ports, MAIL_HANDLERS)
     changed = [m for m in mailer.sent if "privacy policy has changed" in m.subject]
     assert sorted(m.to for m in changed) == sorted(c.email for c in customers)  # once each, version 3 is not material
     assert all(m.kind == MailKind.service for m in changed)
@@ -62,7 +63,7 @@ def test_p26_a_business_transition_is_mailed_to_every_active_account_and_shown_f
     customers = [subscriber(ports, n) for n in range(2)]
     posted = notices.post_notice(PostNoticeInput(kind="business_transition",
                                                  text="The store is joining Example Telecom on 1 March."), ports)
-    mail_outbox.sweep(ports)
+    mail_outbox.sweep(ports, MAIL_HANDLERS)
     assert sorted(m.to for m in mailer.sent if "important notice" in m.subject) == sorted(c.email for c in customers)
     clock.advance(30 * DAY - 1)
     assert [n.notice_id for n in notices.home_notices(ports)] == [posted["notice_id"]]  # just before 30 days

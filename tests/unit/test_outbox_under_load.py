@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from functions import mail_outbox
+from functions.mail_handlers import MAIL_HANDLERS
 from functions.campaigns import CampaignInput, send_campaign
 from functions.mail_outbox import (
     DEFER_CAP_SECONDS,
@@ -55,7 +56,7 @@ def test_throttling_never_uses_up_attempts_and_the_mail_goes_out_in_the_end():
     [job_id] = ports.outbox.unsent_job_ids()
     outcomes = []
     while not mailer.sent:
-        outcomes.append(send_job(job_id, ports))
+        outcomes.append(send_job(job_id, ports, MAIL_HANDLERS))
         clock.advance(DEFER_CAP_SECONDS + 1)
     assert outcomes == ["deferred"] * (3 * mail_outbox.MAX_ATTEMPTS) + ["sent"]
     job = ports.outbox.job(job_id)
@@ -106,7 +107,7 @@ def test_a_stale_lease_holder_cannot_finish_a_job_another_sender_took():
     stale = ports.outbox.claim(job_id, clock.now(), LEASE_SECONDS, "slow-sender")
     assert stale is not None
     clock.advance(LEASE_SECONDS + 1)  # the slow sender's lease ran out
-    assert send_job(job_id, ports) == "sent"
+    assert send_job(job_id, ports, MAIL_HANDLERS) == "sent"
     with pytest.raises(ConditionFailed):
         ports.outbox.finish(job_id, "slow-sender", "sent", clock.iso(), int(clock.now()) + 60)
     with pytest.raises(ConditionFailed):
@@ -121,7 +122,7 @@ def test_a_sender_whose_lease_ran_out_mid_send_reports_it_and_leaves_the_job_to_
     class SlowMailer(RecordingMailer):
         def send(self, mail: OutgoingMail) -> str:
             clock.advance(LEASE_SECONDS + 1)
-            assert send_job(job_id, ports) == "sent"  # another sender takes the job meanwhile
+            assert send_job(job_id, ports, MAIL_HANDLERS) == "sent"  # another sender takes the job meanwhile
             return super().send(mail)
 
     mailer = SlowMailer()
@@ -129,7 +130,7 @@ def test_a_sender_whose_lease_ran_out_mid_send_reports_it_and_leaves_the_job_to_
     sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=False), ports)
     [job_id] = ports.outbox.unsent_job_ids()
     # the outer send finds the job finished by the inner one: its finish is refused
-    assert Sender(ports).send(job_id) == "lease_lost"
+    assert Sender(ports, MAIL_HANDLERS).send(job_id) == "lease_lost"
 
 
 def test_transactional_mail_goes_before_bulk_mail_and_the_stream_leaves_bulk_to_the_sweeper():
@@ -138,7 +139,7 @@ def test_transactional_mail_goes_before_bulk_mail_and_the_stream_leaves_bulk_to_
     ports = ports_with(clock, mailer)
     for n in range(40):
         subscriber(ports, n)
-    sweep(ports)  # the welcomes
+    sweep(ports, MAIL_HANDLERS)  # the welcomes
     mailer.sent.clear()
     send_campaign(CampaignInput(topic="newsletter", subject="News", text="Hello"), ports)
     clock.advance(5)
@@ -150,8 +151,8 @@ def test_transactional_mail_goes_before_bulk_mail_and_the_stream_leaves_bulk_to_
     records = [{"eventName": "INSERT", "dynamodb": {"NewImage": {"type": {"S": "mail_job"}, "kind": {"S": job.kind},
                                                                  "job_id": {"S": job.job_id}}}}
                for job in [ports.outbox.job(j) for j in ports.outbox.unsent_job_ids()] if job and job.kind != "transactional"]
-    assert mail_outbox.handle_stream_records(records[:3], ports) == {"left_to_sweeper": 3}
-    sweep(ports)
+    assert mail_outbox.handle_stream_records(records[:3], ports, MAIL_HANDLERS) == {"left_to_sweeper": 3}
+    sweep(ports, MAIL_HANDLERS)
     kinds = [m.kind for m in mailer.sent]
     assert kinds == ["transactional"] * 5 + ["promotional"] * 40
 
@@ -169,7 +170,7 @@ def test_the_sweeper_stops_taking_jobs_before_its_deadline():
     for n in range(30):
         subscriber(ports, n)
     deadline = clock.now() + 60
-    outcomes = sweep(ports, remaining_seconds=lambda: deadline - clock.now())
+    outcomes = sweep(ports, MAIL_HANDLERS, remaining_seconds=lambda: deadline - clock.now())
     assert clock.now() <= deadline  # never ran past the end of its invocation
     assert deadline - clock.now() <= STOP_MARGIN_SECONDS + 4  # and used the time it had
     assert 0 < outcomes["sent"] < 30
@@ -182,7 +183,7 @@ def test_the_sender_keeps_to_the_stage_send_rate():
     for n in range(20):
         subscriber(ports, n)
     started = clock.now()
-    assert sweep(ports)["sent"] == 20
+    assert sweep(ports, MAIL_HANDLERS)["sent"] == 20
     rate = ports.settings.mail_send_rate
     assert clock.now() - started >= (20 - 1) / rate - 1e-3  # the fake clock's sleep is the only time that passes
 
@@ -192,7 +193,7 @@ def test_finished_jobs_expire_and_a_campaign_outlives_its_jobs():
     ports = ports_with(clock)
     subscriber(ports, 1)
     started = send_campaign(CampaignInput(topic="newsletter", subject="News", text="Hello"), ports)
-    sweep(ports)
+    sweep(ports, MAIL_HANDLERS)
     jobs = [ports.outbox.job(f"{started['campaign_id']}.{ports.accounts.account_id_for(email_hash('reader1@example.org', ports.settings.hash_key()))}")]
     [job] = jobs
     assert job is not None and job.status == "sent"
@@ -217,13 +218,13 @@ def test_the_sweeper_reports_how_long_the_oldest_transactional_mail_has_waited(c
         return [json.loads(line)["OldestUnsentTransactionalSeconds"][0] for line in capsys.readouterr().out.splitlines()
                 if "OldestUnsentTransactionalSeconds" in line]
 
-    sweep(ports)
+    sweep(ports, MAIL_HANDLERS)
     assert reported() == []  # nothing due: no metric line at all
     sign_up(SignupRequest(email="bob@example.org", name="Bob", promotions=False), ports)
-    sweep(ports)
+    sweep(ports, MAIL_HANDLERS)
     assert reported() == [0.0]
     clock.advance(700)
-    sweep(ports)
+    sweep(ports, MAIL_HANDLERS)
     out = capsys.readouterr().out
     [line] = [json.loads(line) for line in out.splitlines() if "OldestUnsentTransactionalSeconds" in line]
     assert line["OldestUnsentTransactionalSeconds"] == [700.0]

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from functions import mail_outbox, referrals
+from functions.mail_handlers import MAIL_HANDLERS
 from functions.one_time_links import mint
 from functions.referrals import ReferralRequest, refer
 from functions.sign_in_links import use
@@ -29,7 +30,7 @@ def invite(ports, referrer, address=FRIEND, name="Pat Example"):
 
 
 def deliver(ports, mailer, address=FRIEND):
-    mail_outbox.sweep(ports)
+    mail_outbox.sweep(ports, MAIL_HANDLERS)
     return [m for m in mailer.sent if m.to == address]
 
 
@@ -98,7 +99,7 @@ def test_p06_never_invites_a_customer_a_suppressed_or_a_forgotten_address_and_an
         ports.outbox.suppress(friend_hash(ports), "complaint", ports.clock.iso())
     else:
         referrals.forget(FRIEND, ports)
-    mail_outbox.sweep(ports)
+    mail_outbox.sweep(ports, MAIL_HANDLERS)
     mailer.sent.clear()
     assert invite(ports, referrer).status == "accepted"
     assert deliver(ports, mailer) == []
@@ -113,7 +114,7 @@ def test_p07_no_other_kind_of_mail_reaches_a_friend(ports, mailer, kind):
     job = MailJob(new_id(), kind, "service", ports.clock.iso(), to_address=FRIEND,
                   context={"subject": "Hello", "body_text": "Hi", "friend_hash": friend_hash(ports)})
     ports.outbox.put_job(job)
-    mail_outbox.sweep(ports)
+    mail_outbox.sweep(ports, MAIL_HANDLERS)
     assert len([m for m in mailer.sent if m.to == FRIEND]) == 1  # the invitation only
     assert ports.outbox.job(job.job_id).status == "skipped"
 
@@ -124,7 +125,7 @@ def test_p07_campaign_audiences_never_include_a_friend(ports, mailer):
     invite(ports, subscriber(ports, 1))
     deliver(ports, mailer)
     send_campaign(CampaignInput(topic="newsletter", subject="News", text="Hello"), ports)
-    mail_outbox.sweep(ports)
+    mail_outbox.sweep(ports, MAIL_HANDLERS)
     assert [m.kind for m in mailer.sent if m.to == FRIEND] == [MailKind.invitation]
 
 
@@ -156,7 +157,7 @@ def test_p08_conversion_drops_the_friends_address_and_name_and_is_counted(ports,
     assert friends.invitation(friend_hash(ports)).status == "joined"
     assert referrals.report(None, ports)["referrers"] == [
         {"referrer_id": referrer.account_id, "referrals": 1, "invitations": 1, "joined": 1}]
-    mail_outbox.sweep(ports)
+    mail_outbox.sweep(ports, MAIL_HANDLERS)
     assert [m.kind for m in mailer.sent if m.to == FRIEND] == [MailKind.transactional]  # its welcome, no invitation
 
 

@@ -121,20 +121,21 @@ def test_p10_a_pin_mail_is_never_sent_with_fewer_pins_than_the_order_has() -> No
     from dataclasses import replace
 
     from functions.mail_outbox import sweep
+    from functions.mail_handlers import MAIL_HANDLERS
     from tests.fakes import RecordingMailer
     from tests.unit.people import subscriber
 
     mailer = RecordingMailer()
     ports = fake_ports(mailer=mailer)
     buyer = subscriber(ports, 1)
-    sweep(ports)  # the welcome
+    sweep(ports, MAIL_HANDLERS)  # the welcome
     order = replace(pending_order(ports, "ord_9"), account_id=buyer.account_id)
     ports.table.put(Put(order.to_item()))
     import_pins(ports, 2)
     assert fulfil(order.order_id, buyer.account_id, LINES, ports) == "fulfilled"
     [taken] = ports.commerce.pins([(SKU, "pin001")])
     ports.commerce.put_pins([replace(taken, order_id="ord_other")])  # one PIN no longer reads as this order's
-    assert sweep(ports) == {"retry_later": 1}
+    assert sweep(ports, MAIL_HANDLERS) == {"retry_later": 1}
     assert [m for m in mailer.sent if m.subject.startswith("Your calling card")] == []
 
 

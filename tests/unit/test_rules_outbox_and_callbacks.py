@@ -8,6 +8,7 @@ import pytest
 
 from functions.checkout import CheckoutBody, start_checkout
 from functions.mail_outbox import MAX_ATTEMPTS, RETRY_CAP_SECONDS, send_job, sweep
+from functions.mail_handlers import MAIL_HANDLERS
 from functions.processor_callbacks import handle_callback
 from functions.signup import SignupRequest, sign_up
 from shared.clock import FixedClock
@@ -21,8 +22,8 @@ def test_p11_the_sweeper_sends_the_welcome_once_with_a_working_confirm_link() ->
     mailer = RecordingMailer()
     ports = fake_ports(mailer=mailer)
     sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=False), ports)
-    assert sweep(ports) == {"sent": 1}
-    assert sweep(ports) == {}
+    assert sweep(ports, MAIL_HANDLERS) == {"sent": 1}
+    assert sweep(ports, MAIL_HANDLERS) == {}
     [mail] = mailer.sent
     assert mail.to == "ann@example.org" and mail.kind == "transactional"
     assert "List-Unsubscribe" in mail.headers
@@ -38,8 +39,8 @@ def test_a_mail_that_keeps_failing_by_its_own_fault_backs_off_then_reports_a_dea
     mailer.fail_next(MAX_ATTEMPTS)
     outcomes = []
     for _ in range(MAX_ATTEMPTS):
-        outcomes.append(send_job(job_id, ports))
-        assert send_job(job_id, ports) == "not_claimed"  # backing off meanwhile
+        outcomes.append(send_job(job_id, ports, MAIL_HANDLERS))
+        assert send_job(job_id, ports, MAIL_HANDLERS) == "not_claimed"  # backing off meanwhile
         clock.advance(RETRY_CAP_SECONDS + 1)
     assert outcomes == ["retry_later"] * (MAX_ATTEMPTS - 1) + ["failed"]
     assert dead_letters.reported == [job_id]

@@ -7,6 +7,7 @@ import pytest
 
 from functions import accounts as my_account
 from functions.mail_outbox import sweep
+from functions.mail_handlers import MAIL_HANDLERS
 from functions.one_time_links import LIFETIMES, LINK_MAILS_PER_HOUR, mint
 from functions.sign_in_links import use
 from functions.signup import SignupRequest, sign_up
@@ -90,7 +91,7 @@ def test_p11_a_known_address_never_gets_a_second_welcome(status: str, template: 
     assert job.account_id == holder.account_id and job.template != "welcome"
     assert job.to_address is None and "new person" not in str(job).lower()  # no address, nothing typed
     assert account_at(ADDRESS, ports) == holder  # no second account, the holder unchanged
-    outcomes = sweep(ports)
+    outcomes = sweep(ports, MAIL_HANDLERS)
     if template is None:
         assert mailer.sent == []
         assert outcomes == {"skipped:account_deactivated": 1}
@@ -111,14 +112,14 @@ def test_p11_the_mail_a_known_address_gets_follows_its_state_when_it_is_sent() -
     holder = existing("pending", ports)
     run(ports)
     use(mint(holder.account_id, "confirm", ports).rsplit("/login/", 1)[1], ports)
-    assert sweep(ports) == {"sent": 1}
+    assert sweep(ports, MAIL_HANDLERS) == {"sent": 1}
     [mail] = mailer.sent
     assert mail.subject == SUBJECTS["signin_link"]
     assert link_of(mail, ports) == (holder.account_id, "signin", LIFETIMES["signin"])
     run(ports)
     active = ports.accounts.get(holder.account_id)
     assert active is not None and my_account.deactivate(active, ports)
-    assert sweep(ports) == {"skipped:account_deactivated": 1}
+    assert sweep(ports, MAIL_HANDLERS) == {"skipped:account_deactivated": 1}
     assert len(mailer.sent) == 1
 
 
@@ -131,7 +132,7 @@ def test_p11_signing_up_again_sends_the_confirm_link_again_never_a_welcome() -> 
     assert account is not None
     clock.advance(60)
     run(ports, name="Another Name at bad.example")
-    assert sweep(ports) == {"sent": 2}
+    assert sweep(ports, MAIL_HANDLERS) == {"sent": 2}
     welcome, again = sorted(mailer.sent, key=lambda mail: mail.subject != SUBJECTS["welcome"])
     assert [welcome.subject, again.subject] == [SUBJECTS["welcome"], SUBJECTS["confirm_link"]]
     for mail in (welcome, again):  # the address is not proven: no text either signup typed
@@ -146,6 +147,6 @@ def test_link_mails_to_one_address_stop_at_the_hourly_cap() -> None:
     for _ in range(LINK_MAILS_PER_HOUR + 2):
         run(ports)
     assert len(unsent_jobs(ports)) == LINK_MAILS_PER_HOUR
-    sweep(ports)
+    sweep(ports, MAIL_HANDLERS)
     subjects = [mail.subject for mail in mailer.sent]
     assert len(subjects) == LINK_MAILS_PER_HOUR and subjects.count(SUBJECTS["welcome"]) == 1

@@ -9,6 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from functions import contests, mail_outbox, surveys
+from functions.mail_handlers import MAIL_HANDLERS
 from functions.contests import DrawInput, pick
 from functions.surveys import SubmissionRequest, SurveyDefinition, create_survey, submit
 from shared.clock import FixedClock
@@ -163,8 +164,8 @@ def test_p15_a_contest_end_to_end_commit_draw_one_mail_per_winner_and_the_purge(
     with pytest.raises(Conflict, match="drawn already"):
         contests.draw(DrawInput(survey_id=contest_id, winners=2), ports)
 
-    mail_outbox.sweep(ports)
-    mail_outbox.sweep(ports)
+    mail_outbox.sweep(ports, MAIL_HANDLERS)
+    mail_outbox.sweep(ports, MAIL_HANDLERS)
     winners_mail = [m for m in mailer.sent if m.kind == MailKind.contest]
     assert len(winners_mail) == 2 and len({m.to for m in winners_mail}) == 2
     assert "Ann Entrant" not in winners_mail[0].text  # the typed name is never mailed
@@ -188,5 +189,5 @@ def test_p15_a_winners_mail_never_goes_to_a_suppressed_address(ports, clock, mai
     clock.advance(DAY + 1)
     contests.commit_closed_contests(ports)
     contests.draw(DrawInput(survey_id=contest_id, winners=1), ports)
-    mail_outbox.sweep(ports)
+    mail_outbox.sweep(ports, MAIL_HANDLERS)
     assert [m for m in mailer.sent if m.kind == MailKind.contest] == []

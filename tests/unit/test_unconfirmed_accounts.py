@@ -3,6 +3,7 @@ no mail in between; a confirmed account is never touched."""
 from __future__ import annotations
 
 from functions.mail_outbox import sweep
+from functions.mail_handlers import MAIL_HANDLERS
 from functions.one_time_links import mint
 from functions.sign_in_links import use
 from functions.signup import SignupRequest, sign_up
@@ -28,7 +29,7 @@ def test_an_unconfirmed_signup_is_deleted_7_days_after_its_last_confirm_link_and
     mailer = RecordingMailer()
     ports = fake_ports(clock, mailer=mailer)
     account_id = signup(ports, "never@example.org")
-    sweep(ports)
+    sweep(ports, MAIL_HANDLERS)
     mailer.sent.clear()
     clock.advance(UNCONFIRMED_RETENTION_SECONDS - 1)
     assert purge_unconfirmed(ports) == 0
@@ -37,7 +38,7 @@ def test_an_unconfirmed_signup_is_deleted_7_days_after_its_last_confirm_link_and
     assert ports.accounts.get(account_id) is None and ports.accounts.preferences(account_id) is None
     assert ports.accounts.account_id_for(email_hash("never@example.org", ports.settings.hash_key())) is None
     assert ports.accounts.consent_history(account_id) == []
-    sweep(ports)
+    sweep(ports, MAIL_HANDLERS)
     assert mailer.sent == []  # no reminder, no goodbye
     assert signup(ports, "never@example.org") != account_id  # the address can sign up afresh
 
@@ -51,12 +52,12 @@ def test_a_confirm_link_sent_again_restarts_the_wait_and_a_confirmed_account_is_
     ports = fake_ports(clock, mailer=mailer)
     waiting = signup(ports, "slow@example.org")
     confirmed = signup(ports, "quick@example.org")
-    sweep(ports)
+    sweep(ports, MAIL_HANDLERS)
     use(mint(confirmed, "confirm", ports).rsplit("/", 1)[1], ports)
     clock.advance(5 * DAY)
     sign_up(SignupRequest(email="slow@example.org", name="Someone", promotions=True), ports)  # a new confirm link
     clock.advance(DAY)
-    assert sweep(ports) == {"sent": 1}  # ... which goes out now
+    assert sweep(ports, MAIL_HANDLERS) == {"sent": 1}  # ... which goes out now
     assert mailer.to("slow@example.org")[-1].subject == SUBJECTS["confirm_link"]
     clock.advance(UNCONFIRMED_RETENTION_SECONDS - 1)
     assert purge_unconfirmed(ports) == 0  # 13 days since signup, 8 since the re-signup, 7 less 1 s since the link
@@ -76,7 +77,7 @@ def test_the_wait_starts_when_the_welcome_is_sent_and_a_link_never_sent_restarts
     ports = fake_ports(clock, mailer=mailer)
     account_id = signup(ports, "late@example.org")
     clock.advance(DAY)  # the sender was down for a day
-    assert sweep(ports) == {"sent": 1}
+    assert sweep(ports, MAIL_HANDLERS) == {"sent": 1}
     clock.advance(DAY)
     sign_up(SignupRequest(email="late@example.org", name="Someone", promotions=True), ports)  # queued, not sent
     clock.advance(UNCONFIRMED_RETENTION_SECONDS - DAY - 1)
@@ -84,5 +85,5 @@ def test_the_wait_starts_when_the_welcome_is_sent_and_a_link_never_sent_restarts
     clock.advance(2)
     assert purge_unconfirmed(ports) == 1
     assert ports.accounts.get(account_id) is None
-    assert sweep(ports) == {"skipped:no_recipient": 1}
+    assert sweep(ports, MAIL_HANDLERS) == {"skipped:no_recipient": 1}
     assert len(mailer.sent) == 1
