@@ -41,7 +41,7 @@ def sizes_argument(text: str) -> tuple[int, ...]:
 
 
 def arguments(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description="The store's benchmark (see bench/__main__.py).")
+    parser = argparse.ArgumentParser(prog="python -m bench", description="The store's benchmark (see docs/performance.md).")
     parser.add_argument("--campaign-sizes", type=sizes_argument, default=None, metavar="N,N",
                         help="recipients of each campaign, comma-separated (default 1000,10000; empty: no campaign)")
     parser.add_argument("--campaign-only", action="store_true", help="run figures 4 and 5 (campaign, drill) alone")

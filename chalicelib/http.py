@@ -78,7 +78,8 @@ def cors_config():
 
 
 @functools.cache
-def load(name: str):
+def model_named(name: str):
+    """The model a route names as "module:attribute" (loaded on first use, for the cold start)."""
     module, _, attribute = name.partition(":")
     return getattr(importlib.import_module(module), attribute)
 
@@ -127,7 +128,7 @@ def parse_json(request, model_name: str):
     if not isinstance(data, dict):
         raise InvalidInput("The body must be a JSON object.", code="invalid_json")
     try:
-        return load(model_name).model_validate(data)
+        return model_named(model_name).model_validate(data)
     except ValidationError as error:
         raise InvalidInput(describe_validation(error), code="validation_error") from None
 

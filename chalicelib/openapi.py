@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 
 from chalicelib import cookies
-from chalicelib.http import BODY_METHODS, JSON_ROUTES, UNSAFE_METHODS, JsonRoute, load
+from chalicelib.http import BODY_METHODS, JSON_ROUTES, UNSAFE_METHODS, JsonRoute, model_named
 
 ERROR_MODEL = "chalicelib.schemas:ErrorResponse"
 SESSION_SCHEME = "session"
@@ -31,7 +31,7 @@ def document() -> dict:
     from pydantic.json_schema import models_json_schema
 
     names = sorted({n for r in JSON_ROUTES for n in (r.request, r.response) if n} | {ERROR_MODEL})
-    models = {name: load(name) for name in names}
+    models = {name: model_named(name) for name in names}
     refs, schema = models_json_schema(
         [(model, "validation" if _is_request(name) else "serialization") for name, model in models.items()],
         ref_template="#/components/schemas/{model}", schema_generator=_generator(),

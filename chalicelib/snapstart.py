@@ -1,4 +1,4 @@
-"""The API function's SnapStart hooks (the stages that use SnapStart: README, Deploy).
+"""The API function's SnapStart hooks (the stages that use SnapStart: docs/operations.md).
 
 With SnapStart, Lambda initialises a published version once: it imports the app, runs
 `before_snapshot`, and snapshots the memory. Every new execution environment of that
@@ -73,11 +73,11 @@ def build_request_models() -> list[str]:
     one anywhere but in memory, so the snapshot is where a first request's build can go."""
     import sys
 
-    from chalicelib.http import JSON_ROUTES, load
+    from chalicelib.http import JSON_ROUTES, model_named
 
     names = sorted({n for r in JSON_ROUTES for n in (r.request, r.response) if n and n.partition(":")[0] in sys.modules})
     for name in names:
-        load(name).model_rebuild()
+        model_named(name).model_rebuild()
     return names
 
 
@@ -94,4 +94,4 @@ def after_restore() -> None:
     aws.reset()
     parameters.clear_caches()
     get_settings.cache_clear()
-    ports.cache_clear()
+    process_ports.cache_clear()

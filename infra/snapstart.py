@@ -3,7 +3,7 @@
 
 The setting is `"snapstart": true` in the stage's `lambda_functions.api_handler` in
 .chalice/config.json; chalice itself ignores the key, so `chalice deploy` never turns
-SnapStart on (the README says so).
+SnapStart on (docs/operations.md says so).
 
 SnapStart applies to published versions only, never to $LATEST. So the function gets
 `SnapStart: {ApplyOn: PublishedVersions}` and SAM's `AutoPublishAlias` (each deploy that

@@ -39,7 +39,7 @@ def test_a_missing_ssm_secret_is_named(aws, monkeypatch):
 
 
 def test_a_warm_process_picks_up_a_secret_rotated_in_ssm_within_the_max_age(aws, monkeypatch):
-    """The README promises rotation without a redeploy: a function that already read the
+    """docs/operations.md promises rotation without a redeploy: a function that already read the
     signing keys sees the new list once the cache's max age has passed, not before."""
     import time
 
