@@ -11,13 +11,9 @@ HTML = "text/html; charset=utf-8"
 
 @functools.cache
 def _environment():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+    from shared.templating import jinja_environment
 
-    return Environment(
-        loader=FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-    )
+    return jinja_environment(Path(__file__).parent / "templates")
 
 
 def render_page(template: str, *, status: int = 200, headers: dict | None = None, **context) -> Response:

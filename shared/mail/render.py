@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 SUBJECTS = {
     "welcome": "Welcome to the Calling Card Store: please confirm your address",
@@ -19,16 +23,10 @@ SUBJECTS = {
 
 
 @functools.cache
-def _environment():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+def _environment() -> Environment:
+    from shared.templating import jinja_environment
 
-    return Environment(
-        loader=FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=select_autoescape(["html"]),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return jinja_environment(Path(__file__).parent / "templates", trim_blocks=True)
 
 
 def render(template: str, context: dict) -> tuple[str, str, str]:
