@@ -7,6 +7,7 @@ from pathlib import Path
 from chalice import Response
 
 HTML = "text/html; charset=utf-8"
+TOPIC_LABELS = {"newsletter": "Newsletter (periodic announcements)", "promotions": "Special offers"}
 
 
 @functools.cache

@@ -19,9 +19,10 @@ from shared.store.sign_in import LoginToken
 from shared.store.table import ConditionFailed, Transaction
 
 LIFETIMES = {"confirm": 7 * 24 * 3600, "signin": 15 * 60, "email_change": 24 * 3600}
-# Link mails (confirm and sign-in) per address per hour, counted across signup and login:
-# enough for a person retrying, too few to turn the store into a mail cannon.
-LINK_MAILS_PER_HOUR = 5
+# Mail to an address that has not proven itself (confirm, sign-in, address change, invitation,
+# "signup again"), per address per hour, one count across signup, login, address changes and
+# referrals: enough for a person retrying, too few to turn the store into a mail cannon.
+UNPROVEN_MAILS_PER_HOUR = 5
 EXPIRED_OR_USED = "This link has expired or was already used."
 # A known address signing up again gets one mail of this decision, never a second welcome
 # (P11). Which mail it is waits for the send: by then a pending account may have been
@@ -40,15 +41,20 @@ class CheckYourEmail(BaseModel):
     status: str = "check_your_email"
 
 
-def mint(account_id: str, purpose: str, ports: Ports, ref: str | None = None) -> str:
+def mint(account_id: str, purpose: str, ports: Ports, ref: str | None = None, generation: int | None = None) -> str:
     """A fresh link for the account (and, for an address change, its request); returns its URL.
-    A confirm link also restarts the wait before an unconfirmed account is purged, so the
-    account is kept as long as its newest confirm link works (minted as its mail is sent)."""
+    It belongs to the account's current link generation (read here unless given), so it dies
+    when the address moves or the account closes. A confirm link also restarts the wait
+    before an unconfirmed account is purged, so the account is kept as long as its newest
+    confirm link works (minted as its mail is sent)."""
+    if generation is None:
+        account = ports.accounts.get(account_id)
+        generation = account.link_generation if account else 0
     if purpose == "confirm":  # before the token: no link exists without the wait it restarts
         _record_confirm_link_sent(account_id, ports)
     token = new_secret_token()
     expires_at = int(ports.clock.now()) + LIFETIMES[purpose]
-    ports.sign_in.put_login_token(LoginToken(token_hash(token), account_id, purpose, expires_at, ref))
+    ports.sign_in.put_login_token(LoginToken(token_hash(token), account_id, purpose, expires_at, ref, generation))
     return f"{ports.settings.base_url}/login/{token}"
 
 
@@ -77,9 +83,10 @@ def link_mail(account_id: str, purpose: str, template: str, ports: Ports, to_add
                    context={"login_link": purpose, **({"link_ref": ref} if ref else {})})
 
 
-def add_link_mail_count(tx: Transaction, address_hash: str, ports: Ports) -> None:
-    """One more link mail to the address this hour (LINK_MAIL_CAP fails past the cap)."""
-    ports.sign_in.add_link_mail_count(tx, address_hash, int(ports.clock.now() // 3600), LINK_MAILS_PER_HOUR)
+def add_unproven_mail_count(tx: Transaction, address_hash: str, ports: Ports) -> None:
+    """One more mail this hour to an address that has not proven itself (LINK_MAIL_CAP fails
+    past the cap, and the caller drops the mail silently)."""
+    ports.sign_in.add_link_mail_count(tx, address_hash, int(ports.clock.now() // 3600), UNPROVEN_MAILS_PER_HOUR)
 
 
 def signup_again_mail(account_id: str, ports: Ports) -> MailJob:
@@ -91,7 +98,7 @@ def signup_again_mail(account_id: str, ports: Ports) -> MailJob:
 def queue_link_mail(account: Account, purpose: str, template: str, ports: Ports) -> bool:
     """A link mail to the account's address within the hourly cap; over it, nothing (False)."""
     tx = Transaction()
-    add_link_mail_count(tx, account.email_hash, ports)
+    add_unproven_mail_count(tx, account.email_hash, ports)
     ports.outbox.add_job(tx, link_mail(account.account_id, purpose, template, ports))
     try:
         ports.table.commit(tx)
@@ -113,7 +120,8 @@ def link_parts(job: MailJob, account: Account, facts: SendTimeFacts, ports: Port
         template, purpose = decided
     if not isinstance(purpose, str):
         raise MailDefect("a link mail names no link")
-    return MailParts(template, {"login_url": mint(account.account_id, purpose, ports, ref=job.context.get("link_ref"))})
+    url = mint(account.account_id, purpose, ports, ref=job.context.get("link_ref"), generation=account.link_generation)
+    return MailParts(template, {"login_url": url})
 
 
 LINK_MAIL = AccountMail(link_parts)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, StrictBool
 
 from functions.mail_compose import AccountMail, MailParts, SendTimeFacts
-from functions.one_time_links import CheckYourEmail, add_link_mail_count, link_parts, signup_again_mail
+from functions.one_time_links import CheckYourEmail, add_unproven_mail_count, link_parts, signup_again_mail
 from functions.validation import EmailAddress, PersonName
 from shared.ids import email_hash, new_id
 from shared.models import ALL_TOPICS, AccountStatus, MailKind
@@ -41,11 +41,13 @@ def sign_up(request: SignupRequest, ports: Ports) -> CheckYourEmail:
     account has had at most the links of an account purged or moved away this hour. The
     same calls and the same answer for a new and a known address."""
     at = ports.clock.iso()
-    account = Account(new_id(), request.email, email_hash(request.email, ports.settings.hash_key()), request.name,
+    # Neither the name nor the promotions choice typed here is kept: whoever signs up an
+    # address may not hold it, so the name and consent come from the confirm page (P02).
+    account = Account(new_id(), request.email, email_hash(request.email, ports.settings.hash_key()), "",
                       AccountStatus.pending.value, at, CURRENT_POLICY_VERSION)
-    holder_id = _create_pending_account(account, request.promotions, ports)
+    holder_id = _create_pending_account(account, ports)
     tx = Transaction()
-    add_link_mail_count(tx, account.email_hash, ports)  # the welcome, or the mail a known address gets
+    add_unproven_mail_count(tx, account.email_hash, ports)  # the welcome, or the mail a known address gets
     if holder_id is not None and holder_id != account.account_id:  # never a second welcome
         ports.outbox.add_job(tx, signup_again_mail(holder_id, ports))
     try:
@@ -55,15 +57,14 @@ def sign_up(request: SignupRequest, ports: Ports) -> CheckYourEmail:
     return CheckYourEmail()
 
 
-def _create_pending_account(account: Account, promotions: bool, ports: Ports) -> str | None:
-    """Create the pending account, with its preferences, consent event and welcome (which
+def _create_pending_account(account: Account, ports: Ports) -> str | None:
+    """Create the pending account, every topic off, with its consent event and welcome (which
     carries the confirm link), unless the address has one: the id of the account that
     holds the address now (None: unknown, after a clash of fresh account ids)."""
-    topics = {topic: promotions for topic in ALL_TOPICS}
+    topics = {topic: False for topic in ALL_TOPICS}
     welcome = MailJob(
         job_id=new_id(), kind=MailKind.transactional.value, template="welcome", created_at=account.created_at,
-        account_id=account.account_id,
-        context={"login_link": "confirm", "unsubscribe_topics": list(ALL_TOPICS), "promotions": promotions},
+        account_id=account.account_id, context={"login_link": "confirm"},
     )
     tx = Transaction()
     ports.accounts.add_new(tx, account, Preferences(account.account_id, topics, account.created_at),

@@ -132,6 +132,20 @@ class MemoryTable:
         self.max_page_items = max_page_items
         self._conflicts_to_inject = 0
         self.commits = 0  # transactions committed, for tests that count round trips
+        self._calls: list[str] | None = None
+
+    # -- the calls made, as DynamoDB would see them ------------------------------------------
+    def start_recording(self) -> None:
+        """From now on, remember each call by its DynamoDB operation (a transaction with its
+        operations' count), for tests that compare what two requests cost."""
+        self._calls = []
+
+    def recorded(self) -> list[str]:
+        return list(self._calls or [])
+
+    def _record(self, operation: str) -> None:
+        if self._calls is not None:
+            self._calls.append(operation)
 
     # -- test controls --------------------------------------------------------------------
     def inject_conflicts(self, count: int = 1) -> None:
@@ -149,12 +163,14 @@ class MemoryTable:
 
     # -- reads ----------------------------------------------------------------------------
     def get(self, key: Key, consistent: bool = True) -> Item | None:
+        self._record("GetItem")
         if not key_fits(key):
             return None
         item = self._items.get(self._stored_key(key))
         return copy.deepcopy(item)
 
     def get_many(self, keys: list[Key]) -> list[Item]:
+        self._record("BatchGetItem")
         stored = list(dict.fromkeys(self._stored_key(k) for k in keys if key_fits(k)))  # each key once
         found: list[Item] = []
         for begin in range(0, len(stored), MAX_BATCH_GET):
@@ -166,6 +182,7 @@ class MemoryTable:
     def query(self, partition: str, *, prefix: str | None = None, lower: str | None = None,
               upper: str | None = None, index: str | None = None, limit: int | None = None,
               start: Key | None = None) -> Page:
+        self._record("Query")
         projection = "ALL"
         if index is None:
             hash_name, range_name = KEY_ATTRIBUTES
@@ -215,6 +232,7 @@ class MemoryTable:
 
     # -- single writes --------------------------------------------------------------------
     def put(self, op: Put) -> None:
+        self._record("PutItem")
         self._check_key(op.key)
         item = self._checked_item(op.item)
         _check_bound_values(op.condition)
@@ -223,6 +241,7 @@ class MemoryTable:
         self._items[stored_key] = item
 
     def update(self, op: Update) -> Item:
+        self._record("UpdateItem")
         """Returns the item as it is after the update; an absent item is created."""
         self._check_key(op.key)
         self._check_changes(op.changes)
@@ -235,6 +254,7 @@ class MemoryTable:
         return copy.deepcopy(updated)
 
     def delete(self, op: Delete) -> Item | None:
+        self._record("DeleteItem")
         """Returns the item that was deleted, if there was one."""
         self._check_key(op.key)
         _check_bound_values(op.condition)
@@ -243,6 +263,7 @@ class MemoryTable:
         return self._items.pop(stored_key, None)  # nobody else holds this copy
 
     def put_many(self, items: list[Item]) -> None:
+        self._record("BatchWriteItem")
         for begin in range(0, len(items), MAX_BATCH_WRITE):
             chunk = items[begin:begin + MAX_BATCH_WRITE]
             for item in chunk:
@@ -257,6 +278,7 @@ class MemoryTable:
     # -- transactions ---------------------------------------------------------------------
     def commit(self, transaction: Transaction) -> None:
         operations = list(transaction.operations)
+        self._record(f"TransactWriteItems({len(operations)})")
         if not operations:
             raise ValueError("Invalid length for parameter TransactItems, value: 0, valid min length: 1")
         if len(operations) > MAX_TRANSACTION_ITEMS:

@@ -4,8 +4,8 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib import cookies
-from chalicelib.http import JSON, json_route, page_route
-from chalicelib.pages import TOKEN_PAGE_HEADERS, render_page
+from chalicelib.http import JSON, form_fields, json_route, page_route
+from chalicelib.pages import TOKEN_PAGE_HEADERS, TOPIC_LABELS, render_page
 
 accounts = Blueprint(__name__)
 
@@ -43,7 +43,7 @@ def login_page(token, ports):
         "email_change": ("Confirm your new address", "Press Continue to start using this address for your account."),
     }.get(purpose, ("Sign in", "Press Continue to sign in."))
     return render_page("login.html", headers=TOKEN_PAGE_HEADERS, title=heading, heading=heading,
-                       explanation=explanation, token=token)
+                       explanation=explanation, token=token, choose=purpose == "confirm", labels=TOPIC_LABELS)
 
 
 @page_route(accounts, "/login/{token}", ["POST"], forms=True)
@@ -51,14 +51,29 @@ def login_use(token, ports):
     """Uses the link. A sign-in or confirm link starts a fresh session (the browser's old one
     ends) and goes to My Account; an address-change link only confirms the address."""
     from functions import sessions, sign_in_links
+    from shared.ids import token_hash
 
-    used = sign_in_links.use(token, ports)
+    previous = cookies.read(accounts.current_request, cookies.SESSION)
+    used = sign_in_links.use(token, ports, choice=_confirm_choice(form_fields(accounts.current_request)),
+                             session=token_hash(previous) if previous else None)
     if not used.starts_session:
         return render_page("email_changed.html", headers=TOKEN_PAGE_HEADERS, title="Address confirmed")
-    previous = cookies.read(accounts.current_request, cookies.SESSION)
     session_token = sessions.start(used.account.account_id, ports, replacing=previous)
     return Response(body="", status_code=303, headers={
         "Location": "/my-account", "Set-Cookie": cookies.session(session_token), **TOKEN_PAGE_HEADERS})
+
+
+def _confirm_choice(fields: dict[str, str]):
+    """The confirm page's name and ticked topics (a box that is not ticked is not sent)."""
+    from pydantic import ValidationError
+
+    from functions.sign_in_links import ConfirmChoice
+    from shared.errors import InvalidInput
+
+    try:
+        return ConfirmChoice(name=fields.get("name") or None, topics={t: t in fields for t in TOPIC_LABELS})
+    except ValidationError:
+        raise InvalidInput("Your name can be at most 100 characters.", code="validation_error") from None
 
 
 @json_route(accounts, "/logout", "POST", summary="End the session (a form post goes on to the home page)",

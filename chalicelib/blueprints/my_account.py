@@ -6,11 +6,9 @@ from chalice import Blueprint, Response
 
 from chalicelib import cookies
 from chalicelib.http import describe_validation, form_fields, page_route, problems_by_field
-from chalicelib.pages import render_page
+from chalicelib.pages import TOPIC_LABELS, render_page
 
 my_account = Blueprint(__name__)
-
-TOPIC_LABELS = {"newsletter": "Newsletter (periodic announcements)", "promotions": "Special offers"}
 
 
 def _fields_named(message: str, fields: tuple[str, ...]) -> list[str]:

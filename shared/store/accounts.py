@@ -36,6 +36,7 @@ NOT_PENDING = "account_not_pending"
 NOT_ACTIVE = "account_not_active"
 TOPICS_UNCHANGED = "topics_unchanged"  # old value: None when the account has no preferences
 ALREADY_DEACTIVATED = "already_deactivated"  # old value: None when there is no such account
+LINKS_RETIRED = "links_retired"  # the account's link generation moved on since the link was minted
 
 
 def shard_of(account_id: str) -> int:
@@ -67,6 +68,9 @@ class Account(Entity):
     status: str
     created_at: str
     policy_version: int
+    # Links of /login/{token} carry the generation they were minted in; completing an address
+    # change or deactivating advances it, so no link mailed before either works afterwards.
+    link_generation: int = 0
 
     @staticmethod
     def key(account_id: str) -> Key:
@@ -108,6 +112,12 @@ class ConsentEvent:
     def to_item(self) -> Item:
         return {"pk": f"ACCOUNT#{self.account_id}", "sk": f"CONSENT#{self.at}#{self.event_id}",
                 "type": "consent_event", **asdict(self)}
+
+
+def links_of_generation(generation: int) -> Condition:
+    """The account's links are still those of `generation` (items from before the field: 0)."""
+    same = Attr("link_generation") == generation
+    return same | Attr("link_generation").absent() if generation == 0 else same
 
 
 def _lookup_key(email_hash: str) -> Key:
@@ -194,14 +204,34 @@ class AccountRepository:
         """Write a profile as it is (operators' repairs and test set-ups)."""
         self._table.put(Put(account.to_item()))
 
-    def add_activation(self, tx: Transaction, account_id: str, topics_on: Iterable[str]) -> None:
-        """pending → active, joining the active index and the audiences of the topics on."""
+    def add_activation(self, tx: Transaction, account_id: str, topics_on: Iterable[str], generation: int = 0,
+                       name: str | None = None, consent: ConsentEvent | None = None) -> None:
+        """pending → active, joining the active index and the audiences of the topics on; with
+        the name and the topics the person chose (`consent`, recorded in the ledger) when
+        given. NOT_PENDING fails unless the account is pending and its links are still of
+        `generation` (one operation per item: the caller reads the account again to tell)."""
         index = active_index_key(account_id)
+        changes = {"status": "active", **index, **({"name": name} if name is not None else {})}
         tx.add(
-            Update(Account.key(account_id), Changes(set={"status": "active", **index}),
-                   Attr("status") == "pending", tag=NOT_PENDING),
+            Update(Account.key(account_id), Changes(set=changes),
+                   (Attr("status") == "pending") & links_of_generation(generation), tag=NOT_PENDING),
             *[Put({**audience_key(t, account_id), "account_id": account_id}) for t in topics_on],
         )
+        if consent is not None:
+            tx.add(Update(Preferences.key(account_id), Changes(set={**{f"topics.{t}": on for t, on in
+                                                                      consent.topics.items()},
+                                                                   "updated_at": consent.at}), ITEM_EXISTS),
+                   Put(consent.to_item(), ITEM_ABSENT))
+
+    def add_address_free_check(self, tx: Transaction, email_hash: str) -> None:
+        """The address has no account (ADDRESS_TAKEN fails otherwise)."""
+        tx.add(Check(_lookup_key(email_hash), ITEM_ABSENT, tag=ADDRESS_TAKEN))
+
+    def add_sign_in_check(self, tx: Transaction, account_id: str, generation: int) -> None:
+        """A link signs in only while the account is active and its links are of `generation`
+        (LINKS_RETIRED fails otherwise)."""
+        tx.add(Check(Account.key(account_id), (Attr("status") == "active") & links_of_generation(generation),
+                     tag=LINKS_RETIRED))
 
     def update_name(self, account_id: str, name: str) -> None:
         try:
@@ -252,7 +282,8 @@ class AccountRepository:
         """Out of the active index and every audience; the data stays (P28)."""
         tx.add(
             Update(Account.key(account_id),
-                   Changes(set={"status": "deactivated", "deactivated_at": at}, remove=("gsi1pk", "gsi1sk")),
+                   Changes(set={"status": "deactivated", "deactivated_at": at}, remove=("gsi1pk", "gsi1sk"),
+                           add={"link_generation": 1}),
                    ITEM_EXISTS & (Attr("status") != "deactivated"), tag=ALREADY_DEACTIVATED, decode=_status),
             *[Delete(audience_key(t, account_id)) for t in topics],
         )
@@ -281,11 +312,14 @@ class AccountRepository:
             tx.add(Check(Account.key(account_id), Attr("status") == "active", tag=NOT_ACTIVE))
 
     def add_address_change(self, tx: Transaction, account: Account, new_email: str, new_hash: str) -> None:
-        """Move the account to a new address: the new lookup must be free, the old one its own."""
+        """Move the account to a new address: the new lookup must be free, the old one its own.
+        Every link minted before (to the old address) is retired with the move."""
         tx.add(
             Put({**_lookup_key(new_hash), "type": "email_lookup", "account_id": account.account_id},
                 ITEM_ABSENT, tag=ADDRESS_TAKEN, decode=_owner),
             Delete(_lookup_key(account.email_hash), Attr("account_id") == account.account_id, tag="lookup_moved"),
-            Update(Account.key(account.account_id), Changes(set={"email": new_email, "email_hash": new_hash}),
-                   Attr("email_hash") == account.email_hash, tag="address_moved"),
+            Update(Account.key(account.account_id), Changes(set={"email": new_email, "email_hash": new_hash},
+                                                            add={"link_generation": 1}),
+                   (Attr("email_hash") == account.email_hash) & links_of_generation(account.link_generation),
+                   tag="address_moved"),
         )

@@ -2,7 +2,8 @@
 
 Key shapes: `LOGIN#<sha256>` / `TOKEN`; `SESSION#<sha256>` / `SESSION` (gsi1
 `SESSIONS#<account>` / `<created>`); `ACCOUNT#<id>` / `EMAIL_CHANGE`;
-`LINKMAIL#<hmac>` / `HOUR#<n>`. Only hashes of tokens are stored. Every read of an item
+`LINKMAIL#<hmac>` / `HOUR#<n>` (every mail to an address not yet proven, not only links);
+`CHANGEREQUESTS#<account>` / `HOUR#<n>`. Only hashes of tokens are stored. Every read of an item
 with `expires_at` checks it: DynamoDB's TTL deletes only within about two days.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from shared.store.table import (
 LINK_MAIL_CAP = "link_mail_cap"
 TOKEN_SPENT = "token_spent"  # the link was used, expired or never existed
 CHANGE_REPLACED = "email_change_replaced"
+CHANGE_CAP = "email_change_cap"
 
 
 @dataclass
@@ -35,6 +37,7 @@ class LoginToken(Entity):
     purpose: str
     expires_at: int
     ref: str | None = None  # what the link is for beyond its account: an address change's request
+    generation: int = 0  # the account's link generation when the link was minted (Account.link_generation)
 
     @staticmethod
     def key(token_hash: str) -> Key:
@@ -110,6 +113,12 @@ class SignInRepository:
                       Changes(set={"expires_at": (hour + 2) * 3600}, add={"sent": 1}),
                       Attr("sent").absent() | (Attr("sent") < cap), tag=LINK_MAIL_CAP))
 
+    def add_email_change_count(self, tx: Transaction, account_id: str, hour: int, cap: int) -> None:
+        """Count one address-change request of the account in this hour; CHANGE_CAP fails past `cap`."""
+        tx.add(Update({"pk": f"CHANGEREQUESTS#{account_id}", "sk": f"HOUR#{hour}"},
+                      Changes(set={"expires_at": (hour + 2) * 3600}, add={"sent": 1}),
+                      Attr("sent").absent() | (Attr("sent") < cap), tag=CHANGE_CAP))
+
     # -- sessions -------------------------------------------------------------------------
     def put_session(self, session: Session) -> None:
         self._table.put(Put(session.to_item()))
@@ -121,9 +130,10 @@ class SignInRepository:
     def delete_session(self, token_hash: str) -> None:
         self._table.delete(Delete(Session.key(token_hash)))
 
-    def delete_sessions_of(self, account_id: str) -> int:
-        """End every session of an account; returns how many there were."""
-        hashes = [i["token_hash"] for i in query_all(self._table, f"SESSIONS#{account_id}", index="gsi1")]
+    def delete_sessions_of(self, account_id: str, keep: str | None = None) -> int:
+        """End every session of an account but `keep` (a token hash); returns how many ended."""
+        hashes = [i["token_hash"] for i in query_all(self._table, f"SESSIONS#{account_id}", index="gsi1")
+                  if i["token_hash"] != keep]
         for token_hash in hashes:
             self.delete_session(token_hash)
         return len(hashes)

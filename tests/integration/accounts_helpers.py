@@ -11,11 +11,20 @@ def session_cookie(response) -> str:
     return set_cookie.split(";", 1)[0]
 
 
+def confirm_page_form(person, promotions: bool) -> str:
+    """What the confirm page posts when its reader gives their name and ticks every topic
+    (promotions) or none (P02: consent comes from this page, not from the signup)."""
+    from urllib.parse import urlencode
+
+    return urlencode({"name": person.name, **({"newsletter": "on", "promotions": "on"} if promotions else {})})
+
+
 def signed_in(http, ports, person, promotions=True):
-    """Sign up, use the welcome link (confirms and signs in); returns (account, cookie)."""
+    """Sign up, use the welcome link (confirms and signs in, with every topic ticked on its
+    page when `promotions`); returns (account, cookie)."""
     sign_up(http, person, promotions=promotions)
     deliver(ports)
-    used = http.post_form(link_path(mail_to(person.email)[-1]["text"], "/login/"), "")
+    used = http.post_form(link_path(mail_to(person.email)[-1]["text"], "/login/"), confirm_page_form(person, promotions))
     assert used.status_code == 303
     return account_of(ports, person.email), session_cookie(used)
 

@@ -156,16 +156,20 @@ def test_p04_customer_reads_and_changes_their_name(http, ports, person):
 def test_p04_a_new_email_takes_effect_only_through_its_link_and_the_old_address_is_told(http, ports, make_person):
     person, new = make_person(), make_person()
     account, cookie = signed_in(http, ports, person)
+    http.post_json("/login", {"email": person.email})  # a second browser signs in too
+    deliver(ports)
+    elsewhere = session_cookie(http.post_form(link_path(mail_to(person.email)[0]["text"], "/login/"), ""))
     answer = send_json(http, "patch", "/account", cookie, {"email": new.email})
     assert answer.status_code == 200 and json.loads(answer.body)["email_change"] == "check_your_email"
     assert json.loads(get_json(http, "/account", cookie).body)["email"] == person.email
     deliver(ports)
     confirm = mail_to(new.email)
     assert [m["subject"] for m in confirm] == ["Confirm your new address for the Calling Card Store"]
-    used = http.post_form(link_path(confirm[0]["text"], "/login/"), "")
+    used = http.post_form(link_path(confirm[0]["text"], "/login/"), "", headers={"Cookie": cookie})  # first browser
     assert used.status_code == 200 and "Set-Cookie" not in used.headers  # confirms; signs nobody in
     assert b"new address is confirmed" in used.body
     assert json.loads(get_json(http, "/account", cookie).body)["email"] == new.email  # the session carries on
+    assert get_json(http, "/account", elsewhere).status_code == 401  # every other session of the account ends
     assert account_of(ports, new.email).account_id == account.account_id
     assert ports.accounts.account_id_for(email_hash(person.email, ports.settings.hash_key())) is None
     deliver(ports)
@@ -285,7 +289,7 @@ def test_export_holds_profile_preferences_and_consent_history(http, ports, perso
     exported = json.loads(get_json(http, "/account/export", cookie).body)
     assert exported["profile"]["email"] == person.email and exported["profile"]["name"] == person.name
     assert exported["preferences"] == {"topics": {"newsletter": False, "promotions": True}}
-    assert [e["source"] for e in exported["consent_history"]] == ["signup", "preferences_api"]
+    assert [e["source"] for e in exported["consent_history"]] == ["signup", "confirm_page", "preferences_api"]
     assert exported["orders"] == [] and exported["referrals"] == []
 
 

@@ -84,18 +84,29 @@ def test_link_mails_to_one_address_are_capped_per_hour_silently(http, ports, per
     answers = {sign_up(http, person).body for _ in range(8)}
     assert len(answers) == 1
     deliver(ports)
-    assert len(mail_to(person.email)) == 5  # LINK_MAILS_PER_HOUR, welcome included
+    assert len(mail_to(person.email)) == 5  # UNPROVEN_MAILS_PER_HOUR, welcome included
 
 
-def test_promotions_choice_is_recorded_as_a_consent_event_with_time_and_source(http, ports, person):
+def test_p02_the_confirm_pages_choice_is_recorded_as_a_consent_event_with_time_and_source(http, ports, person):
+    """Signup records every topic off, whatever it asked; the confirm page's Continue records
+    what its reader ticked, as the confirm page's."""
+    from tests.integration.accounts_helpers import confirm_page_form
+
     sign_up(http, person, promotions=True)
     account = account_of(ports, person.email)
-    events = ports.accounts.consent_history(account.account_id)
-    assert len(events) == 1
-    assert events[0]["source"] == "signup"
-    assert events[0]["topics"] == {"newsletter": True, "promotions": True}
-    assert events[0]["at"].startswith("20")
+    [signed_up] = ports.accounts.consent_history(account.account_id)
+    assert (signed_up["source"], signed_up["topics"]) == ("signup", {"newsletter": False, "promotions": False})
+    deliver(ports)
+    page = http.get(link_path(mail_to(person.email)[0]["text"], "/login/"))
+    body = page.body.decode()
+    assert 'name="newsletter"' in body and 'name="promotions"' in body and "checked" not in body
+    assert person.name not in body  # nothing typed at signup reaches the page
+    http.post_form(link_path(mail_to(person.email)[0]["text"], "/login/"), confirm_page_form(person, True))
+    confirmed = [e for e in ports.accounts.consent_history(account.account_id) if e["source"] == "confirm_page"]
+    assert [e["topics"] for e in confirmed] == [{"newsletter": True, "promotions": True}]
+    assert confirmed[0]["at"].startswith("20")
     assert ports.accounts.preferences(account.account_id).topics == {"newsletter": True, "promotions": True}
+    assert account_of(ports, person.email).name == person.name
 
 
 def test_confirm_link_get_shows_a_button_and_changes_nothing_post_confirms_once(http, ports, person):
@@ -132,7 +143,9 @@ def test_confirming_joins_only_the_audiences_of_topics_switched_on(http, ports, 
     sign_up(http, person, promotions=promotions)
     deliver(ports)
     account = account_of(ports, person.email)
-    http.post_form(link_path(mail_to(person.email)[0]["text"], "/login/"), "")
+    from tests.integration.accounts_helpers import confirm_page_form
+
+    http.post_form(link_path(mail_to(person.email)[0]["text"], "/login/"), confirm_page_form(person, promotions))
     for topic in ("newsletter", "promotions"):
         assert ports.accounts.in_audience(topic, account.account_id) is promotions
 
@@ -145,8 +158,8 @@ def test_mail_to_an_unconfirmed_address_carries_no_text_the_customer_typed(http,
     [welcome] = mail_to(person.email)
     assert "bad.example" not in welcome["text"] and "bad.example" not in welcome["html"]
     assert welcome["text"].startswith("Hello,")
-    http.post_form(link_path(welcome["text"], "/login/"), "")
+    http.post_form(link_path(welcome["text"], "/login/"), "name=Vera")
     http.post_json("/login", {"email": person.email})
     deliver(ports)
     sign_in = mail_to(person.email)[0]  # newest first
-    assert sign_in["text"].startswith("Hello Win money at bad.example now,")
+    assert sign_in["text"].startswith("Hello Vera,")  # the name given on the confirm page, never the signup's

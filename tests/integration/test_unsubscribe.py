@@ -8,6 +8,7 @@ import pytest
 
 from shared.ids import new_id
 from shared.store.mail import MailJob
+from tests.integration.accounts_helpers import confirm_page_form
 from tests.integration.conftest import deliver, link_path, mail_to
 from tests.integration.test_signup import account_of, sign_up
 
@@ -15,7 +16,7 @@ from tests.integration.test_signup import account_of, sign_up
 def active_subscriber(http, ports, person, promotions=True):
     sign_up(http, person, promotions=promotions)
     deliver(ports)
-    http.post_form(link_path(mail_to(person.email)[0]["text"], "/login/"), "")
+    http.post_form(link_path(mail_to(person.email)[0]["text"], "/login/"), confirm_page_form(person, promotions))
     return account_of(ports, person.email)
 
 
@@ -114,7 +115,7 @@ def test_p12_unsubscribing_twice_is_idempotent_and_records_one_consent_event(htt
     first, second = http.post_form(path, "List-Unsubscribe=One-Click"), http.post_form(path, "List-Unsubscribe=One-Click")
     assert first.status_code == second.status_code == 200
     sources = sorted(event["source"] for event in ports.accounts.consent_history(account.account_id))
-    assert sources == ["one_click", "signup"]
+    assert sources == ["confirm_page", "one_click", "signup"]
 
 
 @pytest.mark.parametrize("mangle", [lambda t: t[:-3], lambda t: t[:10], lambda t: "x" + t[1:], lambda t: t + "A"])

@@ -2,17 +2,22 @@
 from __future__ import annotations
 
 from functions.one_time_links import mint
-from functions.sign_in_links import use
+from functions.sign_in_links import ConfirmChoice, use
 from functions.signup import SignupRequest, sign_up
 from shared.ids import email_hash
 from shared.ports import Ports
 from shared.store.accounts import Account
 
 
+EVERY_TOPIC = ConfirmChoice(topics={"newsletter": True, "promotions": True})  # ticked on the confirm page
+
+
 def subscriber(ports: Ports, n: int) -> Account:
-    """readerN@example.org, signed up with promotions on and confirmed through its link."""
+    """readerN@example.org, signed up and confirmed through its link, where the reader
+    ticked every topic and gave the name "Reader N" (P02: consent comes from the confirm page)."""
     address = f"reader{n}@example.org"
     sign_up(SignupRequest(email=address, name=f"Reader {n}", promotions=True), ports)
     account_id = ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key()))
     assert account_id is not None
-    return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports).account
+    choice = ConfirmChoice(name=f"Reader {n}", topics={"newsletter": True, "promotions": True})
+    return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports, choice=choice).account

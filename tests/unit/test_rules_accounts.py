@@ -14,13 +14,14 @@ from shared.ports import Ports
 from shared.store.accounts import Account
 from shared.store.sign_in import Session
 from tests.fakes import fake_ports
+from tests.unit.people import EVERY_TOPIC
 
 
 def active_account(ports: Ports) -> Account:
     sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=True), ports)
     account_id = ports.accounts.account_id_for(email_hash("ann@example.org", ports.settings.hash_key()))
     assert account_id is not None
-    return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports).account
+    return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports, choice=EVERY_TOPIC).account
 
 
 def test_p28_deactivation_ends_sessions_and_leaves_audiences_and_index() -> None:

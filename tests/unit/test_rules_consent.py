@@ -6,7 +6,7 @@ import pytest
 
 from functions.consent import change_topics, stop_topics
 from functions.one_time_links import mint
-from functions.sign_in_links import use
+from functions.sign_in_links import ConfirmChoice, use
 from functions.signup import SignupRequest, sign_up
 from shared.clock import FixedClock
 from shared.errors import NotFound
@@ -20,7 +20,8 @@ def signed_up(ports: Ports, promotions: bool, active: bool = True) -> str:
     account_id = ports.accounts.account_id_for(email_hash("ann@example.org", ports.settings.hash_key()))
     assert account_id is not None
     if active:
-        use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports).account
+        use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports,
+            choice=ConfirmChoice(topics={"newsletter": promotions, "promotions": promotions}))
     return account_id
 
 
@@ -28,7 +29,7 @@ def test_unchanged_topics_answer_false_and_write_no_consent_event() -> None:
     ports = fake_ports()
     account_id = signed_up(ports, promotions=True)
     assert change_topics(account_id, {"newsletter": True, "promotions": True}, "preferences", ports) is False
-    assert len(ports.accounts.consent_history(account_id)) == 1  # only signup's
+    assert len(ports.accounts.consent_history(account_id)) == 2  # only signup's and the confirm page's
 
 
 def test_a_change_records_consent_and_moves_the_audience() -> None:
@@ -40,7 +41,7 @@ def test_a_change_records_consent_and_moves_the_audience() -> None:
     preferences = ports.accounts.preferences(account_id)
     assert preferences is not None and preferences.topics == {"newsletter": True, "promotions": False}
     assert ports.accounts.in_audience("newsletter", account_id)
-    assert [e["source"] for e in ports.accounts.consent_history(account_id)] == ["signup", "preferences"]
+    assert [e["source"] for e in ports.accounts.consent_history(account_id)] == ["signup", "confirm_page", "preferences"]
     assert stop_topics(account_id, ["newsletter"], "unsubscribe", ports) is True
     assert not ports.accounts.in_audience("newsletter", account_id)
     assert stop_topics(account_id, ["newsletter"], "unsubscribe", ports) is False

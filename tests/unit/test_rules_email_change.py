@@ -53,14 +53,46 @@ def test_p04_request_then_complete_moves_the_address_and_tells_the_old_one() -> 
     assert ports.sign_in.email_change(account.account_id, ports.clock.now()) is None
 
 
-def test_p04_a_taken_new_address_gets_nothing() -> None:
+def test_p04_a_taken_new_address_gets_nothing_and_the_earlier_link_ends_all_the_same() -> None:
+    """Finding (address-change oracle): a change to a taken address left the earlier pending
+    change in place, so using the earlier link told whether the address had an account."""
     ports = fake_ports()
     account = active_account(ports, "old@example.org")
     active_account(ports, "taken@example.org")
+    email_change.request_change(account, "free@example.org", ports)
+    [earlier] = jobs(ports, "email_change_confirm")
     before = ports.outbox.unsent_job_ids(limit=1000)
     email_change.request_change(account, "taken@example.org", ports)
-    assert ports.outbox.unsent_job_ids(limit=1000) == before
-    assert ports.sign_in.email_change(account.account_id, ports.clock.now()) is None
+    assert ports.outbox.unsent_job_ids(limit=1000) == before  # no mail to the taken address
+    pending = ports.sign_in.email_change(account.account_id, ports.clock.now())
+    assert pending is not None and pending.new_email == "taken@example.org"  # replaced, as for a free one
+    with pytest.raises(InvalidToken):
+        use(link_of(earlier, ports), ports)
+
+
+def test_p04_an_address_change_makes_the_same_calls_for_a_taken_and_a_free_address() -> None:
+    """The calls (operation names and count) do not tell whether the address has an account."""
+    calls: dict[str, list[str]] = {}
+    for new in ("taken@example.org", "free@example.org"):
+        ports = fake_ports()
+        account = active_account(ports, "old@example.org")
+        active_account(ports, "taken@example.org")
+        ports.table.start_recording()
+        email_change.request_change(account, new, ports)
+        calls[new] = ports.table.recorded()
+    assert calls["taken@example.org"] == calls["free@example.org"] and calls["free@example.org"]
+
+
+def test_address_change_mail_to_one_address_is_capped_per_hour() -> None:
+    """Finding (unbounded mail): twelve changes to a stranger's address delivered twelve mails."""
+    ports = fake_ports()
+    account = active_account(ports, "old@example.org")
+    for _ in range(12):
+        email_change.request_change(account, "victim@example.org", ports)
+    assert len(jobs(ports, "email_change_confirm")) == email_change.CHANGE_REQUESTS_PER_HOUR
+    ports.clock.sleep(3600)
+    email_change.request_change(account, "victim@example.org", ports)
+    assert len(jobs(ports, "email_change_confirm")) == email_change.CHANGE_REQUESTS_PER_HOUR + 1
 
 
 def test_p04_completing_after_the_new_address_was_taken_meanwhile_changes_nothing() -> None:

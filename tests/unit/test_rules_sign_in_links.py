@@ -7,7 +7,7 @@ import pytest
 
 from functions import accounts as my_account
 from functions.one_time_links import LIFETIMES, mint
-from functions.sign_in_links import use
+from functions.sign_in_links import ConfirmChoice, use
 from functions.signup import SignupRequest, sign_up
 from shared.clock import FixedClock
 from shared.errors import InvalidToken
@@ -30,32 +30,78 @@ def token_in(url: str) -> str:
     return url.rsplit("/login/", 1)[1]
 
 
-def test_p11_a_confirm_link_activates_a_pending_account_and_joins_its_audiences() -> None:
+def test_p02_p11_a_confirm_link_activates_with_the_topics_ticked_on_its_page_and_records_them() -> None:
     ports = fake_ports()
-    account = signed_up(ports, promotions=True)
-    signed_in = use(token_in(mint(account.account_id, "confirm", ports)), ports).account
+    account = signed_up(ports, promotions=False)
+    choice = ConfirmChoice(name="Ann", topics={"newsletter": True, "promotions": True})
+    signed_in = use(token_in(mint(account.account_id, "confirm", ports)), ports, choice=choice).account
     assert signed_in.account_id == account.account_id and signed_in.status == "active"
     stored = ports.accounts.get(account.account_id)
     assert stored is not None and stored.status == "active"
     assert ports.accounts.in_active_index(account.account_id)
     assert ports.accounts.in_audience("newsletter", account.account_id)
     assert ports.accounts.in_audience("promotions", account.account_id)
+    assert stored.name == "Ann"
+    history = {event["source"]: event["topics"] for event in ports.accounts.consent_history(account.account_id)}
+    assert history == {"signup": {"newsletter": False, "promotions": False},
+                       "confirm_page": {"newsletter": True, "promotions": True}}
 
 
-def test_a_confirm_link_without_promotions_joins_no_audience() -> None:
+def test_p02_nothing_ticked_on_the_confirm_page_joins_no_audience_whatever_the_signup_asked() -> None:
     ports = fake_ports()
-    account = signed_up(ports, promotions=False)
+    account = signed_up(ports, promotions=True)
     use(token_in(mint(account.account_id, "confirm", ports)), ports)
     assert ports.accounts.in_active_index(account.account_id)
     assert not ports.accounts.in_audience("newsletter", account.account_id)
+    assert not ports.accounts.in_audience("promotions", account.account_id)
 
 
-def test_a_confirm_link_of_an_active_account_signs_in() -> None:
+def test_p02_a_strangers_signup_decides_neither_the_owners_name_nor_consent() -> None:
+    """Finding: a stranger signed the owner's address up with a name and promotions on; the
+    owner's own signup only queued a "signup again"; the owner's confirm link then activated
+    the stranger's name and opt-in."""
+    ports = fake_ports()
+    sign_up(SignupRequest(email="vera@example.org", name="Claim your prize at evil.example", promotions=True),
+            ports)
+    sign_up(SignupRequest(email="vera@example.org", name="Vera", promotions=False), ports)
+    account_id = ports.accounts.account_id_for(email_hash("vera@example.org", ports.settings.hash_key()))
+    assert account_id is not None
+    confirmed = use(token_in(mint(account_id, "confirm", ports)), ports).account
+    stored = ports.accounts.get(account_id)
+    assert stored is not None and "prize" not in stored.name and confirmed.name == ""
+    preferences = ports.accounts.preferences(account_id)
+    assert preferences is not None and not any(preferences.topics.values())
+    assert not ports.accounts.in_audience("promotions", account_id)
+
+
+def test_p04_a_confirm_link_of_an_active_account_is_refused() -> None:
+    """Finding: a confirm link worked as a 7-day sign-in link once the account was active."""
     ports = fake_ports()
     account = signed_up(ports)
     first, second = mint(account.account_id, "confirm", ports), mint(account.account_id, "confirm", ports)
     use(token_in(first), ports)
-    assert use(token_in(second), ports).account.status == "active"
+    with pytest.raises(InvalidToken):
+        use(token_in(second), ports)
+
+
+def test_p04_p28_a_sign_in_link_to_the_old_address_dies_when_the_address_changes() -> None:
+    """Finding (account takeover): a sign-in link mailed to the old address still signed in
+    after the owner moved the account to a new address; whoever reads the old mailbox got
+    the account. Completing the change advances the account's link generation."""
+    from functions import email_change
+
+    ports = fake_ports()
+    account = signed_up(ports, "old@example.org")
+    account = use(token_in(mint(account.account_id, "confirm", ports)), ports).account
+    old_sign_in = mint(account.account_id, "signin", ports)  # in the old mailbox
+    email_change.request_change(account, "new@example.org", ports)
+    change = ports.sign_in.email_change(account.account_id, ports.clock.now())
+    assert change is not None
+    moved = use(token_in(mint(account.account_id, "email_change", ports, ref=change.change_id)), ports).account
+    assert moved.email == "new@example.org"
+    with pytest.raises(InvalidToken):
+        use(token_in(old_sign_in), ports)
+    assert use(token_in(mint(account.account_id, "signin", ports)), ports).account.email == "new@example.org"
 
 
 @pytest.mark.parametrize("purpose", ["confirm", "signin"])

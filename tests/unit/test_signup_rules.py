@@ -8,7 +8,7 @@ import pytest
 from functions import accounts as my_account
 from functions.mail_outbox import sweep
 from functions.mail_handlers import MAIL_HANDLERS
-from functions.one_time_links import LIFETIMES, LINK_MAILS_PER_HOUR, mint
+from functions.one_time_links import LIFETIMES, UNPROVEN_MAILS_PER_HOUR, mint
 from functions.sign_in_links import use
 from functions.signup import SignupRequest, sign_up
 from shared.clock import FixedClock
@@ -68,12 +68,14 @@ def test_p11_a_new_address_gets_a_pending_account_and_one_welcome_job() -> None:
     assert account.status == "pending"
     assert account.email == "New.Person@example.org"
     preferences = ports.accounts.preferences(account.account_id)
-    assert preferences is not None and preferences.topics == {"newsletter": True, "promotions": True}
+    # P02: promotions=True at signup turns nothing on; the confirm page's choice does
+    assert preferences is not None and preferences.topics == {"newsletter": False, "promotions": False}
+    assert account.name == ""  # the typed name is not kept: the signup may be a stranger's
     assert [event["source"] for event in ports.accounts.consent_history(account.account_id)] == ["signup"]
     [welcome] = unsent_jobs(ports)
     assert (welcome.kind, welcome.template) == ("transactional", "welcome")
     assert welcome.account_id == account.account_id
-    assert welcome.context["unsubscribe_topics"] == ["newsletter", "promotions"]
+    assert welcome.context == {"login_link": "confirm"}
     assert welcome.to_address is None
     assert "new.person" not in str(welcome).lower()  # the job holds no address
 
@@ -144,9 +146,9 @@ def test_p11_signing_up_again_sends_the_confirm_link_again_never_a_welcome() -> 
 def test_link_mails_to_one_address_stop_at_the_hourly_cap() -> None:
     mailer = RecordingMailer()
     ports = fake_ports(mailer=mailer)
-    for _ in range(LINK_MAILS_PER_HOUR + 2):
+    for _ in range(UNPROVEN_MAILS_PER_HOUR + 2):
         run(ports)
-    assert len(unsent_jobs(ports)) == LINK_MAILS_PER_HOUR
+    assert len(unsent_jobs(ports)) == UNPROVEN_MAILS_PER_HOUR
     sweep(ports, MAIL_HANDLERS)
     subjects = [mail.subject for mail in mailer.sent]
-    assert len(subjects) == LINK_MAILS_PER_HOUR and subjects.count(SUBJECTS["welcome"]) == 1
+    assert len(subjects) == UNPROVEN_MAILS_PER_HOUR and subjects.count(SUBJECTS["welcome"]) == 1
