@@ -83,6 +83,11 @@ def link_mail(account_id: str, purpose: str, template: str, ports: Ports, to_add
                    context={"login_link": purpose, **({"link_ref": ref} if ref else {})})
 
 
+def add_unproven_mail_room_check(tx: Transaction, address_hash: str, ports: Ports) -> None:
+    """The address may still get one more unproven mail this hour (LINK_MAIL_CAP otherwise)."""
+    ports.sign_in.add_link_mail_room_check(tx, address_hash, int(ports.clock.now() // 3600), UNPROVEN_MAILS_PER_HOUR)
+
+
 def add_unproven_mail_count(tx: Transaction, address_hash: str, ports: Ports) -> None:
     """One more mail this hour to an address that has not proven itself (LINK_MAIL_CAP fails
     past the cap, and the caller drops the mail silently)."""

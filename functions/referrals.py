@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from functions.mail_compose import MailDefect, SendTimeFacts, one_click, rendered
+from functions.one_time_links import add_unproven_mail_count
 from functions.validation import EmailAddress
 from shared import tokens
 from shared.errors import InvalidInput, InvalidToken
@@ -26,6 +27,7 @@ from shared.ports import Ports
 from shared.store.accounts import Account
 from shared.store.friends import ALREADY_INVITED, NOT_INVITED, OVER_CAP, FriendRepository, Invitation, Referral
 from shared.store.mail import MailJob
+from shared.store.sign_in import LINK_MAIL_CAP
 from shared.store.table import ConditionFailed, Transaction, TransactionConflict
 
 if TYPE_CHECKING:
@@ -133,13 +135,14 @@ def refer(referrer: Account, request: ReferralRequest, ports: Ports) -> Referral
                                    request.friend_email, expires_at)
             ports.outbox.add_job(tx, MailJob(new_id(), MailKind.invitation.value, "invitation", at,
                                            context={"friend_hash": friend_hash, "referral_id": referral_id}))
+            add_unproven_mail_count(tx, friend_hash, ports)  # the hourly cap every unproven address shares
         try:
             ports.table.commit(tx)
         except ConditionFailed as failed:
             if OVER_CAP in failed.tags:
                 break  # silently: the caller learns nothing from the answer
-            if ALREADY_INVITED in failed.tags:
-                invite = False  # invited before, by anyone: this referral is listed but sends nothing
+            if ALREADY_INVITED in failed.tags or LINK_MAIL_CAP in failed.tags:
+                invite = False  # invited before, or mailed enough this hour: listed, but sends nothing
                 continue
             raise
         except TransactionConflict:

@@ -3,9 +3,10 @@
 Enumeration hides in more than the answer: a request's time follows the AWS calls it
 makes. So a new and a known address go through the same two calls, in the same order:
 the transaction that creates the account with its welcome (for a known address it fails,
-and its condition failure names the account that holds the address), then a transaction
-that counts one link mail against the address's hourly cap, with, for a known address,
-the one mail it may get. What that mail becomes (a confirm link, a sign-in link or
+and its condition failure names the account that holds the address; it also fails, creating
+nothing, when the address has had its hour's share of unproven mail), then a transaction
+that counts one mail against the address's hourly cap, with, for a known address, the one
+mail it may get. What that mail becomes (a confirm link, a sign-in link or
 nothing) is decided when it is sent, from the account's status then
 (functions.one_time_links), so no read of the holder is needed here.
 """
@@ -14,7 +15,13 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, StrictBool
 
 from functions.mail_compose import AccountMail, MailParts, SendTimeFacts
-from functions.one_time_links import CheckYourEmail, add_unproven_mail_count, link_parts, signup_again_mail
+from functions.one_time_links import (
+    CheckYourEmail,
+    add_unproven_mail_count,
+    add_unproven_mail_room_check,
+    link_parts,
+    signup_again_mail,
+)
 from functions.validation import EmailAddress, PersonName
 from shared.ids import email_hash, new_id
 from shared.models import ALL_TOPICS, AccountStatus, MailKind
@@ -36,10 +43,9 @@ class SignupRequest(BaseModel):
 
 def sign_up(request: SignupRequest, ports: Ports) -> CheckYourEmail:
     """Create a pending account with its welcome mail in one transaction, or queue the one
-    mail an existing address may get, within the hourly link-mail cap (over it: nothing).
-    The welcome goes with its account and is counted after it: an address that has no
-    account has had at most the links of an account purged or moved away this hour. The
-    same calls and the same answer for a new and a known address."""
+    mail an existing address may get, within the hourly cap on unproven mail (over it:
+    nothing, not even the account). The same calls and the same answer for a new and a
+    known address."""
     at = ports.clock.iso()
     # Neither the name nor the promotions choice typed here is kept: whoever signs up an
     # address may not hold it, so the name and consent come from the confirm page (P02).
@@ -71,6 +77,7 @@ def _create_pending_account(account: Account, ports: Ports) -> str | None:
                            ConsentEvent(account_id=account.account_id, at=account.created_at, event_id=new_id(),
                                         source="signup", topics=topics))
     ports.outbox.add_job(tx, welcome)
+    add_unproven_mail_room_check(tx, account.email_hash, ports)  # the welcome is counted once it exists
     try:
         ports.table.commit(tx)
     except ConditionFailed as failed:

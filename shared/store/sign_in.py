@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 
 from shared.store.expressions import Attr, Changes, Item
 from shared.store.table import (
+    Check,
     Delete,
     Entity,
     Key,
@@ -84,6 +85,10 @@ class EmailChange(Entity):
         return {**self.key(self.account_id), "type": "email_change", **asdict(self)}
 
 
+def _link_mail_key(email_hash: str, hour: int) -> Key:
+    return {"pk": f"LINKMAIL#{email_hash}", "sk": f"HOUR#{hour}"}
+
+
 def _unexpired(item: Item | None, now: float) -> Item | None:
     return item if item and item["expires_at"] > now else None
 
@@ -109,9 +114,13 @@ class SignInRepository:
 
     def add_link_mail_count(self, tx: Transaction, email_hash: str, hour: int, cap: int) -> None:
         """Count one link mail to the address in this hour; LINK_MAIL_CAP fails past `cap`."""
-        tx.add(Update({"pk": f"LINKMAIL#{email_hash}", "sk": f"HOUR#{hour}"},
-                      Changes(set={"expires_at": (hour + 2) * 3600}, add={"sent": 1}),
+        tx.add(Update(_link_mail_key(email_hash, hour), Changes(set={"expires_at": (hour + 2) * 3600}, add={"sent": 1}),
                       Attr("sent").absent() | (Attr("sent") < cap), tag=LINK_MAIL_CAP))
+
+    def add_link_mail_room_check(self, tx: Transaction, email_hash: str, hour: int, cap: int) -> None:
+        """The address may get one more mail this hour (LINK_MAIL_CAP fails otherwise); counts nothing."""
+        tx.add(Check(_link_mail_key(email_hash, hour), Attr("sent").absent() | (Attr("sent") < cap),
+                     tag=LINK_MAIL_CAP))
 
     def add_email_change_count(self, tx: Transaction, account_id: str, hour: int, cap: int) -> None:
         """Count one address-change request of the account in this hour; CHANGE_CAP fails past `cap`."""
