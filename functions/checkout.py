@@ -64,9 +64,14 @@ def start_checkout(account: Account, body: CheckoutBody | None, cart_items: dict
     if not idempotency_key or not _KEY_SHAPE.match(idempotency_key):
         raise InvalidInput("The Idempotency-Key header is required: 8 to 200 visible characters.",
                            code="missing_idempotency_key")
-    lines = _lines({body.sku: body.quantity} if body else cart_items)
-    request_hash = hashlib.sha256(json.dumps(body.model_dump() if body else {"cart": lines}, sort_keys=True).encode()).hexdigest()
+    # The key's first answer is read before the cart: a retry whose answer was lost gets it
+    # again, even when the cart changed since (the body of a cart checkout is "the cart").
+    request_hash = hashlib.sha256(json.dumps(body.model_dump() if body else {"cart": True}, sort_keys=True).encode()).hexdigest()
     key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest()
+    earlier = ports.commerce.checkout_answer(account.account_id, key_hash, int(ports.clock.now()))
+    if earlier is not None:
+        return _earlier_answer(earlier, request_hash)
+    lines = _lines({body.sku: body.quantity} if body else cart_items)
     order_id = _order_id(account.account_id, key_hash, ports)
     amount = sum(line["quantity"] * line["unit_price_cents"] for line in lines)
     currency = _known(lines[0]["sku"]).currency
@@ -89,14 +94,19 @@ def start_checkout(account: Account, body: CheckoutBody | None, cart_items: dict
     try:
         ports.table.commit(tx)
         return answer
-    except ConditionFailed as failed:
-        earlier = failed.old.get(KEY_USED)
-        if earlier is None:  # the key's record expired, but its order stands: never overwritten
+    except ConditionFailed as failed:  # a concurrent request with the same key got there first
+        record = failed.old.get(KEY_USED)
+        if record is None:  # the key's record expired, but its order stands: never overwritten
             raise Conflict("This Idempotency-Key was used for an earlier order; use a new key for a new order.",
                            code="idempotency_key_reused") from None
-    if earlier["body_hash"] != request_hash:
+    return _earlier_answer((record["body_hash"], record["answer"]), request_hash)
+
+
+def _earlier_answer(earlier: tuple[str, dict[str, Any]], request_hash: str) -> CheckoutStarted:
+    body_hash, answer = earlier
+    if body_hash != request_hash:
         raise Conflict("This Idempotency-Key was used with another body.", code="idempotency_key_reused")
-    return CheckoutStarted.model_validate(earlier["answer"])
+    return CheckoutStarted.model_validate(answer)
 
 
 def _known(sku: str) -> Product:

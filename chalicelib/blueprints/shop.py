@@ -56,11 +56,10 @@ def checkout(account, body, ports):
 
     request = shop.current_request
     cart_id = cookies.read(request, cookies.CART)
-    started = start_checkout(account, body, cart.read(cart_id, ports) if body is None else {},
-                             request.headers.get("idempotency-key"), ports)
-    if body is None:
-        cart.empty(cart_id, ports)
-    return started
+    # The cart stays until its order is paid (the return page empties it): a failed or
+    # abandoned payment leaves the customer their cart.
+    return start_checkout(account, body, cart.read(cart_id, ports) if body is None else {},
+                          request.headers.get("idempotency-key"), ports)
 
 
 @page_route(shop, "/shop", ["GET"])
@@ -72,7 +71,9 @@ def shop_page(ports):
 
 @page_route(shop, "/checkout/return", ["GET"], signed_in=True)
 def checkout_return(account, ports):
-    """Where the processor sends the customer back: the order as they see it."""
+    """Where the processor sends the customer back: the order as they see it. A paid order
+    empties the cart of the browser that comes back (no cart id is stored with an order, P20)."""
+    from functions import cart
     from functions.orders import STATUS_WORDS, cards_of, owned_order
     from shared.errors import InvalidInput
 
@@ -82,6 +83,8 @@ def checkout_return(account, ports):
         raise InvalidInput("The link names no order.")
     order = owned_order(account, order_id, ports)
     cards = cards_of(order, ports) if order.status == "paid" else []
+    if order.status == "paid":
+        cart.empty(cookies.read(request, cookies.CART), ports)
     from shared.catalog import format_cents
 
     return render_page("order.html", headers={"Cache-Control": "no-store"}, title="Your order", order=order,

@@ -19,6 +19,7 @@ from shared.store.table import (
     Table,
     Transaction,
     Update,
+    in_force,
     query_all,
 )
 
@@ -194,6 +195,14 @@ class CommerceRepository:
             Put(order.to_item(), ITEM_ABSENT, tag=ORDER_EXISTS),
             Put(session.to_item()),
         )
+
+    def checkout_answer(self, account_id: str, key_hash: str, now: int) -> tuple[str, dict[str, Any]] | None:
+        """The body hash and answer of the account's checkout under this key, while its
+        idempotency record is in force."""
+        item = self._table.get({"pk": f"IDEMPOTENCY#{account_id}#{key_hash}", "sk": "CHECKOUT"})
+        if item is None or not in_force(item, now):
+            return None
+        return str(item["body_hash"]), dict(item["answer"])
 
     def checkout_session(self, session_id: str) -> CheckoutSession | None:
         item = self._table.get(CheckoutSession.key(session_id), consistent=False)

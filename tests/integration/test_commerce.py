@@ -197,6 +197,32 @@ def test_checkout_from_the_cart_with_an_empty_body(http, ports, customer):
     assert response.status_code == 201
     order = ports.commerce.order(http.json(response)["order_id"])
     assert order.lines == [{"sku": "IN-10", "quantity": 2, "unit_price_cents": 1000}]
+    assert http.json(http.client.http.get("/cart", headers={"Cookie": cart_cookie}))["items"]  # kept until paid
+
+
+def test_a_retried_cart_checkout_gets_its_first_answer_though_the_cart_changed(http, ports, customer):
+    """Finding: a cart checkout retried with the same Idempotency-Key (its answer was lost)
+    answered 400 empty_cart, the cart having been emptied before the key's record was read."""
+    _, cookie, _ = customer
+    added = http.post_json("/cart/items", {"sku": "IN-10", "quantity": 2})
+    cart_cookie = added.headers["Set-Cookie"].split(";", 1)[0]
+    first = checkout(http, f"{cookie}; {cart_cookie}", None, key="cart-key-0001")
+    http.client.http.delete("/cart/items/IN-10", headers={"Cookie": cart_cookie})  # the cart changes meanwhile
+    again = checkout(http, f"{cookie}; {cart_cookie}", None, key="cart-key-0001")
+    assert first.status_code == again.status_code == 201 and http.json(first) == http.json(again)
+
+
+def test_a_paid_orders_return_page_empties_the_cart_of_the_browser_that_comes_back(http, ports, customer):
+    _, cookie, _ = customer
+    import_pins(ports, "IN-10", 2)
+    added = http.post_json("/cart/items", {"sku": "IN-10", "quantity": 2})
+    cart_cookie = added.headers["Set-Cookie"].split(";", 1)[0]
+    order_id = http.json(checkout(http, f"{cookie}; {cart_cookie}", None))["order_id"]
+    both = {"Cookie": f"{cookie}; {cart_cookie}"}
+    http.client.http.get(f"/checkout/return?order_id={order_id}", headers=both)
+    assert http.json(http.client.http.get("/cart", headers={"Cookie": cart_cookie}))["items"]  # not paid yet
+    assert deliver_callback(http, ports, order_id).status_code == 200
+    assert http.client.http.get(f"/checkout/return?order_id={order_id}", headers=both).status_code == 200
     assert http.json(http.client.http.get("/cart", headers={"Cookie": cart_cookie}))["items"] == []
 
 
