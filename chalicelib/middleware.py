@@ -151,11 +151,13 @@ def _cross_site(request) -> bool:
     """A browser names the page a request comes from (Origin, else Referer); one from another
     site must not act with our cookies. SameSite=Lax is the first guard, this the second.
     Requests naming no origin at all do not come from a browser page and carry no cookie
-    the browser attached on its own."""
+    the browser attached on its own, unless the browser says where they come from itself:
+    Sec-Fetch-Site cross-site or same-site (a sibling subdomain is another site's page) is
+    refused without an Origin to clear it."""
     from urllib.parse import urlsplit
 
     origin = request.headers.get("origin") or request.headers.get("referer")
     if not origin:
-        return False
+        return request.headers.get("sec-fetch-site") in ("cross-site", "same-site")
     theirs = urlsplit(origin)
     return f"{theirs.scheme}://{theirs.netloc}" not in _allowed_origins()

@@ -52,7 +52,7 @@ def _request_handler_class():
             self.wfile.write(body)
 
         def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
-            access.info("%s %s", self.address_string(), format % args)
+            access.info("%s", format % args)  # no client address: P23's records are anonymous
 
         def _send_error_response(self, error):
             if error.CODE == 403 and b"Missing Authentication Token" in (error.body or b""):

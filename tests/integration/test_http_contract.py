@@ -216,3 +216,28 @@ def test_a_route_that_reads_no_body_ignores_the_content_type(http):
         assert http.get(path, headers={"Content-Type": "text/plain"}).status_code == 200
     removed = http.client.http.delete("/cart/items/MX-10", headers={"Content-Type": "text/plain"})
     assert removed.status_code == 200
+
+
+@pytest.mark.parametrize("fetch_site", ["cross-site", "same-site"])
+def test_every_unsafe_route_refuses_a_browser_that_says_cross_site_and_names_no_origin(http, fetch_site):
+    """A browser that sends neither Origin nor Referer still says where a request comes from:
+    Sec-Fetch-Site cross-site or same-site (a sibling subdomain) is refused on every unsafe
+    route, JSON and form alike; plain form posts skip CORS preflight, so each form variant
+    needs this as much as the JSON one."""
+    import re
+
+    import app  # noqa: F401  every route registered
+    from chalicelib.http import HTML_ROUTES, JSON_ROUTES, UNSAFE_METHODS
+
+    def filled(path: str) -> str:
+        return re.sub(r"\{[a-z_]+\}", "x" * 24, concrete(path))
+
+    json_routes = {(r.method, r.path) for r in JSON_ROUTES if r.method in UNSAFE_METHODS}
+    form_routes = {(m, p) for p, m in HTML_ROUTES if m in UNSAFE_METHODS}
+    assert len(json_routes) >= 10 and len(form_routes) >= 5
+    for (method, path), content_type, body in (
+            *[(r, "application/json", b"{}") for r in sorted(json_routes)],
+            *[(r, "application/x-www-form-urlencoded", b"a=b") for r in sorted(form_routes)]):
+        refused = http.client.http.request(method, filled(path), body=body, headers={
+            "Content-Type": content_type, "Sec-Fetch-Site": fetch_site})
+        assert refused.status_code == 403, (method, path, content_type, refused.status_code)
