@@ -170,13 +170,15 @@ STAGE_BURST = 100
 # Per client IP, per 5 minutes, on the forms that make us send mail or store what a stranger
 # typed. Never on POST /unsubscribe/{token}, whose one-click posts come from a few mail
 # providers' addresses, nor on the card processor's callbacks.
-RATE_LIMITED_FORMS = {
-    "signup": (r"^(/api)?/signup$", 20),
-    "login": (r"^(/api)?/login$", 20),
-    "contact": (r"^(/api)?/contact$", 20),
-    "friends-forget": (r"^(/api)?/friends/forget$", 20),
-    "referrals": (r"^(/api)?/referrals$", 20),
-    "survey-responses": (r"^(/api)?/surveys/[^/]+/responses$", 50),
+RATE_LIMITED_FORMS = {  # every request that can make the store mail an address someone typed
+    "signup": ("POST", r"^(/api)?/signup$", 20),
+    "login": ("POST", r"^(/api)?/login$", 20),
+    "contact": ("POST", r"^(/api)?/contact$", 20),
+    "friends-forget": ("POST", r"^(/api)?/friends/forget$", 20),
+    "referrals": ("POST", r"^(/api)?/referrals$", 20),
+    "survey-responses": ("POST", r"^(/api)?/surveys/[^/]+/responses$", 50),
+    "address-change": ("PATCH", r"^(/api)?/account$", 20),
+    "address-change-form": ("POST", r"^(/api)?/my-account/info$", 20),
 }
 # What an access record holds: no path (it carries tokens), no IP, no user agent (P23).
 ACCESS_LOG_FORMAT = json.dumps({
@@ -193,7 +195,7 @@ def _visibility(metric: str) -> dict:
             "MetricName": {"Fn::Sub": f"${{AppName}}-${{Stage}}-{metric}"}}
 
 
-def _rate_rule(priority: int, name: str, path: str, limit: int) -> dict:
+def _rate_rule(priority: int, name: str, method: str, path: str, limit: int) -> dict:
     no_transform = [{"Priority": 0, "Type": "NONE"}]
     return {
         "Name": f"{name}-rate",
@@ -204,7 +206,7 @@ def _rate_rule(priority: int, name: str, path: str, limit: int) -> dict:
             "Limit": limit, "AggregateKeyType": "IP", "EvaluationWindowSec": 300,
             "ScopeDownStatement": {"AndStatement": {"Statements": [
                 {"ByteMatchStatement": {"FieldToMatch": {"Method": {}}, "PositionalConstraint": "EXACTLY",
-                                        "SearchString": "POST", "TextTransformations": no_transform}},
+                                        "SearchString": method, "TextTransformations": no_transform}},
                 {"RegexMatchStatement": {"FieldToMatch": {"UriPath": {}}, "RegexString": path,
                                          "TextTransformations": no_transform}},
             ]}},
@@ -221,7 +223,7 @@ def _gateway_response(kind: str, status: str, body: dict) -> dict:
 def api_protection() -> dict:
     """Stage throttling, access logs without personal data, and a web ACL with per-IP rate
     limits on the forms abuse would use to make the store send mail."""
-    rules = [_rate_rule(i, name, path, limit) for i, (name, (path, limit)) in enumerate(RATE_LIMITED_FORMS.items())]
+    rules = [_rate_rule(i, name, *rule) for i, (name, rule) in enumerate(RATE_LIMITED_FORMS.items())]
     rules.append({
         "Name": "known-bad-inputs", "Priority": len(rules), "OverrideAction": {"None": {}},
         "VisibilityConfig": _visibility("known-bad-inputs"),

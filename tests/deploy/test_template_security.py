@@ -36,25 +36,28 @@ def _protection():
     return merge_template.api_protection()
 
 
-def _rate_rules() -> list[tuple[str, re.Pattern]]:
+def _rate_rules() -> list[tuple[str, str, re.Pattern]]:
     rules = _protection()["ApiFirewall"]["Properties"]["Rules"]
     found = []
     for rule in rules:
         statement = rule["Statement"].get("RateBasedStatement")
         if statement:
             method, path = statement["ScopeDownStatement"]["AndStatement"]["Statements"]
-            assert method["ByteMatchStatement"]["SearchString"] == "POST"
-            found.append((rule["Name"], re.compile(path["RegexMatchStatement"]["RegexString"])))
+            found.append((rule["Name"], method["ByteMatchStatement"]["SearchString"],
+                          re.compile(path["RegexMatchStatement"]["RegexString"])))
     return found
 
 
-def _limited(path: str) -> bool:
-    return any(pattern.search(path) for _, pattern in _rate_rules())
+def _limited(path: str, method: str = "POST") -> bool:
+    return any(pattern.search(path) and limited == method for _, limited, pattern in _rate_rules())
 
 
 def test_the_web_acl_rate_limits_every_form_that_makes_us_send_mail_or_store_a_strangers_text():
-    for path in ("/signup", "/login", "/contact", "/friends/forget", "/referrals", "/surveys/s-2026/responses"):
+    for path in ("/signup", "/login", "/contact", "/friends/forget", "/referrals", "/surveys/s-2026/responses",
+                 "/my-account/info"):
         assert _limited(path) and _limited("/api" + path), path
+    assert _limited("/account", "PATCH") and _limited("/api/account", "PATCH")  # an address change mails its link
+    assert not _limited("/account", "GET") and not _limited("/account")
 
 
 def test_the_web_acl_never_limits_one_click_unsubscribes_the_processor_or_sign_in_links():
