@@ -80,7 +80,7 @@ def seed(count: int, settings, dynamodb) -> None:
     from boto3.dynamodb.types import TypeSerializer
 
     from shared.clock import system_clock
-    from shared.ids import email_hash, new_id
+    from shared.ids import address_hash, new_id
     from shared.store.accounts import Account, Preferences, audience_key
 
     serializer = TypeSerializer()
@@ -90,7 +90,7 @@ def seed(count: int, settings, dynamodb) -> None:
     for i in range(count):
         account_id = new_id()
         address = f"bench{i}@example.org"
-        account = Account(account_id=account_id, email=address, email_hash=email_hash(address, key),
+        account = Account(account_id=account_id, email=address, email_hash=address_hash(address, key),
                           name=f"Bench Reader {i}", status="active", created_at=at, policy_version=1)
         items.append(account.to_item())
         items.append(Preferences(account_id=account_id, topics={"newsletter": True, "promotions": False},

@@ -100,10 +100,10 @@ def _known_addresses(client, signup: Callable[[str], object], count: int) -> dic
 
 def _account(address: str):
     from shared.ports import process_ports
-    from shared.ids import email_hash
+    from shared.ids import address_hash
 
     store = process_ports()
-    account = store.accounts.get(store.accounts.account_id_for(email_hash(address, store.settings.hash_key())) or "")
+    account = store.accounts.get(store.accounts.account_id_for(address_hash(address, store.settings.hash_key())) or "")
     if account is None:
         raise RuntimeError("setup: an account the bench signed up is missing")
     return account

@@ -12,7 +12,7 @@ from typing_extensions import Annotated
 from functions import referrals
 from functions.consent import stop_topics
 from functions.validation import EmailAddress
-from shared.ids import email_hash, new_id
+from shared.ids import address_hash, new_id
 from shared.models import ALL_TOPICS
 from shared.ports import Ports
 from shared.store.questions import ContactQuestion
@@ -36,13 +36,13 @@ class ContactAccepted(BaseModel):
 
 def contact(request: ContactRequest, ports: Ports) -> ContactAccepted:
     clock = ports.clock
-    address_hash = email_hash(request.email, ports.settings.hash_key())
+    hashed = address_hash(request.email, ports.settings.hash_key())
     if request.topic == "unsubscribe":
-        account_id = ports.accounts.account_id_for(address_hash)
+        account_id = ports.accounts.account_id_for(hashed)
         if account_id is not None:
             stop_topics(account_id, ALL_TOPICS, "contact_form", ports)
     elif request.topic == "forget_friend":  # as POST /friends/forget (P09)
-        referrals.forget_hash(address_hash, ports)
+        referrals.forget(request.email, ports)
     else:
         ports.questions.put(
             ContactQuestion(

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from functions.mail_compose import MailDefect, SendTimeFacts, rendered
 from shared.errors import Conflict, InvalidInput
-from shared.ids import email_hash, new_id
+from shared.ids import address_hash, new_id
 from shared.mail import kinds
 from shared.models import MailKind
 from shared.ports import Ports
@@ -48,7 +48,7 @@ def add_entry(tx: Transaction, survey: Survey, entry_id: str, contact: dict[str,
     transaction fails with ALREADY_ENTERED for an address that entered before."""
     expires_at = int(datetime.fromisoformat(_days_after(survey.closes_at, survey.retention_days)).timestamp())
     _entries(ports).add_entry(tx, EntrantContact(
-        survey.survey_id, email_hash(contact["email"], ports.settings.hash_key()), entry_id, contact.get("name", ""),
+        survey.survey_id, address_hash(contact["email"], ports.settings.hash_key()), entry_id, contact.get("name", ""),
         contact["email"], expires_at, contact.get("shipping_address"), contact.get("zip")))
 
 
@@ -139,8 +139,8 @@ class WinnerMailHandler:
         found = winner_mail(job, ports)
         if found is None:
             return "entry_gone"
-        address_hash = email_hash(found[0], ports.settings.hash_key())
-        suppressed = ports.outbox.suppression(address_hash, ports.clock.now())
+        hashed = address_hash(found[0], ports.settings.hash_key())
+        suppressed = ports.outbox.suppression(hashed, ports.clock.now())
         return kinds.refusal(job.kind, kinds.Recipient(None, suppressed))
 
     def compose(self, job: MailJob, facts: SendTimeFacts, ports: Ports) -> OutgoingMail:

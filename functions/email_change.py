@@ -18,7 +18,7 @@ from functions import referrals
 from functions.mail_compose import AccountMail
 from functions.one_time_links import LIFETIMES, add_unproven_mail_count, link_mail, link_parts
 from shared.errors import InvalidToken
-from shared.ids import email_hash, new_id
+from shared.ids import address_hash, mailbox_key, new_id
 from shared.models import AccountStatus, MailKind
 from shared.ports import Ports
 from shared.store.accounts import Account
@@ -36,7 +36,7 @@ def request_change(account: Account, new_email: str, ports: Ports) -> None:
     """Record the change and mail its link to the new address, when it is free and within the
     caps. Each request replaces the one before, and its link names this request: an older
     link (to an address the owner mistyped, say) can no longer change anything."""
-    new_hash = email_hash(new_email, ports.settings.hash_key())
+    new_hash = address_hash(new_email, ports.settings.hash_key())
     change = EmailChange(account.account_id, new_email, new_hash, int(ports.clock.now()) + LIFETIMES["email_change"],
                          change_id=new_id())
     replace = Transaction()
@@ -47,7 +47,7 @@ def request_change(account: Account, new_email: str, ports: Ports) -> None:
     confirm.context["to_unconfirmed"] = True  # the new address is not proven until its link is used
     tx = Transaction()
     ports.accounts.add_address_free_check(tx, new_hash)
-    add_unproven_mail_count(tx, new_hash, ports)
+    add_unproven_mail_count(tx, mailbox_key(new_email, ports.settings.hash_key()), ports)
     ports.sign_in.add_email_change_count(tx, account.account_id, int(ports.clock.now() // 3600),
                                          CHANGE_REQUESTS_PER_HOUR)
     ports.outbox.add_job(tx, confirm)
@@ -77,7 +77,7 @@ def complete(login: LoginToken, ports: Ports, keep_session: str | None = None) -
     ports.accounts.add_address_change(tx, account, change.new_email, change.new_email_hash)
     ports.sign_in.add_email_change_done(tx, account_id, change.change_id)
     ports.outbox.add_job(tx, notice)
-    referrals.add_conversion(tx, change.new_email_hash, ports)  # an invited friend's address, now a customer's
+    referrals.add_conversion(tx, change.new_email, ports)  # an invited friend's address, now a customer's
     try:
         ports.table.commit(tx)
     except ConditionFailed:  # the new address got an account meanwhile, or a race: nothing changed

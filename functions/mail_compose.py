@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from shared.ids import email_hash
+from shared.ids import address_hash
 from shared.mail import kinds
 from shared.models import MailKind
 from shared.ports import Ports
@@ -56,7 +56,7 @@ class SendTimeFacts:
 
     def address_hash(self, job: MailJob, ports: Ports) -> str | None:
         if job.to_address:
-            return email_hash(job.to_address, ports.settings.hash_key())
+            return address_hash(job.to_address, ports.settings.hash_key())
         account = self.account(job)[0]
         return account.email_hash if account else None
 

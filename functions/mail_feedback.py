@@ -18,7 +18,7 @@ from typing_extensions import Annotated
 
 from functions.consent import stop_topics
 from functions.validation import EmailAddress
-from shared.ids import email_hash
+from shared.ids import address_hash
 from shared.models import ALL_TOPICS, SuppressionReason
 from shared.ports import Ports
 
@@ -44,29 +44,29 @@ def handle_notification(notification: dict[str, Any], ports: Ports) -> None:
         bounce = notification.get("bounce", {})
         permanent = bounce.get("bounceType") == "Permanent"
         for recipient in bounce.get("bouncedRecipients", []):
-            address_hash = email_hash(recipient["emailAddress"], key)
+            hashed = address_hash(recipient["emailAddress"], key)
             if permanent:
-                _suppress(address_hash, SuppressionReason.hard_bounce.value, at, ports)
-                _stop_topics(address_hash, "hard_bounce", ports)
+                _suppress(hashed, SuppressionReason.hard_bounce.value, at, ports)
+                _stop_topics(hashed, "hard_bounce", ports)
             else:
-                count = ports.outbox.count_soft_bounce(address_hash, ports.clock.now(), SOFT_BOUNCE_WINDOW)
+                count = ports.outbox.count_soft_bounce(hashed, ports.clock.now(), SOFT_BOUNCE_WINDOW)
                 if count >= ports.settings.soft_bounce_limit:
-                    _suppress(address_hash, SuppressionReason.repeated_soft_bounce.value, at, ports,
+                    _suppress(hashed, SuppressionReason.repeated_soft_bounce.value, at, ports,
                               expires_at=int(ports.clock.now()) + SOFT_BOUNCE_SUPPRESSION_SECONDS)
-            logger.info("bounce recorded", extra={"address_hash": address_hash, "permanent": permanent})
+            logger.info("bounce recorded", extra={"hashed": hashed, "permanent": permanent})
     elif kind == "Complaint":
         for recipient in notification.get("complaint", {}).get("complainedRecipients", []):
-            address_hash = email_hash(recipient["emailAddress"], key)
-            _suppress(address_hash, SuppressionReason.complaint.value, at, ports)
-            _stop_topics(address_hash, "complaint", ports)
-            logger.info("complaint recorded", extra={"address_hash": address_hash})
+            hashed = address_hash(recipient["emailAddress"], key)
+            _suppress(hashed, SuppressionReason.complaint.value, at, ports)
+            _stop_topics(hashed, "complaint", ports)
+            logger.info("complaint recorded", extra={"hashed": hashed})
     else:
         logger.info("feedback ignored", extra={"notification_type": str(kind)})
 
 
-def _suppress(address_hash: str, reason: str, at: str, ports: Ports, expires_at: int | None = None) -> None:
+def _suppress(hashed: str, reason: str, at: str, ports: Ports, expires_at: int | None = None) -> None:
     """A hard bounce outranks every other reason: nothing later replaces it."""
-    ports.outbox.suppress(address_hash, reason, at, keep=(SuppressionReason.hard_bounce.value,), expires_at=expires_at)
+    ports.outbox.suppress(hashed, reason, at, keep=(SuppressionReason.hard_bounce.value,), expires_at=expires_at)
 
 
 class UnsuppressInput(BaseModel):
@@ -80,14 +80,14 @@ def unsuppress(payload: UnsuppressInput, ports: Ports) -> dict[str, Any]:
     """ops_unsuppress: lift a delivery suppression once the address is fixed (the mailbox
     exists again, the person asked for mail after a complaint). The audit record keeps the
     reason and the address's keyed hash, never the address."""
-    address_hash = email_hash(payload.email, ports.settings.hash_key())
-    lifted = ports.outbox.lift_suppression(address_hash)
-    logger.info("suppression lifted" if lifted else "no suppression to lift", extra={"address_hash": address_hash})
-    return {"lifted": lifted, "address_hash": address_hash, "reason": payload.reason}
+    hashed = address_hash(payload.email, ports.settings.hash_key())
+    lifted = ports.outbox.lift_suppression(hashed)
+    logger.info("suppression lifted" if lifted else "no suppression to lift", extra={"hashed": hashed})
+    return {"lifted": lifted, "hashed": hashed, "reason": payload.reason}
 
 
-def _stop_topics(address_hash: str, source: str, ports: Ports) -> None:
+def _stop_topics(hashed: str, source: str, ports: Ports) -> None:
     """A customer's preferences show what the suppression did, as a consent event."""
-    account_id = ports.accounts.account_id_for(address_hash)
+    account_id = ports.accounts.account_id_for(hashed)
     if account_id is not None:
         stop_topics(account_id, ALL_TOPICS, source, ports)

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from functions.mail_compose import AccountMail, MailDefect, MailParts, SendTimeFacts
 from shared.errors import InvalidToken
-from shared.ids import new_id, new_secret_token, token_hash
+from shared.ids import mailbox_key, new_id, new_secret_token, token_hash
 from shared.models import AccountStatus, MailKind
 from shared.ports import Ports
 from shared.store.accounts import Account
@@ -83,15 +83,16 @@ def link_mail(account_id: str, purpose: str, template: str, ports: Ports, to_add
                    context={"login_link": purpose, **({"link_ref": ref} if ref else {})})
 
 
-def add_unproven_mail_room_check(tx: Transaction, address_hash: str, ports: Ports) -> None:
-    """The address may still get one more unproven mail this hour (LINK_MAIL_CAP otherwise)."""
-    ports.sign_in.add_link_mail_room_check(tx, address_hash, int(ports.clock.now() // 3600), UNPROVEN_MAILS_PER_HOUR)
+def add_unproven_mail_room_check(tx: Transaction, mailbox: str, ports: Ports) -> None:
+    """The mailbox (its `mailbox_key`: the cap counts mailboxes, not spellings) may still get
+    one more unproven mail this hour (LINK_MAIL_CAP otherwise)."""
+    ports.sign_in.add_link_mail_room_check(tx, mailbox, int(ports.clock.now() // 3600), UNPROVEN_MAILS_PER_HOUR)
 
 
-def add_unproven_mail_count(tx: Transaction, address_hash: str, ports: Ports) -> None:
-    """One more mail this hour to an address that has not proven itself (LINK_MAIL_CAP fails
-    past the cap, and the caller drops the mail silently)."""
-    ports.sign_in.add_link_mail_count(tx, address_hash, int(ports.clock.now() // 3600), UNPROVEN_MAILS_PER_HOUR)
+def add_unproven_mail_count(tx: Transaction, mailbox: str, ports: Ports) -> None:
+    """One more mail this hour to a mailbox (its `mailbox_key`) that has not proven itself
+    (LINK_MAIL_CAP fails past the cap, and the caller drops the mail silently)."""
+    ports.sign_in.add_link_mail_count(tx, mailbox, int(ports.clock.now() // 3600), UNPROVEN_MAILS_PER_HOUR)
 
 
 def signup_again_mail(account_id: str, ports: Ports) -> MailJob:
@@ -103,7 +104,7 @@ def signup_again_mail(account_id: str, ports: Ports) -> MailJob:
 def queue_link_mail(account: Account, purpose: str, template: str, ports: Ports) -> bool:
     """A link mail to the account's address within the hourly cap; over it, nothing (False)."""
     tx = Transaction()
-    add_unproven_mail_count(tx, account.email_hash, ports)
+    add_unproven_mail_count(tx, mailbox_key(account.email, ports.settings.hash_key()), ports)
     ports.outbox.add_job(tx, link_mail(account.account_id, purpose, template, ports))
     try:
         ports.table.commit(tx)

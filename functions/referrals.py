@@ -2,6 +2,11 @@
 and nothing more unless they sign up; the friend's data serves only the referral program
 and is deleted when the friend asks, when they join, or after its retention.
 
+"The friend" is a mailbox, not a spelling: the invitation-once record, the forget marker and
+the hourly cap go by `mailbox_key` (frida@gmail.com, f.rida+news@googlemail.com: one
+friend). Whether the address is a customer's or suppressed goes by its exact `address_hash`,
+as accounts and suppressions are kept. The friend's name is asked, never stored.
+
 This module and its use cases are the only code that reaches friend data (an import-linter
 contract, `shared.store.friends`): inviting, resolving an invitation's address for the
 sender, conversion, the customer's listing, the operator's report, forgetting, the purge.
@@ -20,7 +25,7 @@ from functions.one_time_links import add_unproven_mail_count
 from functions.validation import EmailAddress
 from shared import tokens
 from shared.errors import InvalidInput, InvalidToken
-from shared.ids import email_hash, new_id
+from shared.ids import address_hash, mailbox_key, new_id
 from shared.mail import kinds
 from shared.models import MailKind
 from shared.ports import Ports
@@ -76,10 +81,13 @@ class ForgetRequest(BaseModel):
 
 
 class ReferralListed(BaseModel):
+    """One of the customer's referrals: never the friend's name or address (not stored), and
+    the same whether it sent an invitation or not, and whether the friend was since erased."""
+
     model_config = ConfigDict(defer_build=True)
 
     referral_id: str
-    friend_name: str | None  # while it is held
+    friend: str = "A friend"
     status: str  # invited | joined
     referred_at: str
 
@@ -107,35 +115,36 @@ def _caps(ports: Ports) -> dict[str, tuple[str, int, int]]:
     return {"DAY": (day, DAILY_CAP, now + 2 * 24 * 3600), "WEEK": (week, WEEKLY_CAP, now + 8 * 24 * 3600)}
 
 
-def _may_be_invited(friend_hash: str, ports: Ports) -> bool:
-    """Never a customer, a suppressed address or one that asked to be forgotten."""
+def _may_be_invited(exact: str, mailbox: str, ports: Ports) -> bool:
+    """Never a customer, a suppressed address or a mailbox that asked to be forgotten."""
     now = ports.clock.now()
-    return (ports.accounts.account_id_for(friend_hash) is None and ports.outbox.suppression(friend_hash, now) is None
-            and not ports.outbox.is_forgotten(friend_hash))
+    return (ports.accounts.account_id_for(exact) is None and ports.outbox.suppression(exact, now) is None
+            and not ports.outbox.is_forgotten(mailbox))
 
 
 def refer(referrer: Account, request: ReferralRequest, ports: Ports) -> ReferralAccepted:
-    """Record a referral and, the first time ever for the address, queue its invitation,
-    all in one transaction. The answer is the same whatever happened (P06)."""
-    friend_hash = email_hash(request.friend_email, ports.settings.hash_key())
-    if friend_hash == referrer.email_hash:
+    """Record a referral and, the first time ever for the mailbox, queue its invitation,
+    all in one transaction. The answer is the same whatever happened (P06). A referral of
+    a forgotten mailbox stores only what the invite-once rule needs: the keyed hash."""
+    key = ports.settings.hash_key()
+    friend_hash, exact = mailbox_key(request.friend_email, key), address_hash(request.friend_email, key)
+    if friend_hash == mailbox_key(referrer.email, key):
         raise InvalidInput("friend_email: that is your own address; please enter your friend's.")
     at, now = ports.clock.iso(), int(ports.clock.now())
     expires_at = now + FRIEND_DATA_RETENTION_SECONDS
-    invite = _may_be_invited(friend_hash, ports)
+    invite = _may_be_invited(exact, friend_hash, ports)
     referral_id = new_id()
     for _ in range(3):
         tx = Transaction()
         friends = _friends(ports)
         friends.add_within_caps(tx, referrer.account_id, _caps(ports))
-        friends.add_referral(tx, Referral(referral_id, referrer.account_id, friend_hash, at, sent=invite),
-                             request.friend_name, expires_at)
+        friends.add_referral(tx, Referral(referral_id, referrer.account_id, friend_hash, at, sent=invite))
         if invite:
             friends.add_invitation(tx, Invitation(friend_hash, referral_id, referrer.account_id, at),
                                    request.friend_email, expires_at)
-            ports.outbox.add_job(tx, MailJob(new_id(), MailKind.invitation.value, "invitation", at,
-                                           context={"friend_hash": friend_hash, "referral_id": referral_id}))
-            add_unproven_mail_count(tx, friend_hash, ports)  # the hourly cap every unproven address shares
+            ports.outbox.add_job(tx, MailJob(new_id(), MailKind.invitation.value, "invitation", at, context={
+                "friend_hash": friend_hash, "address_hash": exact, "referral_id": referral_id}))
+            add_unproven_mail_count(tx, friend_hash, ports)  # the hourly cap every unproven mailbox shares
         try:
             ports.table.commit(tx)
         except ConditionFailed as failed:
@@ -154,9 +163,8 @@ def refer(referrer: Account, request: ReferralRequest, ports: Ports) -> Referral
 def referrals_of(account: Account, ports: Ports) -> ReferralList:
     """The customer's own referrals. One that sent nothing lists exactly like one that was
     sent; only a sent one can turn joined."""
-    return ReferralList(referrals=[ReferralListed(referral_id=r.referral_id, friend_name=r.friend_name, status=r.status,
-                           referred_at=r.created_at)
-            for r in _friends(ports).referrals_by(account.account_id, ports.clock.now())])
+    return ReferralList(referrals=[ReferralListed(referral_id=r.referral_id, status=r.status, referred_at=r.created_at)
+                                   for r in _friends(ports).referrals_by(account.account_id)])
 
 
 # -- the invitation, at send time -------------------------------------------------------------
@@ -211,13 +219,12 @@ class InvitationHandler:
         """The kinds table for a friend's address, from hash-only facts: has it become a
         customer's, been suppressed, or asked to be forgotten? Then: is the invitation still
         there to send (not forgotten, joined or expired)?"""
-        friend_hash = job.context.get("friend_hash")
-        if not isinstance(friend_hash, str):
+        friend_hash, exact = job.context.get("friend_hash"), job.context.get("address_hash")
+        if not isinstance(friend_hash, str) or not isinstance(exact, str):
             raise MailDefect("an invitation job names no friend")
-        has_account = ports.accounts.account_id_for(friend_hash) is not None
-        recipient = kinds.Recipient("exists" if has_account else None,
-                              ports.outbox.suppression(friend_hash, ports.clock.now()),
-                              forgotten_friend=ports.outbox.is_forgotten(friend_hash))
+        has_account = ports.accounts.account_id_for(exact) is not None
+        recipient = kinds.Recipient("exists" if has_account else None, ports.outbox.suppression(exact, ports.clock.now()),
+                                    forgotten_friend=ports.outbox.is_forgotten(friend_hash))
         why_not = kinds.refusal(job.kind, recipient)
         if why_not is None and invitation_mail(job, ports) is None:
             return "friend_data_gone"
@@ -236,13 +243,13 @@ MAIL = {"invitation": InvitationHandler()}
 # -- conversion, forgetting, retention ---------------------------------------------------------
 
 
-def add_conversion(tx: Transaction, address_hash: str, ports: Ports) -> bool:
-    """An invited address is becoming a customer's (in the transaction that confirms it):
-    its invitation and the referral that sent it turn joined, and the friend data goes; the
-    account holds the person's data now, under their own consent. The transaction fails
-    with CONVERTED_MEANWHILE if the invitation changed since it was read."""
+def add_conversion(tx: Transaction, address: str, ports: Ports) -> bool:
+    """An invited mailbox is becoming a customer's (in the transaction that confirms the
+    address): its invitation and the referral that sent it turn joined, and the friend data
+    goes; the account holds the person's data now, under their own consent. The transaction
+    fails with CONVERTED_MEANWHILE if the invitation changed since it was read."""
     friends = _friends(ports)
-    invitation = friends.invitation(address_hash)
+    invitation = friends.invitation(mailbox_key(address, ports.settings.hash_key()))
     if invitation is None or invitation.status != "invited":
         return False
     friends.add_joined(tx, invitation)
@@ -253,9 +260,9 @@ CONVERTED_MEANWHILE = NOT_INVITED
 
 
 def forget(address: str, ports: Ports) -> None:
-    """Delete the friend's name and address at once, whoever gave them; keep only the keyed
-    hash, so the address is never invited again, and cancel a pending invitation."""
-    forget_hash(email_hash(address, ports.settings.hash_key()), ports)
+    """Delete the friend's address at once, whoever gave it; keep only the keyed hash of the
+    mailbox, so no spelling of it is invited again, and cancel a pending invitation."""
+    forget_hash(mailbox_key(address, ports.settings.hash_key()), ports)
 
 
 def forget_request(request: ForgetRequest, ports: Ports) -> ForgetAccepted:

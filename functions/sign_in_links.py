@@ -14,7 +14,7 @@ from functions import email_change, referrals
 from functions.one_time_links import EXPIRED_OR_USED, CheckYourEmail, peek, queue_link_mail
 from functions.validation import EmailAddress
 from shared.errors import Conflict, InvalidToken
-from shared.ids import email_hash
+from shared.ids import address_hash
 from shared.ids import new_id
 from shared.models import ALL_TOPICS, AccountStatus, Topic
 from shared.ports import Ports
@@ -50,7 +50,7 @@ class SignInRequest(BaseModel):
 
 def request_sign_in(request: SignInRequest, ports: Ports) -> CheckYourEmail:
     """Only an active account gets a link; every address gets the same answer."""
-    account_id = ports.accounts.account_id_for(email_hash(request.email, ports.settings.hash_key()))
+    account_id = ports.accounts.account_id_for(address_hash(request.email, ports.settings.hash_key()))
     account = ports.accounts.get(account_id) if account_id else None
     if account is not None and account.status == AccountStatus.active:
         queue_link_mail(account, "signin", "signin_link", ports)
@@ -122,4 +122,4 @@ def _add_confirmation(tx: Transaction, account: Account, generation: int, choice
                            source="confirm_page", topics=topics)
     ports.accounts.add_activation(tx, account.account_id, [t for t, on in topics.items() if on], generation,
                                   name=choice.name or None, consent=consent)
-    referrals.add_conversion(tx, account.email_hash, ports)
+    referrals.add_conversion(tx, account.email, ports)

@@ -12,6 +12,8 @@ nothing) is decided when it is sent, from the account's status then
 """
 from __future__ import annotations
 
+from typing import Optional
+
 from pydantic import BaseModel, ConfigDict, StrictBool
 
 from functions.mail_compose import AccountMail, MailParts, SendTimeFacts
@@ -23,7 +25,7 @@ from functions.one_time_links import (
     signup_again_mail,
 )
 from functions.validation import EmailAddress, PersonName
-from shared.ids import email_hash, new_id
+from shared.ids import address_hash, mailbox_key, new_id
 from shared.models import ALL_TOPICS, AccountStatus, MailKind
 from shared.ports import Ports
 from shared.store.accounts import ADDRESS_TAKEN, Account, ConsentEvent, Preferences
@@ -34,11 +36,14 @@ CURRENT_POLICY_VERSION = 1
 
 
 class SignupRequest(BaseModel):
+    """The contract's signup body. `name` and `promotions` are still accepted from API
+    clients, checked and then dropped: the name and the topics come from the confirm page."""
+
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     email: EmailAddress
-    name: PersonName
-    promotions: StrictBool
+    name: Optional[PersonName] = None
+    promotions: StrictBool = False
 
 
 def sign_up(request: SignupRequest, ports: Ports) -> CheckYourEmail:
@@ -49,11 +54,11 @@ def sign_up(request: SignupRequest, ports: Ports) -> CheckYourEmail:
     at = ports.clock.iso()
     # Neither the name nor the promotions choice typed here is kept: whoever signs up an
     # address may not hold it, so the name and consent come from the confirm page (P02).
-    account = Account(new_id(), request.email, email_hash(request.email, ports.settings.hash_key()), "",
+    account = Account(new_id(), request.email, address_hash(request.email, ports.settings.hash_key()), "",
                       AccountStatus.pending.value, at, CURRENT_POLICY_VERSION)
     holder_id = _create_pending_account(account, ports)
     tx = Transaction()
-    add_unproven_mail_count(tx, account.email_hash, ports)  # the welcome, or the mail a known address gets
+    add_unproven_mail_count(tx, mailbox_key(request.email, ports.settings.hash_key()), ports)  # welcome, or another
     if holder_id is not None and holder_id != account.account_id:  # never a second welcome
         ports.outbox.add_job(tx, signup_again_mail(holder_id, ports))
     try:
@@ -77,7 +82,8 @@ def _create_pending_account(account: Account, ports: Ports) -> str | None:
                            ConsentEvent(account_id=account.account_id, at=account.created_at, event_id=new_id(),
                                         source="signup", topics=topics))
     ports.outbox.add_job(tx, welcome)
-    add_unproven_mail_room_check(tx, account.email_hash, ports)  # the welcome is counted once it exists
+    # the welcome is counted once it exists
+    add_unproven_mail_room_check(tx, mailbox_key(account.email, ports.settings.hash_key()), ports)
     try:
         ports.table.commit(tx)
     except ConditionFailed as failed:

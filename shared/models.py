@@ -25,6 +25,7 @@ class MailKind(str, Enum):
     service = "service"
     promotional = "promotional"
     invitation = "invitation"
+    contest_confirmation = "contest_confirmation"  # the link that confirms a contest entry
     contest = "contest"
 
 

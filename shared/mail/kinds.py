@@ -6,6 +6,7 @@
 | service       | every active account, whatever its topics | any suppressed address; inactive accounts         |
 | promotional   | active accounts with that topic on        | anyone else; any suppressed address               |
 | invitation    | a friend address, once ever               | existing accounts; suppressed or forgotten ones   |
+| contest_confirmation | the address that entered a contest (a referred one too: it asked, P07) | suppressed or forgotten addresses; a deactivated account's |
 | contest       | the entrant's contact address             | any suppressed address                            |
 
 A complaint stops all mail except transactional mail the person asks for; a hard bounce
@@ -50,6 +51,10 @@ def refusal(kind: str, recipient: Recipient) -> str | None:
     if kind == MailKind.invitation:
         if recipient.account_status is not None:
             return "has_account"
+        return "forgotten_friend" if recipient.forgotten_friend else None
+    if kind == MailKind.contest_confirmation:
+        if recipient.account_status == "deactivated":
+            return "account_deactivated"
         return "forgotten_friend" if recipient.forgotten_friend else None
     if kind == MailKind.contest:
         return None

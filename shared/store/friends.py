@@ -1,19 +1,21 @@
-"""Friend data from Tell-A-Friend (P06-P09): the friend's name and address, kept only to
-run and monitor the referral program.
+"""Friend data from Tell-A-Friend (P06-P09): the friend's address, kept only to send the one
+invitation and monitor the referral program. The friend's name is asked (the invitation is
+personal) but never stored: the invitation names only the referrer, and a referrer's
+listing shows "A friend", so nothing a referrer sees changes when the friend is erased.
 
 Purpose-limited: this repository is no field of `Ports`; an import-linter contract lets
 only the referral use cases import it, and its key prefix appears in no other module
 (tests check both).
 
-Key shapes, all in the friend address's own partition `REFERRAL#<hmac>`, so forgetting an
-address reaches everything held about it with one query:
+Key shapes, all in the friend mailbox's own partition `REFERRAL#<mailbox key>` (the keyed
+hash of the canonical mailbox, shared.ids.mailbox_key: every spelling of one mailbox is one
+friend), so forgetting an address reaches everything held about it with one query:
 
 | sort key           | what                                                 | personal data     |
 |--------------------|------------------------------------------------------|-------------------|
-| `FRIEND`           | the one invitation ever sent to the address: status  | none              |
+| `FRIEND`           | the one invitation ever sent to the mailbox: status  | none              |
 | `ADDRESS`          | the address, until it is mailed out, joins or expires | the friend's email |
-| `BY#<referral id>` | one referral of the address by a customer (listed by `gsi1` `REFERRER#<id>`) | none |
-| `NAME#<referral id>` | the friend's name as that customer typed it        | the friend's name |
+| `BY#<referral id>` | one referral of the mailbox by a customer (listed by `gsi1` `REFERRER#<id>`) | none |
 
 Items holding personal data carry `expires_at` (DynamoDB's TTL deletes them) and a sparse
 `gsi1` key `FRIENDDATA#<expiry day>`, by which the daily purge deletes them on time; reads
@@ -75,17 +77,14 @@ class Referral(Entity):
     created_at: str
     sent: bool
     status: str = "invited"  # invited | joined
-    friend_name: str | None = None  # read from its NAME item while held, never stored here
 
     @staticmethod
     def key(friend_hash: str, referral_id: str) -> Key:
         return {"pk": _partition(friend_hash), "sk": f"BY#{referral_id}"}
 
     def to_item(self) -> Item:
-        item = {**self.key(self.friend_hash, self.referral_id), "type": "referral", **asdict(self),
+        return {**self.key(self.friend_hash, self.referral_id), "type": "referral", **asdict(self),
                 "gsi1pk": f"REFERRER#{self.referrer_id}", "gsi1sk": f"{self.created_at}#{self.referral_id}"}
-        item.pop("friend_name")
-        return item
 
 
 @dataclass
@@ -98,10 +97,6 @@ class ReferrerCounts(Entity):
 
 def _address_key(friend_hash: str) -> Key:
     return {"pk": _partition(friend_hash), "sk": "ADDRESS"}
-
-
-def _name_key(friend_hash: str, referral_id: str) -> Key:
-    return {"pk": _partition(friend_hash), "sk": f"NAME#{referral_id}"}
 
 
 def _counts_key(referrer_id: str) -> Key:
@@ -128,11 +123,8 @@ class FriendRepository:
             tx.add(Update(key, Changes(set={"expires_at": expires_at}, add={"count": 1}),
                           Attr("count").absent() | (Attr("count") < limit), tag=OVER_CAP))
 
-    def add_referral(self, tx: Transaction, referral: Referral, friend_name: str, expires_at: int) -> None:
+    def add_referral(self, tx: Transaction, referral: Referral) -> None:
         tx.add(Put(referral.to_item(), ITEM_ABSENT))
-        name_key = _name_key(referral.friend_hash, referral.referral_id)
-        tx.add(Put({**name_key, "type": "friend_name", "friend_name": friend_name, "expires_at": expires_at,
-                    **_data_index(expires_at, name_key)}))
         tx.add(_counted(referral.referrer_id, referrals=1, invitations=1 if referral.sent else 0))
 
     def add_invitation(self, tx: Transaction, invitation: Invitation, friend_email: str, expires_at: int) -> None:
@@ -153,15 +145,9 @@ class FriendRepository:
         item = self._table.get(_address_key(friend_hash))
         return item["friend_email"] if item and in_force(item, now) else None
 
-    def referrals_by(self, referrer_id: str, now: float) -> list[Referral]:
-        """A customer's referrals, oldest first, each with the friend's name while it is held."""
-        referrals = [Referral.from_item(i) for i in query_all(self._table, f"REFERRER#{referrer_id}", index="gsi1")]
-        names = {i["sk"].removeprefix("NAME#"): i for i in self._table.get_many(
-            [_name_key(r.friend_hash, r.referral_id) for r in referrals])}
-        for referral in referrals:
-            name = names.get(referral.referral_id)
-            referral.friend_name = name["friend_name"] if name and in_force(name, now) else None
-        return referrals
+    def referrals_by(self, referrer_id: str) -> list[Referral]:
+        """A customer's referrals, oldest first."""
+        return [Referral.from_item(i) for i in query_all(self._table, f"REFERRER#{referrer_id}", index="gsi1")]
 
     def all_counts(self) -> list[ReferrerCounts]:
         return [ReferrerCounts.from_item(i) for i in query_all(self._table, "REFERRERS", index="gsi1")]
@@ -170,21 +156,20 @@ class FriendRepository:
 
     def add_joined(self, tx: Transaction, invitation: Invitation) -> None:
         """The invited address became a customer: the invitation and the referral that sent it
-        turn joined, and the address and that referral's name are dropped."""
+        turn joined, and the address is dropped."""
         tx.add(Update(Invitation.key(invitation.friend_hash), Changes(set={"status": "joined"}),
                       Attr("status") == "invited", tag=NOT_INVITED))
         tx.add(Update(Referral.key(invitation.friend_hash, invitation.referral_id), Changes(set={"status": "joined"}),
                       ITEM_EXISTS))
         tx.add(Delete(_address_key(invitation.friend_hash)))
-        tx.add(Delete(_name_key(invitation.friend_hash, invitation.referral_id)))
         tx.add(_counted(invitation.referrer_id, joined=1))
 
     def forget(self, friend_hash: str, at: str) -> int:
-        """Delete the friend's address and every name given for it; the invitation, if any,
-        turns forgotten. Returns how many items of personal data were deleted."""
+        """Delete the friend's address; the invitation, if any, turns forgotten. Returns how
+        many items of personal data were deleted."""
         deleted = 0
         for item in list(query_all(self._table, _partition(friend_hash))):
-            if item["sk"] == "ADDRESS" or item["sk"].startswith("NAME#"):
+            if item["sk"] == "ADDRESS":
                 self._table.delete(Delete({"pk": item["pk"], "sk": item["sk"]}))
                 deleted += 1
         if self._table.get(Invitation.key(friend_hash)) is not None:
@@ -198,7 +183,7 @@ class FriendRepository:
 
     def delete_data(self, key: Key, now: float) -> bool:
         """Delete one item of personal data if its time has come."""
-        assert key["sk"] == "ADDRESS" or key["sk"].startswith("NAME#")
+        assert key["sk"] == "ADDRESS"
         try:
             self._table.delete(Delete(key, Attr("expires_at") <= int(now)))
         except ConditionFailed:  # gone meanwhile (forgotten, joined)

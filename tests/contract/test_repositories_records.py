@@ -12,7 +12,7 @@ from shared.store.contest_entries import ALREADY_ENTERED, EntrantContact, Entran
 from shared.store.friends import ALREADY_INVITED, NOT_INVITED, OVER_CAP, FriendRepository, Invitation, Referral
 from shared.store.questions import ContactQuestion, QuestionRepository
 from shared.store.sandbox import SandboxSessionRepository
-from shared.store.table import ConditionFailed, Table, Transaction
+from shared.store.table import ConditionFailed, Table, Transaction, query_all
 
 Ids = Callable[[], str]
 NOW = 1_800_000_000.5
@@ -62,28 +62,34 @@ def test_a_sandbox_session_reads_back_with_its_values(table: Table, uid: Ids) ->
 
 # -- friends --------------------------------------------------------------------------------
 def _invited(table: Table, uid: Ids, friend_hash: str | None = None, referrer: str | None = None,
-             name: str = "Fay Friend", expires_at: int = int(NOW) + 3600) -> tuple[Invitation, Referral]:
+             expires_at: int = int(NOW) + 3600) -> tuple[Invitation, Referral]:
     friends = FriendRepository(table)
     friend_hash, referrer = friend_hash or uid(), referrer or uid()
     referral = Referral(uid(), referrer, friend_hash, f"2027-01-01T{uid()[:6]}", sent=True)
     invitation = Invitation(friend_hash, referral.referral_id, referrer, "2027-01-01")
     tx = Transaction()
-    friends.add_referral(tx, referral, name, expires_at)
+    friends.add_referral(tx, referral)
     friends.add_invitation(tx, invitation, "fay@example.org", expires_at)
     table.commit(tx)
     return invitation, referral
 
 
-def test_an_invitation_holds_the_address_and_the_referral_the_name_while_held(table: Table, uid: Ids) -> None:
+def _personal_items(table: Table, friend_hash: str) -> list[str]:
+    """The sort keys of what the friend's partition holds beyond keyed hashes and statuses."""
+    return sorted(i["sk"] for i in query_all(table, f"REFERRAL#{friend_hash}") if i["sk"] not in ("FRIEND",)
+                  and not i["sk"].startswith("BY#"))
+
+
+def test_p09_an_invitation_holds_the_address_while_held_and_no_name_at_all(table: Table, uid: Ids) -> None:
     friends = FriendRepository(table)
     invitation, referral = _invited(table, uid)
     assert friends.invitation(invitation.friend_hash) == invitation
     assert friends.invitation(uid()) is None
     assert friends.address(invitation.friend_hash, NOW) == "fay@example.org"
     assert friends.address(invitation.friend_hash, NOW + 3601) is None  # past its retention: gone for reads
-    [listed] = friends.referrals_by(referral.referrer_id, NOW)
-    assert (listed.referral_id, listed.friend_name, listed.status) == (referral.referral_id, "Fay Friend", "invited")
-    assert friends.referrals_by(referral.referrer_id, NOW + 3601)[0].friend_name is None
+    [listed] = friends.referrals_by(referral.referrer_id)
+    assert (listed.referral_id, listed.status) == (referral.referral_id, "invited")
+    assert _personal_items(table, invitation.friend_hash) == ["ADDRESS"]
 
 
 def test_a_second_invitation_of_an_address_fails_already_invited(table: Table, uid: Ids) -> None:
@@ -110,7 +116,7 @@ def test_caps_fail_over_cap_once_full(table: Table, uid: Ids) -> None:
             assert failed.value.tags == frozenset({OVER_CAP})
 
 
-def test_joining_drops_the_address_and_the_senders_name_and_counts(table: Table, uid: Ids) -> None:
+def test_joining_drops_the_address_and_counts(table: Table, uid: Ids) -> None:
     friends = FriendRepository(table)
     invitation, referral = _invited(table, uid)
     tx = Transaction()
@@ -118,8 +124,8 @@ def test_joining_drops_the_address_and_the_senders_name_and_counts(table: Table,
     table.commit(tx)
     assert friends.invitation(invitation.friend_hash).status == "joined"
     assert friends.address(invitation.friend_hash, NOW) is None
-    [listed] = friends.referrals_by(referral.referrer_id, NOW)
-    assert (listed.status, listed.friend_name) == ("joined", None)
+    [listed] = friends.referrals_by(referral.referrer_id)
+    assert listed.status == "joined"
     counts = {c.referrer_id: c for c in friends.all_counts()}[referral.referrer_id]
     assert (counts.referrals, counts.invitations, counts.joined) == (1, 1, 1)
     tx = Transaction()
@@ -129,18 +135,19 @@ def test_joining_drops_the_address_and_the_senders_name_and_counts(table: Table,
     assert NOT_INVITED in failed.value.tags
 
 
-def test_forgetting_deletes_every_name_and_the_address_and_keeps_the_status(table: Table, uid: Ids) -> None:
+def test_p09_forgetting_deletes_the_address_and_keeps_the_status_and_every_listing(table: Table, uid: Ids) -> None:
     friends = FriendRepository(table)
     invitation, referral = _invited(table, uid)
     other = Referral(uid(), uid(), invitation.friend_hash, "2027-01-02", sent=False)
     tx = Transaction()
-    friends.add_referral(tx, other, "Fay F.", int(NOW) + 3600)
+    friends.add_referral(tx, other)
     table.commit(tx)
-    assert friends.forget(invitation.friend_hash, "2027-01-03") == 3
+    before = {r: friends.referrals_by(r) for r in (referral.referrer_id, other.referrer_id)}
+    assert friends.forget(invitation.friend_hash, "2027-01-03") == 1
     assert friends.invitation(invitation.friend_hash).status == "forgotten"
     assert friends.address(invitation.friend_hash, NOW) is None
-    for referrer in (referral.referrer_id, other.referrer_id):
-        assert [r.friend_name for r in friends.referrals_by(referrer, NOW)] == [None]
+    assert {r: friends.referrals_by(r) for r in before} == before  # the referrers see no change
+    assert _personal_items(table, invitation.friend_hash) == []
     assert friends.forget(uid(), "2027-01-03") == 0  # unknown: nothing, and nothing created
 
 
@@ -150,9 +157,9 @@ def test_expired_friend_data_is_listed_by_its_day_and_deleted_only_once_expired(
     invitation, _ = _invited(table, uid, expires_at=expires_at)
     day = time.strftime("%Y-%m-%d", time.gmtime(expires_at))
     keys = [k for k in friends.expired_data(day) if k["pk"].endswith(invitation.friend_hash)]
-    assert sorted(k["sk"][:4] for k in keys) == ["ADDR", "NAME"]
-    assert [friends.delete_data(k, expires_at - 1) for k in keys] == [False, False]
-    assert [friends.delete_data(k, expires_at) for k in keys] == [True, True]
+    assert [k["sk"] for k in keys] == ["ADDRESS"]
+    assert [friends.delete_data(k, expires_at - 1) for k in keys] == [False]
+    assert [friends.delete_data(k, expires_at) for k in keys] == [True]
     assert friends.address(invitation.friend_hash, NOW) is None
 
 

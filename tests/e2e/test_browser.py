@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from shared.ids import email_hash
+from shared.ids import address_hash
 from local_stage import emulator
 
 WELCOME = "Welcome to the Calling Card Store"
@@ -18,7 +18,7 @@ def preferences(local_stage, address: str) -> dict:
     key = emulator.stage_environment("local")["EMAIL_HASH_KEY"].encode()
     table = emulator.stage_environment("local")["TABLE_NAME"]
     dynamodb = local_stage.dynamodb()
-    lookup = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"EMAIL#{email_hash(address, key)}"}, "sk": {"S": "ACCOUNT"}})
+    lookup = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"EMAIL#{address_hash(address, key)}"}, "sk": {"S": "ACCOUNT"}})
     account_id = lookup["Item"]["account_id"]["S"]
     prefs = dynamodb.get_item(TableName=table, Key={"pk": {"S": f"ACCOUNT#{account_id}"}, "sk": {"S": "PREFS"}}, ConsistentRead=True)
     return {topic: value["BOOL"] for topic, value in prefs["Item"]["topics"]["M"].items()}
@@ -26,13 +26,19 @@ def preferences(local_stage, address: str) -> dict:
 
 def test_p11_signup_on_the_home_page_sends_one_welcome_mail(local_stage, page, person):
     page.goto(local_stage.url("/"))
-    page.fill("input[name=name]", person.name)
     page.fill("input[name=email]", person.email)
-    page.check("input[name=promotions]")
     page.click("button[type=submit]")
     page.wait_for_selector("#signup-result:has-text('check your email')")
     welcome = local_stage.wait_for_mail(person.email, WELCOME)
     assert welcome["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert preferences(local_stage, person.email) == {"newsletter": False, "promotions": False}  # P02: none yet
+    page.goto(link(welcome["text"], "/login/"))
+    assert not page.is_checked("input[name=newsletter]") and not page.is_checked("input[name=promotions]")
+    page.fill("input[name=name]", person.name)
+    page.check("input[name=newsletter]")
+    page.check("input[name=promotions]")
+    page.click("button:has-text('Continue')")
+    page.wait_for_selector("h1:has-text('My Account')")
     assert preferences(local_stage, person.email) == {"newsletter": True, "promotions": True}
 
 
@@ -42,6 +48,8 @@ def test_p12_unsubscribe_from_a_real_mail_in_the_browser(local_stage, page, pers
     welcome = local_stage.wait_for_mail(person.email, WELCOME)
 
     page.goto(link(welcome["text"], "/login/"))
+    page.check("input[name=newsletter]")
+    page.check("input[name=promotions]")
     page.click("button:has-text('Continue')")
     page.wait_for_selector("h1:has-text('My Account')")
 

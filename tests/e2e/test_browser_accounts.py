@@ -9,6 +9,10 @@ def signed_in_page(local_stage, page, person, promotions=True):
     local_stage.post_json("/signup", {"email": person.email, "name": person.name, "promotions": promotions})
     welcome = local_stage.wait_for_mail(person.email, WELCOME)
     page.goto(link(welcome["text"], "/login/"))
+    page.fill("input[name=name]", person.name)
+    if promotions:  # P02: ticked by the person holding the link, never by the signup
+        page.check("input[name=newsletter]")
+        page.check("input[name=promotions]")
     page.click("button:has-text('Continue')")
     page.wait_for_selector("h1:has-text('My Account')")
 

@@ -8,7 +8,7 @@ import re
 import boto3
 import pytest
 
-from shared.ids import email_hash
+from shared.ids import address_hash
 from shared.user_agents import BROWSERS, OPERATING_SYSTEMS, OTHER
 from tests.integration.accounts_helpers import as_user, signed_in
 from tests.integration.conftest import mail_to
@@ -67,7 +67,7 @@ def test_p23_no_access_record_can_be_joined_to_a_person(http, ports, person, sou
 
     items = access_items()
     identifying = {address, user_agent, "ZeldaQuill", account.account_id, person.email, person.email.lower(),
-                   person.name, email_hash(person.email, ports.settings.hash_key()), cookie, cookie.split("=", 1)[1],
+                   person.name, address_hash(person.email, ports.settings.hash_key()), cookie, cookie.split("=", 1)[1],
                    login_link.rsplit("/", 1)[-1]}
     for item in items:
         assert set(item) == RECORD_ATTRIBUTES

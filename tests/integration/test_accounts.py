@@ -6,7 +6,7 @@ import json
 import pytest
 
 from functions import ops
-from shared.ids import email_hash, token_hash
+from shared.ids import address_hash, token_hash
 from shared.store.sign_in import Session
 from tests.integration.accounts_helpers import as_user, session_cookie, signed_in
 from tests.integration.conftest import deliver, link_path, mail_to
@@ -171,7 +171,7 @@ def test_p04_a_new_email_takes_effect_only_through_its_link_and_the_old_address_
     assert json.loads(get_json(http, "/account", cookie).body)["email"] == new.email  # the session carries on
     assert get_json(http, "/account", elsewhere).status_code == 401  # every other session of the account ends
     assert account_of(ports, new.email).account_id == account.account_id
-    assert ports.accounts.account_id_for(email_hash(person.email, ports.settings.hash_key())) is None
+    assert ports.accounts.account_id_for(address_hash(person.email, ports.settings.hash_key())) is None
     deliver(ports)
     assert mail_to(person.email)[0]["subject"] == "Your Calling Card Store address was changed"
 

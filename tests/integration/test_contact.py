@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from functions import ops
-from shared.ids import email_hash, new_id
+from shared.ids import mailbox_key, new_id
 from shared.store.questions import ContactQuestion
 from tests.integration.test_unsubscribe import active_subscriber
 
@@ -50,7 +50,7 @@ def test_ops_contact_requests_rejects_unknown_fields_and_does_nothing(ports):
 
 def test_contact_forget_friend_keeps_only_a_keyed_hash(http, ports, person):
     assert http.post_json("/contact", {"email": person.email, "topic": "forget_friend"}).status_code == 202
-    address_hash = email_hash(person.email, ports.settings.hash_key())
-    assert ports.outbox.is_forgotten(address_hash)
-    item = ports.table.get({"pk": f"FRIEND#{address_hash}", "sk": "FORGOTTEN"})
+    hashed = mailbox_key(person.email, ports.settings.hash_key())
+    assert ports.outbox.is_forgotten(hashed)
+    item = ports.table.get({"pk": f"FRIEND#{hashed}", "sk": "FORGOTTEN"})
     assert person.email not in str(item) and person.email.lower() not in str(item)

@@ -7,7 +7,7 @@ from unittest.mock import ANY
 
 import pytest
 
-from shared.ids import email_hash
+from shared.ids import address_hash
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
@@ -21,7 +21,7 @@ def assert_error(response, status: int, code: str | None = None) -> dict:
 
 
 def nothing_written_for(ports, address: str) -> bool:
-    return ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key())) is None
+    return ports.accounts.account_id_for(address_hash(address, ports.settings.hash_key())) is None
 
 
 def test_health(http):

@@ -8,7 +8,7 @@ import boto3
 
 from functions import mail_feedback
 from local_stage.driver import LocalDriver
-from shared.ids import email_hash
+from shared.ids import address_hash
 
 
 def bounce(address: str, bounce_type: str) -> dict:
@@ -29,7 +29,7 @@ def complaint(address: str) -> dict:
 
 
 def suppression(ports, address):
-    return ports.outbox.suppression(email_hash(address, ports.settings.hash_key()), ports.clock.now())
+    return ports.outbox.suppression(address_hash(address, ports.settings.hash_key()), ports.clock.now())
 
 
 def test_a_permanent_bounce_published_to_the_feedback_topic_suppresses_the_address(ports, aws, person):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.ids import email_hash, token_hash
+from shared.ids import address_hash, token_hash
 from shared.store.accounts import Account
 from shared.store.sign_in import LoginToken
 from tests.integration.conftest import deliver, link_path, mail_to
@@ -16,7 +16,7 @@ def sign_up(http, person, promotions=True, email=None):
 
 
 def account_of(ports, address: str) -> Account:
-    account_id = ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key()))
+    account_id = ports.accounts.account_id_for(address_hash(address, ports.settings.hash_key()))
     assert account_id, "no account for the address"
     return ports.accounts.get(account_id)
 

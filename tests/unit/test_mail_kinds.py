@@ -27,6 +27,11 @@ ACTIVE, PENDING, GONE = "active", "pending", "deactivated"
     ("invitation", Recipient(ACTIVE, None), False),
     ("invitation", Recipient(None, None, forgotten_friend=True), False),
     ("invitation", Recipient(None, "hard_bounce"), False),
+    ("contest_confirmation", Recipient(None, None), True),  # P07: a referred address asked for it by entering
+    ("contest_confirmation", Recipient(ACTIVE, None), True),
+    ("contest_confirmation", Recipient(GONE, None), False),
+    ("contest_confirmation", Recipient(None, None, forgotten_friend=True), False),
+    ("contest_confirmation", Recipient(None, "complaint"), False),
     ("contest", Recipient(None, None), True),
     ("contest", Recipient(None, "complaint"), False),
     ("newsletter", Recipient(ACTIVE, None, topic_on=True), False),

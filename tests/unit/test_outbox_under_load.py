@@ -19,7 +19,7 @@ from functions.mail_outbox import (
 )
 from functions.signup import SignupRequest, sign_up
 from shared.clock import FixedClock
-from shared.ids import email_hash, new_id
+from shared.ids import address_hash, new_id
 from shared.mail.ses import OutgoingMail, SendDeferred, SesMailer
 from shared.ports import Ports
 from shared.store.mail import MailJob
@@ -144,7 +144,7 @@ def test_transactional_mail_goes_before_bulk_mail_and_the_stream_leaves_bulk_to_
     send_campaign(CampaignInput(topic="newsletter", subject="News", text="Hello"), ports)
     clock.advance(5)
     pins = [MailJob(new_id(), "transactional", "signin_link", clock.iso(), ports.accounts.account_id_for(
-        email_hash(f"reader{n}@example.org", ports.settings.hash_key())), context={"login_link": "signin"})
+        address_hash(f"reader{n}@example.org", ports.settings.hash_key())), context={"login_link": "signin"})
         for n in range(5)]
     for job in pins:
         ports.outbox.put_job(job)
@@ -194,7 +194,7 @@ def test_finished_jobs_expire_and_a_campaign_outlives_its_jobs():
     subscriber(ports, 1)
     started = send_campaign(CampaignInput(topic="newsletter", subject="News", text="Hello"), ports)
     sweep(ports, MAIL_HANDLERS)
-    jobs = [ports.outbox.job(f"{started['campaign_id']}.{ports.accounts.account_id_for(email_hash('reader1@example.org', ports.settings.hash_key()))}")]
+    jobs = [ports.outbox.job(f"{started['campaign_id']}.{ports.accounts.account_id_for(address_hash('reader1@example.org', ports.settings.hash_key()))}")]
     [job] = jobs
     assert job is not None and job.status == "sent"
     assert job.expires_at == int(clock.now()) + JOB_RETENTION_SECONDS

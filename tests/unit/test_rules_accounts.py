@@ -9,7 +9,7 @@ from functions.one_time_links import mint
 from functions.sign_in_links import use
 from functions.signup import SignupRequest, sign_up
 from shared.errors import NotFound
-from shared.ids import email_hash
+from shared.ids import address_hash
 from shared.ports import Ports
 from shared.store.accounts import Account
 from shared.store.sign_in import Session
@@ -19,7 +19,7 @@ from tests.unit.people import EVERY_TOPIC
 
 def active_account(ports: Ports) -> Account:
     sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=True), ports)
-    account_id = ports.accounts.account_id_for(email_hash("ann@example.org", ports.settings.hash_key()))
+    account_id = ports.accounts.account_id_for(address_hash("ann@example.org", ports.settings.hash_key()))
     assert account_id is not None
     return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports, choice=EVERY_TOPIC).account
 

@@ -10,14 +10,14 @@ from functions.sign_in_links import ConfirmChoice, use
 from functions.signup import SignupRequest, sign_up
 from shared.clock import FixedClock
 from shared.errors import NotFound
-from shared.ids import email_hash
+from shared.ids import address_hash
 from shared.ports import Ports
 from tests.fakes import fake_ports
 
 
 def signed_up(ports: Ports, promotions: bool, active: bool = True) -> str:
     sign_up(SignupRequest(email="ann@example.org", name="Ann", promotions=promotions), ports)
-    account_id = ports.accounts.account_id_for(email_hash("ann@example.org", ports.settings.hash_key()))
+    account_id = ports.accounts.account_id_for(address_hash("ann@example.org", ports.settings.hash_key()))
     assert account_id is not None
     if active:
         use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports,

@@ -9,7 +9,7 @@ from functions.one_time_links import mint
 from functions.sign_in_links import use
 from functions.signup import SignupRequest, sign_up
 from shared.errors import InvalidToken
-from shared.ids import email_hash
+from shared.ids import address_hash
 from shared.ports import Ports
 from shared.store.accounts import Account
 from shared.store.mail import MailJob
@@ -18,7 +18,7 @@ from tests.fakes import fake_ports
 
 def active_account(ports: Ports, address: str) -> Account:
     sign_up(SignupRequest(email=address, name="Ann", promotions=False), ports)
-    account_id = ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key()))
+    account_id = ports.accounts.account_id_for(address_hash(address, ports.settings.hash_key()))
     assert account_id is not None
     return use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports).account
 
@@ -29,7 +29,7 @@ def jobs(ports: Ports, template: str) -> list[MailJob]:
 
 
 def hash_of(address: str, ports: Ports) -> str:
-    return email_hash(address, ports.settings.hash_key())
+    return address_hash(address, ports.settings.hash_key())
 
 
 def test_p04_request_then_complete_moves_the_address_and_tells_the_old_one() -> None:

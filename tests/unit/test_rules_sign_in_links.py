@@ -11,7 +11,7 @@ from functions.sign_in_links import ConfirmChoice, use
 from functions.signup import SignupRequest, sign_up
 from shared.clock import FixedClock
 from shared.errors import InvalidToken
-from shared.ids import email_hash
+from shared.ids import address_hash
 from shared.ports import Ports
 from shared.store.accounts import Account
 from tests.fakes import fake_ports
@@ -19,7 +19,7 @@ from tests.fakes import fake_ports
 
 def signed_up(ports: Ports, address: str = "ann@example.org", promotions: bool = True) -> Account:
     sign_up(SignupRequest(email=address, name="Ann", promotions=promotions), ports)
-    account_id = ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key()))
+    account_id = ports.accounts.account_id_for(address_hash(address, ports.settings.hash_key()))
     assert account_id is not None
     account = ports.accounts.get(account_id)
     assert account is not None
@@ -64,7 +64,7 @@ def test_p02_a_strangers_signup_decides_neither_the_owners_name_nor_consent() ->
     sign_up(SignupRequest(email="vera@example.org", name="Claim your prize at evil.example", promotions=True),
             ports)
     sign_up(SignupRequest(email="vera@example.org", name="Vera", promotions=False), ports)
-    account_id = ports.accounts.account_id_for(email_hash("vera@example.org", ports.settings.hash_key()))
+    account_id = ports.accounts.account_id_for(address_hash("vera@example.org", ports.settings.hash_key()))
     assert account_id is not None
     confirmed = use(token_in(mint(account_id, "confirm", ports)), ports).account
     stored = ports.accounts.get(account_id)

@@ -12,7 +12,7 @@ from functions.one_time_links import LIFETIMES, UNPROVEN_MAILS_PER_HOUR, mint
 from functions.sign_in_links import use
 from functions.signup import SignupRequest, sign_up
 from shared.clock import FixedClock
-from shared.ids import email_hash, token_hash
+from shared.ids import address_hash, token_hash
 from shared.mail.render import SUBJECTS
 from shared.mail.ses import OutgoingMail
 from shared.ports import Ports
@@ -36,13 +36,13 @@ def unsent_jobs(ports: Ports) -> list[MailJob]:
 
 
 def account_at(address: str, ports: Ports) -> Account | None:
-    account_id = ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key()))
+    account_id = ports.accounts.account_id_for(address_hash(address, ports.settings.hash_key()))
     return ports.accounts.get(account_id) if account_id else None
 
 
 def existing(status: str, ports: Ports) -> Account:
     """An account under ADDRESS in the given state, written as signup writes one."""
-    account = Account("acc", "new.person@example.org", email_hash(ADDRESS, ports.settings.hash_key()), "X", status,
+    account = Account("acc", "new.person@example.org", address_hash(ADDRESS, ports.settings.hash_key()), "X", status,
                       "2026-01-01", 1)
     topics = {"newsletter": True, "promotions": True}
     tx = Transaction()

@@ -9,7 +9,7 @@ from functions.sign_in_links import use
 from functions.signup import SignupRequest, sign_up
 from functions.unconfirmed_accounts import UNCONFIRMED_RETENTION_SECONDS, purge_unconfirmed
 from shared.clock import FixedClock
-from shared.ids import email_hash
+from shared.ids import address_hash
 from shared.mail.render import SUBJECTS
 from shared.ports import Ports
 from tests.fakes import RecordingMailer, fake_ports
@@ -19,7 +19,7 @@ DAY = 24 * 3600
 
 def signup(ports: Ports, address: str) -> str:
     sign_up(SignupRequest(email=address, name="Someone", promotions=True), ports)
-    account_id = ports.accounts.account_id_for(email_hash(address, ports.settings.hash_key()))
+    account_id = ports.accounts.account_id_for(address_hash(address, ports.settings.hash_key()))
     assert account_id is not None
     return account_id
 
@@ -36,7 +36,7 @@ def test_an_unconfirmed_signup_is_deleted_7_days_after_its_last_confirm_link_and
     clock.advance(2)
     assert purge_unconfirmed(ports) == 1
     assert ports.accounts.get(account_id) is None and ports.accounts.preferences(account_id) is None
-    assert ports.accounts.account_id_for(email_hash("never@example.org", ports.settings.hash_key())) is None
+    assert ports.accounts.account_id_for(address_hash("never@example.org", ports.settings.hash_key())) is None
     assert ports.accounts.consent_history(account_id) == []
     sweep(ports, MAIL_HANDLERS)
     assert mailer.sent == []  # no reminder, no goodbye
