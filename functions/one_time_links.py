@@ -101,18 +101,6 @@ def signup_again_mail(account_id: str, ports: Ports) -> MailJob:
                    created_at=ports.clock.iso(), account_id=account_id)
 
 
-def queue_link_mail(account: Account, purpose: str, template: str, ports: Ports) -> bool:
-    """A link mail to the account's address within the hourly cap; over it, nothing (False)."""
-    tx = Transaction()
-    add_unproven_mail_count(tx, mailbox_key(account.email, ports.settings.hash_key()), ports)
-    ports.outbox.add_job(tx, link_mail(account.account_id, purpose, template, ports))
-    try:
-        ports.table.commit(tx)
-    except ConditionFailed:
-        return False
-    return True
-
-
 # -- at send time ----------------------------------------------------------------------------
 def link_parts(job: MailJob, account: Account, facts: SendTimeFacts, ports: Ports) -> MailParts:
     """A fresh link for the mail, minted now. A signup again is decided only now, by the

@@ -30,9 +30,8 @@ from shared.mail import kinds
 from shared.models import MailKind
 from shared.ports import Ports
 from shared.store.accounts import Account
-from shared.store.friends import ALREADY_INVITED, NOT_INVITED, OVER_CAP, FriendRepository, Invitation, Referral
+from shared.store.friends import NOT_INVITED, FriendRepository, Invitation, Referral
 from shared.store.mail import MailJob
-from shared.store.sign_in import LINK_MAIL_CAP
 from shared.store.table import ConditionFailed, Transaction, TransactionConflict
 
 if TYPE_CHECKING:
@@ -115,49 +114,52 @@ def _caps(ports: Ports) -> dict[str, tuple[str, int, int]]:
     return {"DAY": (day, DAILY_CAP, now + 2 * 24 * 3600), "WEEK": (week, WEEKLY_CAP, now + 8 * 24 * 3600)}
 
 
-def _may_be_invited(exact: str, mailbox: str, ports: Ports) -> bool:
-    """Never a customer, a suppressed address or a mailbox that asked to be forgotten."""
-    now = ports.clock.now()
-    return (ports.accounts.account_id_for(exact) is None and ports.outbox.suppression(exact, now) is None
-            and not ports.outbox.is_forgotten(mailbox))
-
-
 def refer(referrer: Account, request: ReferralRequest, ports: Ports) -> ReferralAccepted:
-    """Record a referral and, the first time ever for the mailbox, queue its invitation,
-    all in one transaction. The answer is the same whatever happened (P06). A referral of
-    a forgotten mailbox stores only what the invite-once rule needs: the keyed hash."""
+    """Record a referral, then, in a second transaction, the invitation: written only if the
+    address has no account, is not suppressed, the mailbox was never invited nor forgotten,
+    and it is within the mailbox's hourly cap, each checked where it is written. Its failure
+    drops the invitation alone. So every address costs the same two calls and gets the same
+    answer (P06), and a referral of a forgotten mailbox stores only the keyed hash."""
     key = ports.settings.hash_key()
     friend_hash, exact = mailbox_key(request.friend_email, key), address_hash(request.friend_email, key)
     if friend_hash == mailbox_key(referrer.email, key):
         raise InvalidInput("friend_email: that is your own address; please enter your friend's.")
     at, now = ports.clock.iso(), int(ports.clock.now())
-    expires_at = now + FRIEND_DATA_RETENTION_SECONDS
-    invite = _may_be_invited(exact, friend_hash, ports)
-    referral_id = new_id()
+    referral_id, friends = new_id(), _friends(ports)
+    if not _commit_quietly(ports, _referral(friends, referrer, referral_id, friend_hash, at, ports)):
+        return ReferralAccepted()  # over the referrer's cap: silently, the caller learns nothing
+    tx = Transaction()
+    ports.accounts.add_address_free_check(tx, exact)
+    ports.outbox.add_invitable_checks(tx, exact, friend_hash, now)
+    friends.add_invitation(tx, Invitation(friend_hash, referral_id, referrer.account_id, at), request.friend_email,
+                           now + FRIEND_DATA_RETENTION_SECONDS)
+    ports.outbox.add_job(tx, MailJob(new_id(), MailKind.invitation.value, "invitation", at, context={
+        "friend_hash": friend_hash, "address_hash": exact, "referral_id": referral_id}))
+    add_unproven_mail_count(tx, friend_hash, ports)  # the hourly cap every unproven mailbox shares
+    _commit_quietly(ports, tx)
+    return ReferralAccepted()
+
+
+def _referral(friends: FriendRepository, referrer: Account, referral_id: str, friend_hash: str, at: str,
+              ports: Ports) -> Transaction:
+    tx = Transaction()
+    friends.add_within_caps(tx, referrer.account_id, _caps(ports))
+    friends.add_referral(tx, Referral(referral_id, referrer.account_id, friend_hash, at))
+    return tx
+
+
+def _commit_quietly(ports: Ports, tx: Transaction) -> bool:
+    """Commit; False when a condition failed (the transaction wrote nothing). A concurrent
+    write is tried again, up to twice."""
     for _ in range(3):
-        tx = Transaction()
-        friends = _friends(ports)
-        friends.add_within_caps(tx, referrer.account_id, _caps(ports))
-        friends.add_referral(tx, Referral(referral_id, referrer.account_id, friend_hash, at, sent=invite))
-        if invite:
-            friends.add_invitation(tx, Invitation(friend_hash, referral_id, referrer.account_id, at),
-                                   request.friend_email, expires_at)
-            ports.outbox.add_job(tx, MailJob(new_id(), MailKind.invitation.value, "invitation", at, context={
-                "friend_hash": friend_hash, "address_hash": exact, "referral_id": referral_id}))
-            add_unproven_mail_count(tx, friend_hash, ports)  # the hourly cap every unproven mailbox shares
         try:
             ports.table.commit(tx)
-        except ConditionFailed as failed:
-            if OVER_CAP in failed.tags:
-                break  # silently: the caller learns nothing from the answer
-            if ALREADY_INVITED in failed.tags or LINK_MAIL_CAP in failed.tags:
-                invite = False  # invited before, or mailed enough this hour: listed, but sends nothing
-                continue
-            raise
+        except ConditionFailed:
+            return False
         except TransactionConflict:
             continue
-        break
-    return ReferralAccepted()
+        return True
+    return False
 
 
 def referrals_of(account: Account, ports: Ports) -> ReferralList:
@@ -248,10 +250,10 @@ def add_conversion(tx: Transaction, address: str, ports: Ports) -> bool:
     address): its invitation and the referral that sent it turn joined, and the friend data
     goes; the account holds the person's data now, under their own consent. The transaction
     fails with CONVERTED_MEANWHILE if the invitation changed since it was read."""
-    friends = _friends(ports)
-    invitation = friends.invitation(mailbox_key(address, ports.settings.hash_key()))
-    if invitation is None or invitation.status != "invited":
-        return False
+    friends, friend_hash = _friends(ports), mailbox_key(address, ports.settings.hash_key())
+    invitation = friends.invitation(friend_hash)
+    if invitation is None or invitation.status != "invited" or ports.outbox.is_forgotten(friend_hash):
+        return False  # a friend who asked to be forgotten is not tied to a referral when they join
     friends.add_joined(tx, invitation)
     return True
 
@@ -272,8 +274,12 @@ def forget_request(request: ForgetRequest, ports: Ports) -> ForgetAccepted:
 
 
 def forget_hash(friend_hash: str, ports: Ports) -> None:
-    ports.outbox.mark_forgotten(friend_hash, ports.clock.iso())  # the sender refuses any invitation from now on
-    _friends(ports).forget(friend_hash, ports.clock.iso())
+    """One transaction, whatever was stored: the marker (the sender refuses any invitation
+    from now on, and no referral is ever tied to the mailbox again) and the address gone."""
+    tx = Transaction()
+    ports.outbox.add_forgotten(tx, friend_hash, ports.clock.iso())
+    _friends(ports).add_forget(tx, friend_hash)
+    ports.table.commit(tx)
 
 
 def read_forget_link(token: str, ports: Ports) -> str:

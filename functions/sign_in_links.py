@@ -11,11 +11,10 @@ import time
 from dataclasses import dataclass
 
 from functions import email_change, referrals
-from functions.one_time_links import EXPIRED_OR_USED, CheckYourEmail, peek, queue_link_mail
+from functions.one_time_links import EXPIRED_OR_USED, CheckYourEmail, add_unproven_mail_count, link_mail, peek
 from functions.validation import EmailAddress
 from shared.errors import Conflict, InvalidToken
-from shared.ids import address_hash
-from shared.ids import new_id
+from shared.ids import address_hash, mailbox_key, new_id
 from shared.models import ALL_TOPICS, AccountStatus, Topic
 from shared.ports import Ports
 from shared.store.accounts import LINKS_RETIRED, NOT_PENDING, Account, ConsentEvent
@@ -49,11 +48,20 @@ class SignInRequest(BaseModel):
 
 
 def request_sign_in(request: SignInRequest, ports: Ports) -> CheckYourEmail:
-    """Only an active account gets a link; every address gets the same answer."""
-    account_id = ports.accounts.account_id_for(address_hash(request.email, ports.settings.hash_key()))
-    account = ports.accounts.get(account_id) if account_id else None
-    if account is not None and account.status == AccountStatus.active:
-        queue_link_mail(account, "signin", "signin_link", ports)
+    """Only an active account gets a link, within its mailbox's hourly cap. Every address
+    gets the same answer and the same two calls: the address's lookup, then one transaction
+    that checks the account it names is active (a random id for an address with none, so the
+    check fails there too), counts the mail and queues it; a failed check drops the mail."""
+    key = ports.settings.hash_key()
+    account_id = ports.accounts.account_id_for(address_hash(request.email, key)) or new_id()
+    tx = Transaction()
+    ports.accounts.add_active_check(tx, account_id)
+    add_unproven_mail_count(tx, mailbox_key(request.email, key), ports)
+    ports.outbox.add_job(tx, link_mail(account_id, "signin", "signin_link", ports))
+    try:
+        ports.table.commit(tx)
+    except ConditionFailed:  # no active account, or over the cap: nothing, silently
+        pass
     return CheckYourEmail()
 
 

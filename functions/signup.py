@@ -61,6 +61,8 @@ def sign_up(request: SignupRequest, ports: Ports) -> CheckYourEmail:
     add_unproven_mail_count(tx, mailbox_key(request.email, ports.settings.hash_key()), ports)  # welcome, or another
     if holder_id is not None and holder_id != account.account_id:  # never a second welcome
         ports.outbox.add_job(tx, signup_again_mail(holder_id, ports))
+    else:  # in the place of that mail, the same count of operations: the new account is there
+        ports.accounts.add_exists_check(tx, account.account_id)
     try:
         ports.table.commit(tx)
     except ConditionFailed:  # over the hourly cap: silently nothing

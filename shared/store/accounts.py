@@ -227,6 +227,13 @@ class AccountRepository:
         """The address has no account (ADDRESS_TAKEN fails otherwise)."""
         tx.add(Check(_lookup_key(email_hash), ITEM_ABSENT, tag=ADDRESS_TAKEN))
 
+    def add_exists_check(self, tx: Transaction, account_id: str) -> None:
+        tx.add(Check(Account.key(account_id), ITEM_EXISTS, tag="account_missing"))
+
+    def add_active_check(self, tx: Transaction, account_id: str) -> None:
+        """The account exists and is active (NOT_ACTIVE fails otherwise)."""
+        tx.add(Check(Account.key(account_id), Attr("status") == "active", tag=NOT_ACTIVE))
+
     def add_sign_in_check(self, tx: Transaction, account_id: str, generation: int) -> None:
         """A link signs in only while the account is active and its links are of `generation`
         (LINKS_RETIRED fails otherwise)."""

@@ -68,14 +68,14 @@ class Invitation(Entity):
 
 @dataclass
 class Referral(Entity):
-    """One customer's referral of an address. `sent`: whether it is the one that caused the
-    invitation (never shown to the customer: a referral that sent nothing lists the same)."""
+    """One customer's referral of a mailbox. Whether it caused the invitation is the
+    invitation's to say (its referral id), never the customer's to see: a referral that sent
+    nothing lists the same."""
 
     referral_id: str
     referrer_id: str
     friend_hash: str
     created_at: str
-    sent: bool
     status: str = "invited"  # invited | joined
 
     @staticmethod
@@ -125,14 +125,15 @@ class FriendRepository:
 
     def add_referral(self, tx: Transaction, referral: Referral) -> None:
         tx.add(Put(referral.to_item(), ITEM_ABSENT))
-        tx.add(_counted(referral.referrer_id, referrals=1, invitations=1 if referral.sent else 0))
+        tx.add(_counted(referral.referrer_id, referrals=1))
 
     def add_invitation(self, tx: Transaction, invitation: Invitation, friend_email: str, expires_at: int) -> None:
-        """One invitation per address, ever: ALREADY_INVITED fails for a known address."""
+        """One invitation per mailbox, ever: ALREADY_INVITED fails for a known one."""
         tx.add(Put(invitation.to_item(), ITEM_ABSENT, tag=ALREADY_INVITED))
         address_key = _address_key(invitation.friend_hash)
         tx.add(Put({**address_key, "type": "friend_address", "friend_email": friend_email, "expires_at": expires_at,
                     **_data_index(expires_at, address_key)}))
+        tx.add(_counted(invitation.referrer_id, invitations=1))
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -164,18 +165,11 @@ class FriendRepository:
         tx.add(Delete(_address_key(invitation.friend_hash)))
         tx.add(_counted(invitation.referrer_id, joined=1))
 
-    def forget(self, friend_hash: str, at: str) -> int:
-        """Delete the friend's address; the invitation, if any, turns forgotten. Returns how
-        many items of personal data were deleted."""
-        deleted = 0
-        for item in list(query_all(self._table, _partition(friend_hash))):
-            if item["sk"] == "ADDRESS":
-                self._table.delete(Delete({"pk": item["pk"], "sk": item["sk"]}))
-                deleted += 1
-        if self._table.get(Invitation.key(friend_hash)) is not None:
-            self._table.update(Update(Invitation.key(friend_hash), Changes(set={"status": "forgotten",
-                                                                                "forgotten_at": at})))
-        return deleted
+    def add_forget(self, tx: Transaction, friend_hash: str) -> None:
+        """Delete the friend's address, whether or not one is held (the same write either
+        way). The invitation's record stays as it is: the forget marker beside it is what
+        stops mail and conversion, and the referrers' listings do not change."""
+        tx.add(Delete(_address_key(friend_hash)))
 
     def expired_data(self, day: str) -> list[Key]:
         """Items of personal data whose retention ends on `day` (UTC)."""

@@ -16,6 +16,7 @@ from typing import Any, Iterable
 
 from shared.store.expressions import ITEM_ABSENT, Attr, Changes, Condition, Item
 from shared.store.table import (
+    Check,
     Delete,
     MAX_TRANSACTION_ITEMS,
     ConditionFailed,
@@ -29,6 +30,8 @@ from shared.store.table import (
     query_all,
 )
 
+SUPPRESSED = "address_suppressed"
+FORGOTTEN = "mailbox_forgotten"
 INDEX = "mail"
 LEGACY_UNSENT_KEY = "MAIL#UNSENT"  # gsi1, jobs written before the mail index existed
 
@@ -296,6 +299,16 @@ class MailRepository:
     def mark_forgotten(self, email_hash: str, at: str) -> None:
         """Only the keyed hash stays: enough never to invite the address again."""
         self._table.put(Put({**_forgotten_key(email_hash), "type": "forgotten_friend", "at": at}))
+
+    def add_forgotten(self, tx: Transaction, mailbox: str, at: str) -> None:
+        """The forget marker, in a use case's transaction."""
+        tx.add(Put({**_forgotten_key(mailbox), "type": "forgotten_friend", "at": at}))
+
+    def add_invitable_checks(self, tx: Transaction, exact: str, mailbox: str, now: int) -> None:
+        """The address is not suppressed (SUPPRESSED fails otherwise) and the mailbox did not
+        ask to be forgotten (FORGOTTEN): an invitation's conditions, checked where it is written."""
+        tx.add(Check(_suppression_key(exact), ITEM_ABSENT | (Attr("expires_at") <= now), tag=SUPPRESSED),
+               Check(_forgotten_key(mailbox), ITEM_ABSENT, tag=FORGOTTEN))
 
     def is_forgotten(self, email_hash: str) -> bool:
         return self._table.get(_forgotten_key(email_hash), consistent=False) is not None

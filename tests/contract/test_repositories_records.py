@@ -65,7 +65,7 @@ def _invited(table: Table, uid: Ids, friend_hash: str | None = None, referrer: s
              expires_at: int = int(NOW) + 3600) -> tuple[Invitation, Referral]:
     friends = FriendRepository(table)
     friend_hash, referrer = friend_hash or uid(), referrer or uid()
-    referral = Referral(uid(), referrer, friend_hash, f"2027-01-01T{uid()[:6]}", sent=True)
+    referral = Referral(uid(), referrer, friend_hash, f"2027-01-01T{uid()[:6]}")
     invitation = Invitation(friend_hash, referral.referral_id, referrer, "2027-01-01")
     tx = Transaction()
     friends.add_referral(tx, referral)
@@ -135,20 +135,25 @@ def test_joining_drops_the_address_and_counts(table: Table, uid: Ids) -> None:
     assert NOT_INVITED in failed.value.tags
 
 
-def test_p09_forgetting_deletes_the_address_and_keeps_the_status_and_every_listing(table: Table, uid: Ids) -> None:
+def test_p09_forgetting_deletes_the_address_and_keeps_every_listing(table: Table, uid: Ids) -> None:
     friends = FriendRepository(table)
     invitation, referral = _invited(table, uid)
-    other = Referral(uid(), uid(), invitation.friend_hash, "2027-01-02", sent=False)
+    other = Referral(uid(), uid(), invitation.friend_hash, "2027-01-02")
     tx = Transaction()
     friends.add_referral(tx, other)
     table.commit(tx)
     before = {r: friends.referrals_by(r) for r in (referral.referrer_id, other.referrer_id)}
-    assert friends.forget(invitation.friend_hash, "2027-01-03") == 1
-    assert friends.invitation(invitation.friend_hash).status == "forgotten"
+    tx = Transaction()
+    friends.add_forget(tx, invitation.friend_hash)
+    table.commit(tx)
     assert friends.address(invitation.friend_hash, NOW) is None
     assert {r: friends.referrals_by(r) for r in before} == before  # the referrers see no change
     assert _personal_items(table, invitation.friend_hash) == []
-    assert friends.forget(uid(), "2027-01-03") == 0  # unknown: nothing, and nothing created
+    unknown = uid()
+    tx = Transaction()
+    friends.add_forget(tx, unknown)  # the same write for a mailbox never referred
+    table.commit(tx)
+    assert list(query_all(table, f"REFERRAL#{unknown}")) == []  # nothing created
 
 
 def test_expired_friend_data_is_listed_by_its_day_and_deleted_only_once_expired(table: Table, uid: Ids) -> None:

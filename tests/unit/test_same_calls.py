@@ -1,0 +1,82 @@
+"""No endpoint that takes an address tells, by the calls it makes, whether that address has
+an account (of any status), was referred, or was forgotten: for each, the sequence of
+DynamoDB operations (names, and a transaction's operation count) is the same for a
+customer's, a pending account's, a deactivated account's, a referred, a forgotten and a
+fresh address. Answer times follow the calls; the bench's address table measures them."""
+from __future__ import annotations
+
+from typing import Callable
+
+import pytest
+
+from functions import accounts, contact, referrals
+from functions.sign_in_links import SignInRequest, request_sign_in
+from functions.signup import SignupRequest, sign_up
+from shared.ids import address_hash
+from shared.ports import Ports
+from tests.fakes import fake_ports
+from tests.unit.people import subscriber
+
+ADDRESSES = {
+    "customer": "cust.omer@example.org",
+    "pending": "pen.ding@example.org",
+    "deactivated": "gone.away@example.org",
+    "referred": "re.ferred@example.net",
+    "forgotten": "for.gotten@example.net",
+    "fresh": "never.seen@example.net",
+}
+
+
+def _world() -> tuple[Ports, object]:
+    """One store holding an address of every kind, and a signed-in caller."""
+    ports = fake_ports()
+    caller, referrer = subscriber(ports, 1), subscriber(ports, 2)
+    for kind in ("customer", "pending", "deactivated"):
+        sign_up(SignupRequest(email=ADDRESSES[kind]), ports)
+    from functions.one_time_links import mint
+    from functions.sign_in_links import use
+
+    for kind in ("customer", "deactivated"):
+        account_id = ports.accounts.account_id_for(address_hash(ADDRESSES[kind], ports.settings.hash_key()))
+        assert account_id is not None
+        account = use(mint(account_id, "confirm", ports).rsplit("/", 1)[1], ports).account
+        if kind == "deactivated":
+            accounts.deactivate(account, ports)
+    referrals.refer(referrer, referrals.ReferralRequest(friend_name="Ref", friend_email=ADDRESSES["referred"]), ports)
+    referrals.forget(ADDRESSES["forgotten"], ports)
+    ports.clock.sleep(3600)  # a new hour: no address starts near its mail cap
+    return ports, caller
+
+
+ENDPOINTS: dict[str, Callable[[str, Ports, object], object]] = {
+    "POST /login": lambda address, ports, caller: request_sign_in(SignInRequest(email=address), ports),
+    "POST /contact unsubscribe": lambda address, ports, caller: contact.contact(
+        contact.ContactRequest(email=address, topic="unsubscribe", message=""), ports),
+    "POST /contact forget_friend": lambda address, ports, caller: contact.contact(
+        contact.ContactRequest(email=address, topic="forget_friend", message=""), ports),
+    "POST /contact question": lambda address, ports, caller: contact.contact(
+        contact.ContactRequest(email=address, topic="question", message="Do you sell cards for Peru?"), ports),
+    "POST /friends/forget": lambda address, ports, caller: referrals.forget_request(
+        referrals.ForgetRequest(email=address), ports),
+    "POST /referrals": lambda address, ports, caller: referrals.refer(
+        caller, referrals.ReferralRequest(friend_name="Sam", friend_email=address), ports),
+    "PATCH /account email (and POST /my-account/info)": lambda address, ports, caller: accounts.update_profile(
+        caller, accounts.ProfileUpdate(email=address), ports),
+    "POST /signup": lambda address, ports, caller: sign_up(SignupRequest(email=address), ports),
+}
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+def test_an_endpoint_makes_the_same_calls_for_every_kind_of_address(endpoint):
+    """P06, P09, P28: the calls do not tell a customer, a pending or a deactivated account,
+    a referred, a forgotten or a fresh address apart."""
+    calls, answers = {}, {}
+    for kind, address in ADDRESSES.items():
+        ports, caller = _world()  # a fresh world each: one address's call leaves no trace on another's
+        ports.table.start_recording()
+        answer = ENDPOINTS[endpoint](address, ports, caller)
+        calls[kind] = ports.table.recorded()
+        answers[kind] = answer.model_dump(exclude={"account"}) if hasattr(answer, "model_dump") else answer
+    assert calls["fresh"], "the recorder saw no call"
+    assert {kind: calls[kind] for kind in calls} == {kind: calls["fresh"] for kind in calls}
+    assert all(answer == answers["fresh"] for answer in answers.values())
