@@ -59,8 +59,8 @@ FUNCTIONS: dict[str, Needs] = {
     "contest_commitments": Needs(table=(QUERY, PUT, UPDATE), indexes=("gsi1",), keeps_failures=True),
     "ops_contact_requests": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
     "ops_referral_report": Needs(table=(QUERY, PUT), indexes=("gsi1",)),  # the referrers' counts, never a friend
-    # The account's export: profile, consents, orders, its referrals (gsi1) with names held.
-    "ops_dispute_lookup": Needs(table=(GET, QUERY, BATCH_GET, PUT), indexes=("gsi1",)),
+    # The account's export: profile, consents, orders, its referrals (gsi1; no friend's name is kept).
+    "ops_dispute_lookup": Needs(table=(GET, QUERY, PUT), indexes=("gsi1",)),
     "ops_send_campaign": Needs(table=(QUERY, PUT)),  # the topic's audience partition
     "ops_service_announcement": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
     # Imports, then fulfils the orders that were waiting for the SKU.
