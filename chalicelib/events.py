@@ -94,6 +94,7 @@ OPERATOR_FUNCTIONS = (
     "ops_create_survey",
     "ops_survey_results",
     "ops_draw_contest",
+    "ops_verify_draw",
     "ops_publish_policy",
     "ops_post_notice",
     "ops_record_disclosure",

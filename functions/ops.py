@@ -95,6 +95,7 @@ OPERATIONS: dict[str, tuple[Callable[[], type[BaseModel]], Operation]] = {
     "ops_create_survey": (_lazy("functions.surveys:SurveyDefinition"), _operation("functions.surveys:create_survey")),
     "ops_survey_results": (_lazy("functions.surveys:ResultsInput"), _operation("functions.surveys:results")),
     "ops_draw_contest": (_lazy("functions.contests:DrawInput"), _operation("functions.contests:draw")),
+    "ops_verify_draw": (_lazy("functions.contests:VerifyInput"), _operation("functions.contests:verify_draw")),
     "ops_publish_policy": (_lazy("functions.notices:PublishPolicyInput"), _operation("functions.notices:publish_policy")),
     "ops_post_notice": (_lazy("functions.notices:PostNoticeInput"), _operation("functions.notices:post_notice")),
     "ops_record_disclosure": (_lazy("functions.disclosures:DisclosureInput"),

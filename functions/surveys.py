@@ -1,6 +1,7 @@
 """Surveys and contests (P14): definitions that say what is asked, why and for how long;
 voluntary submissions validated against them; answers aggregated for operators without
-any contact data. A contest's contact data goes to `functions.contests` alone (P15)."""
+any contact data. A contest's contact data goes to `functions.contests` alone (P15): the
+form takes an address, and the page of the link mailed to it collects the rest."""
 from __future__ import annotations
 
 import re
@@ -15,7 +16,7 @@ from shared.errors import Conflict, InvalidInput, NotFound
 from shared.ids import new_id
 from shared.ports import Ports
 from shared.store.surveys import Survey, SurveyResponse
-from shared.store.table import ConditionFailed, Transaction
+from shared.store.table import Transaction
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
 QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
@@ -78,11 +79,12 @@ class SurveyDefinition(BaseModel):
         return self
 
 
-class ContactData(BaseModel):
+class ConfirmationDetails(BaseModel):
+    """What a contest's confirmation page collects, as far as the contest asks for it."""
+
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: Optional[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]] = None
-    email: Optional[EmailAddress] = None
     shipping_address: Optional[Annotated[str, StringConstraints(strip_whitespace=True, min_length=5,
                                                                 max_length=300)]] = None
     zip: Optional[Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z0-9][A-Za-z0-9 -]{1,9}$")]] = None
@@ -92,7 +94,7 @@ class SubmissionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     answers: dict[Annotated[str, StringConstraints(max_length=40)], Any] = Field(max_length=50)
-    contact: Optional[ContactData] = None
+    email: Optional[EmailAddress] = None  # a contest's: its confirmation link is mailed there
     consent: bool = False
 
 
@@ -133,8 +135,19 @@ class SurveyView(BaseModel):
     opens_at: str
     closes_at: str
     prize: Optional[str] = None
-    commitment: Optional[str] = None
-    draw: Optional[dict[str, Any]] = None
+    confirmation_link_hours: Optional[int] = None  # a contest's entry counts once confirmed by its mailed link
+    commitment: Optional[str] = None  # SHA-256 of the draw's seed, from creation
+    entries_hash: Optional[str] = None  # after the close: SHA-256 of the sorted confirmed entry ids, one per line
+    entries: Optional[int] = None  # after the close: how many confirmed entries the draw picks from
+    draw: Optional[dict[str, Any]] = None  # after the draw: seed, entry_ids, winners
+    draw_method: Optional[str] = None
+
+
+DRAW_METHOD = ("Winners are drawn in turn from the sorted confirmed entry ids: for n = 1, 2, ... take "
+               "v = HMAC-SHA256(key = seed, message = 'draw:n') as a 256-bit big-endian number, skip it when "
+               "v >= 2^256 - (2^256 mod k) for the k ids left, else the winner is the id at position v mod k, "
+               "removed from the list. The seed's SHA-256 is the commitment shown from the start; the ids' "
+               "SHA-256 (joined by newlines) is the hash published at the close.")
 
 
 def _iso(moment: datetime) -> str:
@@ -142,11 +155,15 @@ def _iso(moment: datetime) -> str:
 
 
 def create_survey(definition: SurveyDefinition, ports: Ports) -> dict[str, Any]:
-    survey = Survey(new_id(), definition.title, definition.kind, [q.model_dump(exclude_none=True)
+    """A new definition; a contest commits to its draw's seed from the start (P15)."""
+    survey_id = new_id()
+    nonce, commitment = contests.new_commitment(survey_id, ports) if definition.kind == "contest" else (None, None)
+    survey = Survey(survey_id, definition.title, definition.kind, [q.model_dump(exclude_none=True)
                                                                    for q in definition.questions],
                     list(definition.contact_fields), definition.purpose, definition.retention_days,
-                    _iso(definition.opens_at), _iso(definition.closes_at), ports.clock.iso(), definition.prize)
-    ports.surveys.put_new(survey)
+                    _iso(definition.opens_at), _iso(definition.closes_at), ports.clock.iso(), definition.prize,
+                    commitment=commitment)
+    ports.surveys.put_new(survey, nonce)
     return {"survey_id": survey.survey_id}
 
 
@@ -173,17 +190,21 @@ def survey(survey_id: str, ports: Ports) -> Survey:
 
 
 def view(survey_id: str, ports: Ports) -> SurveyView:
+    """What anyone may read; for a contest also what lets anyone re-check its draw."""
     found = survey(survey_id, ports)
-    draw = ports.surveys.draw(survey_id) if found.kind == "contest" else None
+    contest = found.kind == "contest"
+    draw = ports.surveys.draw(survey_id) if contest else None
     record = None
     if draw is not None:
         record = {"drawn_at": draw.drawn_at, "entrants": draw.entrants, "seed": draw.seed, "winners": draw.winners,
-                  "contact_data_purged_at": draw.purge_at}
+                  "entry_ids": ports.surveys.entry_ids(survey_id), "contact_data_purged_at": draw.purge_at}
     return SurveyView(survey_id=found.survey_id, title=found.title, kind=found.kind,
                       status=status_of(found, ports.clock.iso(), draw is not None), questions=found.questions,
                       contact_fields=found.contact_fields, purpose=found.purpose,
                       retention_days=found.retention_days, opens_at=found.opens_at, closes_at=found.closes_at,
-                      prize=found.prize, commitment=found.commitment, draw=record)
+                      prize=found.prize, confirmation_link_hours=contests.LINK_SECONDS // 3600 if contest else None,
+                      commitment=found.commitment, entries_hash=found.entries_hash, entries=found.entries,
+                      draw=record, draw_method=DRAW_METHOD if contest else None)
 
 
 # -- submission ------------------------------------------------------------------------------
@@ -226,22 +247,18 @@ def check_answers(found: Survey, answers: dict[str, Any]) -> list[str]:
 
 
 def _contact_problems(found: Survey, request: SubmissionRequest) -> list[str]:
-    contact = request.contact.model_dump(exclude_none=True) if request.contact else {}
-    if not found.contact_fields:
-        return ["contact: this survey asks for no contact details; leave them out"] if contact else []
-    problems = [f"contact.{name}: this contest does not ask for it" for name in contact
-                if name not in found.contact_fields]
-    problems += [f"contact.{name}: needed to enter, so that we can tell you if you win" for name in
-                 found.contact_fields if name not in contact]
+    if found.kind != "contest":
+        return ["email: this survey asks for no contact details; leave them out"] if request.email else []
+    problems = [] if request.email else ["email: needed to enter: we mail you a link to confirm your entry"]
     if not request.consent:
-        problems.append("consent: tick the box to agree that we keep these details to notify winners")
+        problems.append("consent: tick the box to agree that we keep your details to notify winners")
     return problems
 
 
 def submit(survey_id: str, request: SubmissionRequest, ports: Ports) -> SubmissionAccepted:
-    """Store the answers (and, for a contest, the entry) in one transaction. A second entry
-    from the same address gets the same answer with an id linked to nothing, and nothing is
-    written: the answer tells nobody who entered."""
+    """Store the answers; for a contest also a pending entry and its confirmation mail
+    (`contests.enter`). A repeat from the same mailbox gets the same answer with an id linked
+    to nothing: the answer tells nobody who entered."""
     found = survey(survey_id, ports)
     now = ports.clock.iso()
     if status_of(found, now) != "open":
@@ -250,18 +267,43 @@ def submit(survey_id: str, request: SubmissionRequest, ports: Ports) -> Submissi
     problems = check_answers(found, request.answers) + _contact_problems(found, request)
     if problems:
         raise InvalidInput("; ".join(problems))
+    if found.kind == "contest" and request.email:
+        return SubmissionAccepted(response_id=contests.enter(found, dict(request.answers), request.email, ports))
     response_id = new_id()
     tx = Transaction()
     ports.surveys.add_response(tx, SurveyResponse(survey_id, response_id, dict(request.answers), now))
-    if found.contact_fields and request.contact is not None:
-        contests.add_entry(tx, found, response_id, request.contact.model_dump(exclude_none=True), ports)
-    try:
-        ports.table.commit(tx)
-    except ConditionFailed as failed:
-        if contests.ALREADY_ENTERED not in failed.tags:
-            raise
-        return SubmissionAccepted(response_id=new_id())  # linked to nothing; nothing written
+    ports.table.commit(tx)
     return SubmissionAccepted(response_id=response_id)
+
+
+# -- a contest entry's confirmation page ------------------------------------------------------
+CONFIRMED_FIELDS = {  # what the confirmation page collects, as far as the contest asks, and what each must be
+    "name": "write your name, at most 100 characters",
+    "shipping_address": "write the full shipping address, 5 to 300 characters",
+    "zip": "write a ZIP or postal code: 2 to 10 letters, digits, spaces or hyphens",
+}
+
+
+def confirmation_fields(found: Survey) -> list[str]:
+    return [name for name in CONFIRMED_FIELDS if name in found.contact_fields]
+
+
+def confirm_entry(survey_id: str, token: str, fields: dict[str, str], ports: Ports) -> str:
+    """Confirm an entry with what its page collected; returns the entry id (the draw ticket)."""
+    from pydantic import ValidationError
+
+    found, _ = contests.confirmation_link(survey_id, token, ports)
+    asked = confirmation_fields(found)
+    try:
+        details = ConfirmationDetails.model_validate({k: v for k, v in fields.items() if k in asked and v.strip()})
+    except ValidationError as error:
+        wrong = sorted({str(problem["loc"][0]) for problem in error.errors(include_input=False)})
+        raise InvalidInput("; ".join(f"{name}: {CONFIRMED_FIELDS[name]}" for name in wrong)) from None
+    given = details.model_dump(exclude_none=True)
+    missing = [f"{name}: needed to send you the prize if you win" for name in asked if name not in given]
+    if missing:
+        raise InvalidInput("; ".join(missing))
+    return contests.confirm(survey_id, token, given, ports)
 
 
 # -- results -----------------------------------------------------------------------------------
@@ -289,4 +331,7 @@ def results(payload: ResultsInput, ports: Ports) -> dict[str, Any]:
             numbers = [float(v) for v in values]
             entry.update(min=min(numbers), max=max(numbers), mean=round(sum(numbers) / len(numbers), 3))
         summary.append(entry)
-    return {"survey_id": found.survey_id, "title": found.title, "responses": len(responses), "questions": summary}
+    result = {"survey_id": found.survey_id, "title": found.title, "responses": len(responses), "questions": summary}
+    if found.kind == "contest":  # confirmed draw tickets: published at the close, counted until then
+        result["entries"] = found.entries if found.entries is not None else found.confirmed_entries or 0
+    return result

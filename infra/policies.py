@@ -71,6 +71,7 @@ FUNCTIONS: dict[str, Needs] = {
     "ops_create_survey": Needs(table=(PUT,)),
     "ops_survey_results": Needs(table=(GET, QUERY, PUT)),  # answers only, never contact data
     "ops_draw_contest": Needs(table=(GET, QUERY, PUT)),
+    "ops_verify_draw": Needs(table=(GET, QUERY, PUT)),  # the definition, the draw, the kept entry ids; its audit record
     # A version or notice, and its service mail to every active account (the campaign fan-out).
     "ops_publish_policy": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
     "ops_post_notice": Needs(table=(QUERY, PUT), indexes=("gsi1",)),

@@ -19,6 +19,7 @@ SUBJECTS = {
     "service": None,  # so does a service announcement
     "invitation": None,  # it names the customer who sent it
     "contest_winner": "You won a Calling Card Store contest",
+    "contest_confirmation": "Confirm your entry in a Calling Card Store contest",
 }
 
 

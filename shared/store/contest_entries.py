@@ -1,72 +1,165 @@
-"""Contest contact data (P14, P15): an entrant's name, address, shipping address and zip,
-kept only to notify winners and award prizes, then purged.
+"""Contest contact data (P14, P15): an entrant's address, and once the entry is confirmed by
+its mailed link, name, shipping address and zip, kept only to confirm the entry, notify
+winners and award prizes, then purged.
 
 Purpose-limited: this repository is no field of `Ports`; an import-linter contract lets
 only the contest use cases import it, and its key prefix appears in no other module (tests
 check both). Key shapes, all in the contest's partition `ENTRANT#<survey id>`:
-`ENTRY#<entry id>` holds the contact data (with `expires_at`, the contest's retention, as
-DynamoDB TTL's backstop), `HASH#<hmac of the address>` only marks the address as entered,
-so a second entry fails without reading anyone's data.
+
+| sort key | what | personal data |
+|---|---|---|
+| `MAILBOX#<mailbox key>` | the one entry of a mailbox (keyed hash of its canonical spelling, `shared.ids.mailbox_key`): its random entry id, `pending` or `confirmed`, the address as typed and its exact keyed hash (what the person's own records are found by) | the address; once confirmed name, shipping address, zip |
+| `LINK#<sha256(token)>` | a confirmation link: only the token's hash, its entry and its expiry | none |
+
+`expires_at`: a pending entry's and a link's is the link's expiry (72 hours), a confirmed
+entry's the contest's retention; DynamoDB TTL is the backstop and every read treats an
+expired item as gone. Pending entries and links carry a sparse gsi1 key
+`CONTESTPENDING#<expiry day>` / `<pk>#<sk>`, by which the daily purge deletes them when their
+link expires; confirming an entry removes its key.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass
 
-from shared.store.expressions import ITEM_ABSENT, Item
-from shared.store.table import Delete, Entity, Key, Put, Table, Transaction, in_force, query_all
+from shared.store.expressions import ITEM_ABSENT, ITEM_EXISTS, Attr, Changes, Condition, Item
+from shared.store.table import (ConditionFailed, Delete, Entity, Key, Put, Table, Transaction, Update, in_force,
+                                query_all)
 
-ALREADY_ENTERED = "already_entered"
+ALREADY_ENTERED = "already_entered"  # the mailbox holds an entry in force
+NOT_PENDING = "entry_not_pending"  # confirmed, replaced or expired meanwhile
+LINK_USED = "confirmation_link_used"
+PENDING, CONFIRMED = "pending", "confirmed"
 
 
 def _partition(survey_id: str) -> str:
     return f"ENTRANT#{survey_id}"
 
 
+def _pending_index(expires_at: int, key: Key) -> dict[str, str]:
+    return {"gsi1pk": f"CONTESTPENDING#{time.strftime('%Y-%m-%d', time.gmtime(expires_at))}",
+            "gsi1sk": f"{key['pk']}#{key['sk']}"}
+
+
 @dataclass
-class EntrantContact(Entity):
+class Entrant(Entity):
+    """One mailbox's entry in one contest."""
+
     survey_id: str
-    email_hash: str
-    entry_id: str
-    name: str
-    email: str
+    mailbox_key: str
+    entry_id: str  # random; what the draw and its public record name
+    address_hash: str  # the exact address's keyed hash
+    email: str  # as typed: mail goes to the address as typed
+    entered_at: str
     expires_at: int
+    status: str = PENDING
+    confirmed_at: str | None = None
+    name: str | None = None
     shipping_address: str | None = None
     zip: str | None = None
 
     @staticmethod
-    def key(survey_id: str, entry_id: str) -> Key:
-        return {"pk": _partition(survey_id), "sk": f"ENTRY#{entry_id}"}
+    def key(survey_id: str, mailbox_key: str) -> Key:
+        return {"pk": _partition(survey_id), "sk": f"MAILBOX#{mailbox_key}"}
 
     def to_item(self) -> Item:
-        item = {**self.key(self.survey_id, self.entry_id), "type": "entrant_contact", **asdict(self)}
+        key = self.key(self.survey_id, self.mailbox_key)
+        item = {**key, "type": "contest_entrant", **asdict(self),
+                **(_pending_index(self.expires_at, key) if self.status == PENDING else {})}
         return {k: v for k, v in item.items() if v is not None}
+
+
+@dataclass
+class ConfirmationLink(Entity):
+    survey_id: str
+    token_hash: str
+    mailbox_key: str
+    entry_id: str
+    expires_at: int
+
+    @staticmethod
+    def key(survey_id: str, token_hash: str) -> Key:
+        return {"pk": _partition(survey_id), "sk": f"LINK#{token_hash}"}
+
+    def to_item(self) -> Item:
+        key = self.key(self.survey_id, self.token_hash)
+        return {**key, "type": "contest_confirmation_link", **asdict(self), **_pending_index(self.expires_at, key)}
 
 
 class EntrantContactRepository:
     def __init__(self, table: Table) -> None:
         self._table = table
 
-    def add_entry(self, tx: Transaction, contact: EntrantContact) -> None:
-        """One entry per address per contest: ALREADY_ENTERED fails for a known address."""
-        tx.add(Put({"pk": _partition(contact.survey_id), "sk": f"HASH#{contact.email_hash}", "type": "entrant_mark",
-                    "expires_at": contact.expires_at}, ITEM_ABSENT, tag=ALREADY_ENTERED))
-        tx.add(Put(contact.to_item(), ITEM_ABSENT))
+    def add_entry(self, tx: Transaction, entrant: Entrant, now: float) -> None:
+        """One entry per mailbox per contest: ALREADY_ENTERED fails while one is in force
+        (an expired pending entry, which the purge has not reached yet, is gone)."""
+        tx.add(Put(entrant.to_item(), ITEM_ABSENT | (Attr("expires_at") <= int(now)), tag=ALREADY_ENTERED))
 
-    def entry_ids(self, survey_id: str) -> list[str]:
-        """Every entry of a contest, sorted: what a draw picks from."""
-        return sorted(item["entry_id"] for item in query_all(self._table, _partition(survey_id), prefix="ENTRY#"))
+    def entry(self, survey_id: str, mailbox_key: str, now: float) -> Entrant | None:
+        item = self._table.get(Entrant.key(survey_id, mailbox_key))
+        return Entrant.from_item(item) if item and in_force(item, now) else None
 
-    def contact(self, survey_id: str, entry_id: str, now: float) -> EntrantContact | None:
-        item = self._table.get(EntrantContact.key(survey_id, entry_id))
-        if item is None or not in_force(item, now):
-            return None
-        return EntrantContact.from_item(item)
+    def add_link_again(self, tx: Transaction, entrant: Entrant, expires_at: int, now: float) -> None:
+        """A pending entry's link is mailed again: the entry lives until the new link expires.
+        NOT_PENDING fails if it was confirmed, replaced or expired meanwhile."""
+        key = Entrant.key(entrant.survey_id, entrant.mailbox_key)
+        tx.add(Update(key, Changes(set={"expires_at": expires_at, **_pending_index(expires_at, key)}),
+                      _pending(entrant.entry_id, now), tag=NOT_PENDING))
+
+    def put_link(self, link: ConfirmationLink) -> None:
+        self._table.put(Put(link.to_item(), ITEM_ABSENT))
+
+    def link(self, survey_id: str, token_hash: str, now: float) -> ConfirmationLink | None:
+        item = self._table.get(ConfirmationLink.key(survey_id, token_hash))
+        return ConfirmationLink.from_item(item) if item and in_force(item, now) else None
+
+    def add_confirmation(self, tx: Transaction, link: ConfirmationLink, details: dict[str, str], at: str,
+                         kept_until: int, now: float) -> None:
+        """Confirm the link's entry with the details its page collected, kept until the
+        contest's retention ends, and use the link up (LINK_USED, NOT_PENDING otherwise)."""
+        tx.add(Delete(ConfirmationLink.key(link.survey_id, link.token_hash),
+                      ITEM_EXISTS & (Attr("expires_at") > int(now)), tag=LINK_USED))
+        tx.add(Update(Entrant.key(link.survey_id, link.mailbox_key),
+                      Changes(set={**details, "status": CONFIRMED, "confirmed_at": at, "expires_at": kept_until},
+                              remove=("gsi1pk", "gsi1sk")),
+                      _pending(link.entry_id, now), tag=NOT_PENDING))
+
+    def confirmed(self, survey_id: str, now: float) -> list[Entrant]:
+        """The contest's confirmed entries in force: its draw tickets."""
+        return [Entrant.from_item(i) for i in query_all(self._table, _partition(survey_id), prefix="MAILBOX#")
+                if i.get("status") == CONFIRMED and in_force(i, now)]
+
+    def winner(self, survey_id: str, mailbox_key: str, entry_id: str, now: float) -> Entrant | None:
+        """A drawn entry's contact data, while it is held."""
+        found = self.entry(survey_id, mailbox_key, now)
+        return found if found and found.status == CONFIRMED and found.entry_id == entry_id else None
+
+    def purge_expired_pending(self, day: str, now: float) -> int:
+        """Delete the pending entries and links whose link expired on `day` (UTC) by `now`
+        (not one confirmed or mailed again meanwhile); returns how many entries went."""
+        deleted = 0
+        for item in list(query_all(self._table, f"CONTESTPENDING#{day}", index="gsi1")):
+            if in_force(item, now):
+                continue
+            entry = str(item["sk"]).startswith("MAILBOX#")
+            condition = Attr("expires_at") <= int(now)
+            try:
+                self._table.delete(Delete({"pk": item["pk"], "sk": item["sk"]},
+                                          condition & (Attr("status") == PENDING) if entry else condition))
+            except ConditionFailed:
+                continue
+            deleted += entry
+        return deleted
 
     def purge(self, survey_id: str) -> int:
-        """Delete every entrant's contact data and entry mark of a contest; returns how many
+        """Delete every entrant's contact data and every link of a contest; returns how many
         entries there were."""
         entries = 0
         for item in list(query_all(self._table, _partition(survey_id))):
             self._table.delete(Delete({"pk": item["pk"], "sk": item["sk"]}))
-            entries += item["sk"].startswith("ENTRY#")
+            entries += item["sk"].startswith("MAILBOX#")
         return entries
+
+
+def _pending(entry_id: str, now: float) -> Condition:  # the entry a link or a re-send was made for, still pending
+    return (Attr("status") == PENDING) & (Attr("entry_id") == entry_id) & (Attr("expires_at") > int(now))

@@ -2,21 +2,29 @@
 contests' draws. Contact data is not here: it lives in `contest_entries`, purpose-limited.
 
 Key shapes, in the survey's partition `SURVEY#<id>`: `DEFINITION` (listed by gsi1
-`SURVEYS` / `<closes at>#<id>`), `RESPONSE#<response id>` (answers only), `SEED` (a
-contest's draw seed, secret until the draw), `DRAW` (the draw's record; while its purge is
+`SURVEYS` / `<closes at>#<id>`; a contest's carries the commitment to its draw seed from
+creation, and from its close the time entries closed and the SHA-256 of its confirmed entry
+ids), `RESPONSE#<response id>` (answers only), `SEED` (a random nonce from which, with the
+stage's keyed-hash key, the draw seed is derived: the table alone does not give the seed
+away before the draw; a contest created before that holds its seed itself), `ENTRIES#<n>`
+(the confirmed entry ids at the close, sorted, in chunks of 10,000 so an item stays far
+below 400 KB), `DRAW` (the draw's record; while its purge is
 due, listed by gsi1 `CONTESTPURGE` / `<purge at>#<id>`).
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from shared.store.expressions import ITEM_ABSENT, Attr, Changes, Item
-from shared.store.table import ConditionFailed, Entity, Key, Put, Table, Transaction, Update, query_all
+from shared.store.table import Check, ConditionFailed, Entity, Key, Put, Table, Transaction, Update, query_all
 
 ALREADY_COMMITTED = "seed_already_committed"
 ALREADY_DRAWN = "contest_already_drawn"
+ENTRIES_CLOSED = "contest_entries_closed"
+ENTRY_IDS_PER_CHUNK = 10_000  # about 230 KB of ids per item
 
 
 def _partition(survey_id: str) -> str:
@@ -36,7 +44,11 @@ class Survey(Entity):
     closes_at: str
     created_at: str
     prize: str | None = None
-    commitment: str | None = None  # SHA-256 of the draw seed, stored when the contest closes
+    commitment: str | None = None  # SHA-256 of the draw seed, from creation (contests created before: from the close)
+    entries_closed_at: str | None = None  # from then on no entry is confirmed
+    entries_hash: str | None = None  # SHA-256 of the sorted confirmed entry ids, published at the close
+    entries: int | None = None  # how many there were
+    confirmed_entries: int | None = None  # counted as entries are confirmed, until the close
 
     @staticmethod
     def key(survey_id: str) -> Key:
@@ -80,6 +92,8 @@ class Draw(Entity):
     seed: str
     winners: list[str] = field(default_factory=list)  # entry ids
     purge_at: str = ""
+    entries_hash: str | None = None
+    requested: int | None = None  # winners asked for (fewer are drawn when there are fewer entries)
     purged_at: str | None = None
 
     def to_item(self) -> Item:
@@ -92,9 +106,16 @@ class SurveyRepository:
     def __init__(self, table: Table) -> None:
         self._table = table
 
-    def put_new(self, survey: Survey) -> bool:
+    def put_new(self, survey: Survey, seed_nonce: str | None = None) -> bool:
+        """A new definition; a contest's with the nonce its draw seed is derived from."""
+        definition = Put(survey.to_item(), ITEM_ABSENT)
         try:
-            self._table.put(Put(survey.to_item(), ITEM_ABSENT))
+            if seed_nonce is None:
+                self._table.put(definition)
+            else:
+                self._table.commit(Transaction().add(definition, Put(
+                    {"pk": _partition(survey.survey_id), "sk": "SEED", "type": "draw_seed", "nonce": seed_nonce},
+                    ITEM_ABSENT)))
         except ConditionFailed:
             return False
         return True
@@ -115,7 +136,8 @@ class SurveyRepository:
         return [SurveyResponse.from_item(i) for i in query_all(self._table, _partition(survey_id), prefix="RESPONSE#")]
 
     def commit_seed(self, survey_id: str, seed: str, commitment: str) -> bool:
-        """Store a closed contest's seed and publish its SHA-256, once."""
+        """Store a closed contest's seed and publish its SHA-256, once (a contest created
+        before contests committed at creation, to a seed derived from a nonce)."""
         tx = Transaction()
         tx.add(Update(Survey.key(survey_id), Changes(set={"commitment": commitment}), Attr("commitment").absent(),
                       tag=ALREADY_COMMITTED))
@@ -127,8 +149,57 @@ class SurveyRepository:
         return True
 
     def seed(self, survey_id: str) -> str | None:
+        """A seed stored by commit_seed (None where the contest derives its seed from a nonce)."""
         item = self._table.get({"pk": _partition(survey_id), "sk": "SEED"})
-        return item["seed"] if item else None
+        return str(item["seed"]) if item and "seed" in item else None
+
+    def seed_nonce(self, survey_id: str) -> str | None:
+        """The nonce a contest's seed is derived from, stored at its creation."""
+        item = self._table.get({"pk": _partition(survey_id), "sk": "SEED"})
+        return str(item["nonce"]) if item and "nonce" in item else None
+
+    # -- the close: no more confirmations, then the entry ids published -----------------------
+    def close_entries(self, survey_id: str, at: str) -> None:
+        """From now on no entry of the contest is confirmed (see add_entries_open_check)."""
+        try:
+            self._table.update(Update(Survey.key(survey_id), Changes(set={"entries_closed_at": at}),
+                                      Attr("entries_closed_at").absent()))
+        except ConditionFailed:  # closed by an earlier run
+            pass
+
+    def add_entries_open_check(self, tx: Transaction, survey_id: str) -> None:
+        """The contest's entries are not closed yet (ENTRIES_CLOSED fails otherwise)."""
+        tx.add(Check(Survey.key(survey_id), Attr("entries_closed_at").absent(), tag=ENTRIES_CLOSED))
+
+    def add_confirmed_count(self, tx: Transaction, survey_id: str) -> None:
+        """One more confirmed entry, while entries are open (ENTRIES_CLOSED fails otherwise)."""
+        tx.add(Update(Survey.key(survey_id), Changes(add={"confirmed_entries": 1}), Attr("entries_closed_at").absent(),
+                      tag=ENTRIES_CLOSED))
+
+    def publish_entries(self, survey_id: str, entry_ids: list[str], entries_hash: str) -> bool:
+        """Keep the closed contest's sorted entry ids in chunks and publish their hash, once.
+        The chunks go first; a run that failed between writes the same ones again, and a chunk
+        never changes once written (False then, and nothing is published)."""
+        for n, start in enumerate(range(0, len(entry_ids), ENTRY_IDS_PER_CHUNK)):
+            ids = "\n".join(entry_ids[start:start + ENTRY_IDS_PER_CHUNK])
+            digest = hashlib.sha256(ids.encode()).hexdigest()
+            try:
+                self._table.put(Put({"pk": _partition(survey_id), "sk": f"ENTRIES#{n:05d}", "type": "contest_entry_ids",
+                                     "ids": ids, "sha256": digest}, ITEM_ABSENT | (Attr("sha256") == digest)))
+            except ConditionFailed:
+                return False
+        try:
+            self._table.update(Update(Survey.key(survey_id),
+                                      Changes(set={"entries_hash": entries_hash, "entries": len(entry_ids)}),
+                                      Attr("entries_hash").absent()))
+        except ConditionFailed:
+            return False
+        return True
+
+    def entry_ids(self, survey_id: str) -> list[str]:
+        """The entry ids kept at the close, in their order."""
+        chunks = query_all(self._table, _partition(survey_id), prefix="ENTRIES#")
+        return [entry_id for chunk in chunks for entry_id in str(chunk["ids"]).split("\n") if entry_id]
 
     def add_draw(self, tx: Transaction, draw: Draw) -> None:
         tx.add(Put(draw.to_item(), ITEM_ABSENT, tag=ALREADY_DRAWN))
