@@ -45,6 +45,7 @@ EXITS: dict[str, str] = {
     "/surveys/{survey_id}/responses": PUBLIC, "/surveys/{survey_id}/form": PUBLIC, "/take-part": PUBLIC,
     "/processor/webhook": PUBLIC, "/notices/{notice_id}/hide": PUBLIC,
     "/login/{token}": LINK_HOLDER, "/unsubscribe/{token}": LINK_HOLDER, "/friends/forget/{token}": LINK_HOLDER,
+    "/surveys/{survey_id}/confirm-email/{token}": LINK_HOLDER,
     "/logout": OWN, "/account": OWN, "/account/preferences": OWN, "/account/deactivate": OWN, "/account/export": OWN,
     "/account/orders": OWN, "/account/orders/{order_id}": OWN, "/referrals": OWN,
     "/my-account": OWN, "/my-account/info": OWN, "/my-account/email-preferences": OWN, "/my-account/deactivate": OWN,

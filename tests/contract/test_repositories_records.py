@@ -1,5 +1,6 @@
 """The smaller repositories' contract on both tables: audit, contact questions, the sandbox
-processor's sessions, and the purpose-limited friend (P06-P09) and contest (P14, P15) data."""
+processor's sessions, the purpose-limited friend data (P06-P09) and the surveys' records;
+the contest entrants (P14, P15) are in test_repositories_contests.py."""
 from __future__ import annotations
 
 import time
@@ -8,7 +9,6 @@ from typing import Callable
 import pytest
 
 from shared.store.audit import AuditEntry, AuditRepository
-from shared.store.contest_entries import ALREADY_ENTERED, EntrantContact, EntrantContactRepository
 from shared.store.friends import ALREADY_INVITED, NOT_INVITED, OVER_CAP, FriendRepository, Invitation, Referral
 from shared.store.questions import ContactQuestion, QuestionRepository
 from shared.store.sandbox import SandboxSessionRepository
@@ -67,10 +67,11 @@ def _invited(table: Table, uid: Ids, friend_hash: str | None = None, referrer: s
     friend_hash, referrer = friend_hash or uid(), referrer or uid()
     referral = Referral(uid(), referrer, friend_hash, f"2027-01-01T{uid()[:6]}")
     invitation = Invitation(friend_hash, referral.referral_id, referrer, "2027-01-01")
-    tx = Transaction()
-    friends.add_referral(tx, referral)
-    friends.add_invitation(tx, invitation, "fay@example.org", expires_at)
-    table.commit(tx)
+    for add in (lambda tx: friends.add_referral(tx, referral),  # two transactions, as referrals.refer writes them
+                lambda tx: friends.add_invitation(tx, invitation, "fay@example.org", expires_at)):
+        tx = Transaction()
+        add(tx)
+        table.commit(tx)
     return invitation, referral
 
 
@@ -166,50 +167,6 @@ def test_expired_friend_data_is_listed_by_its_day_and_deleted_only_once_expired(
     assert [friends.delete_data(k, expires_at - 1) for k in keys] == [False]
     assert [friends.delete_data(k, expires_at) for k in keys] == [True]
     assert friends.address(invitation.friend_hash, NOW) is None
-
-
-# -- contest entrants -----------------------------------------------------------------------
-KEPT_UNTIL = int(NOW) + 3600
-
-
-def _entrant(uid: Ids, survey_id: str, email_hash: str | None = None) -> EntrantContact:
-    return EntrantContact(survey_id, email_hash or uid(), uid(), "Eve Entrant", "eve@example.org", KEPT_UNTIL,
-                          "1 Road", "12345")
-
-
-def _enter(table: Table, contact: EntrantContact) -> None:
-    tx = Transaction()
-    EntrantContactRepository(table).add_entry(tx, contact)
-    table.commit(tx)
-
-
-def test_add_entry_records_one_entry_per_address_per_contest(table: Table, uid: Ids) -> None:
-    entrants = EntrantContactRepository(table)
-    survey_id = uid()
-    first = _entrant(uid, survey_id)
-    _enter(table, first)
-    tx = Transaction()
-    entrants.add_entry(tx, _entrant(uid, survey_id, first.email_hash))
-    with pytest.raises(ConditionFailed) as failed:
-        table.commit(tx)
-    assert failed.value.tags == frozenset({ALREADY_ENTERED})
-    assert entrants.entry_ids(survey_id) == [first.entry_id]
-    assert entrants.contact(survey_id, first.entry_id, NOW) == first
-    assert entrants.contact(survey_id, first.entry_id, KEPT_UNTIL) is None  # past its retention: gone for reads
-    other_contest = _entrant(uid, uid(), first.email_hash)
-    _enter(table, other_contest)  # the same address may enter another contest
-    assert entrants.entry_ids(other_contest.survey_id) == [other_contest.entry_id]
-
-
-def test_purge_deletes_every_entrant_of_one_contest(table: Table, uid: Ids) -> None:
-    entrants = EntrantContactRepository(table)
-    survey_id, other_survey = uid(), uid()
-    for contact in [_entrant(uid, survey_id) for _ in range(3)] + [_entrant(uid, other_survey)]:
-        _enter(table, contact)
-    assert entrants.purge(survey_id) == 3
-    assert entrants.entry_ids(survey_id) == []
-    assert len(entrants.entry_ids(other_survey)) == 1
-    assert entrants.purge(survey_id) == 0
 
 
 # -- surveys --------------------------------------------------------------------------------

@@ -63,7 +63,7 @@ def test_the_merged_template_holds_the_stateful_resources_and_wires_every_event_
     operators = {k for k, v in resources.items() if v["Type"] == "AWS::Serverless::Function" and k.startswith("Ops")}
     assert operators == {"OpsContactRequests", "OpsDisputeLookup", "OpsSendCampaign", "OpsServiceAnnouncement",
                          "OpsImportPins", "OpsRequeueFailedMail", "OpsUnsuppress", "OpsBackfillPinMarkers",
-                         "OpsReferralReport", "OpsCreateSurvey", "OpsSurveyResults", "OpsDrawContest",
+                         "OpsReferralReport", "OpsCreateSurvey", "OpsSurveyResults", "OpsDrawContest", "OpsVerifyDraw",
                          "OpsPublishPolicy", "OpsPostNotice", "OpsRecordDisclosure",
                          "OpsAccessTrends"}
 

@@ -332,16 +332,24 @@ def exercised(aws, deployed_like):
         http.get("/surveys")
         http.get(f"/surveys/{contest_id}")
         http.get(f"/surveys/{contest_id}/form")
+        entrant = Person("entrant")
         assert http.post_json(f"/surveys/{contest_id}/responses", {
-            "answers": {"q": 3}, "contact": {"email": Person("entrant").email}, "consent": True}).status_code == 201
+            "answers": {"q": 3}, "email": entrant.email, "consent": True}).status_code == 201
+        with running("mail_outbox_sweeper"):  # the confirmation link's mail
+            deliver(ports_now())
+        confirm = link_path(mail_to(entrant.email)[-1]["text"], f"/surveys/{contest_id}/confirm-email/")
+        http.get(confirm)
+        assert http.post_form(confirm, "").status_code == 200  # this contest asks for the email alone
         closed = ports_now().replace(clock=FixedClock(now + 120))
         with running("contest_commitments", cold=True):
             assert contests.commit_closed_contests(ports_now().replace(clock=FixedClock(now + 120))) == 1
         with running("ops_draw_contest", cold=True):
             assert ops.run("ops_draw_contest", {"survey_id": contest_id, "winners": 1},
                            ports_now().replace(clock=FixedClock(now + 120)))["winners"]
+        with running("ops_verify_draw", cold=True):
+            assert ops.run("ops_verify_draw", {"survey_id": contest_id}, ports_now())["match"]
         with running("ops_survey_results", cold=True):
-            assert ops.run("ops_survey_results", {"survey_id": contest_id}, ports_now())["responses"] == 1
+            assert ops.run("ops_survey_results", {"survey_id": contest_id}, ports_now())["entries"] == 1
         with running("mail_outbox_sweeper"):
             deliver(closed)
         # Policy versions, notices and a legal disclosure.

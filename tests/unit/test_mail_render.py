@@ -19,7 +19,7 @@ def test_every_template_renders_with_and_without_an_unsubscribe_footer(template)
              "cards": [{"name": "Mexico 10", "pin": "123456", "dialing_instructions": "Dial"}],
              "referrer_first_name": BASE["name"], "forget_url": "https://s.example/friends/forget/f",
              "store_url": "https://s.example", "contest_title": BASE["name"], "prize": "A $20 card",
-             "retention_days": 60}
+             "retention_days": 60, "confirm_url": "https://s.example/surveys/s/confirm-email/t", "link_hours": 72}
     # Mail to an address with no account has no unsubscribe footer: an invitation carries its
     # own forget-me link, a winner's mail is the contest's only one.
     footers = ({},) if template in ("invitation", "contest_winner") else ({}, FOOTER)
