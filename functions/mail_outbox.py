@@ -26,7 +26,7 @@ from shared import metrics
 from shared.aws import is_transient
 from shared.mail.ses import SendDeferred
 from shared.ports import Ports
-from shared.store.mail import SHARDS, TRANSACTIONAL, MailJob, Priority
+from shared.store.mail import SHARDS, MailJob, Priority, priority_of
 from shared.store.table import ConditionFailed
 
 logger = Logger(child=True)
@@ -145,7 +145,8 @@ class Sender:
         name = type(error).__name__
         try:
             if isinstance(error, SendDeferred) or is_transient(error):
-                cap = TRANSACTIONAL_DEFER_CAP_SECONDS if job.kind == TRANSACTIONAL else DEFER_CAP_SECONDS
+                waited_for = priority_of(job.kind) == Priority.TRANSACTIONAL
+                cap = TRANSACTIONAL_DEFER_CAP_SECONDS if waited_for else DEFER_CAP_SECONDS
                 ports.outbox.retry_later(job, claim_id, now + backoff(job.deferrals, DEFER_BASE_SECONDS, cap),
                                        f"deferred:{name}", False)
                 logger.warning("mail job deferred", extra={"job_id": job.job_id, "error": name})
@@ -190,7 +191,7 @@ def handle_stream_records(records: Iterable[dict[str, Any]], ports: Ports, handl
             image = record.get("dynamodb", {}).get("NewImage", {})
             if record.get("eventName") != "INSERT" or image.get("type", {}).get("S") != "mail_job":
                 continue
-            if image.get("kind", {}).get("S") != TRANSACTIONAL:
+            if priority_of(image.get("kind", {}).get("S", "")) != Priority.TRANSACTIONAL:
                 count(outcomes, "left_to_sweeper")
                 continue
             outcome = sender.send(image["job_id"]["S"])

@@ -46,10 +46,12 @@ class Priority(StrEnum):
 SHARDS = {Priority.TRANSACTIONAL: 4, Priority.BULK: 16}  # transactional mail is a trickle; campaigns are the flood
 FAILED_SHARDS = 16
 TRANSACTIONAL = "transactional"
+# Kinds a person has just asked for and waits for, sent first (a contest entry's confirmation link too).
+WAITED_FOR = (TRANSACTIONAL, "contest_confirmation")
 
 
 def priority_of(kind: str) -> Priority:
-    return Priority.TRANSACTIONAL if kind == TRANSACTIONAL else Priority.BULK
+    return Priority.TRANSACTIONAL if kind in WAITED_FOR else Priority.BULK
 
 
 def _shard(job_id: str, shards: int) -> int:

@@ -38,3 +38,10 @@ ACTIVE, PENDING, GONE = "active", "pending", "deactivated"
 ])
 def test_mail_kind_rules(kind, recipient, allowed):
     assert (refusal(kind, recipient) is None) is allowed
+
+
+def test_p14_a_contest_entrys_confirmation_link_is_sent_first_like_other_mail_a_person_waits_for():
+    from shared.store.mail import Priority, priority_of
+
+    assert priority_of("contest_confirmation") == priority_of("transactional") == Priority.TRANSACTIONAL
+    assert {priority_of(k) for k in ("invitation", "promotional", "service", "contest")} == {Priority.BULK}
