@@ -132,6 +132,11 @@ class SurveyRepository:
     def add_response(self, tx: Transaction, response: SurveyResponse) -> None:
         tx.add(Put(response.to_item(), ITEM_ABSENT))
 
+    def add_unused_response_check(self, tx: Transaction, response: SurveyResponse) -> None:
+        """In the place of answers that are not stored (a repeat entry's), the same count of
+        operations: a check that the random id is unused, which it is."""
+        tx.add(Check({"pk": response.to_item()["pk"], "sk": response.to_item()["sk"]}, ITEM_ABSENT))
+
     def responses(self, survey_id: str) -> list[SurveyResponse]:
         return [SurveyResponse.from_item(i) for i in query_all(self._table, _partition(survey_id), prefix="RESPONSE#")]
 

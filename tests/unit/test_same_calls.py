@@ -80,3 +80,49 @@ def test_an_endpoint_makes_the_same_calls_for_every_kind_of_address(endpoint):
     assert calls["fresh"], "the recorder saw no call"
     assert {kind: calls[kind] for kind in calls} == {kind: calls["fresh"] for kind in calls}
     assert all(answer == answers["fresh"] for answer in answers.values())
+
+
+def test_p15_a_contest_entry_makes_the_same_calls_whatever_the_mailbox_did_before():
+    """A fresh mailbox, one whose entry waits for confirmation, one already confirmed, and
+    the kinds above: the calls do not tell whether or how an address entered (P14, P15)."""
+    from functions.surveys import SubmissionRequest, submit
+    from tests.fakes import RecordingMailer
+    from tests.unit.contest_helpers import confirm_by_mail
+    from tests.unit.test_surveys import define
+
+    kinds = {**ADDRESSES, "entered, confirmed": "conf.irmed@example.net", "entered, pending": "pen.d@example.net"}
+
+    def entry(address: str) -> SubmissionRequest:
+        return SubmissionRequest.model_validate({"answers": {"destination": "Mexico"}, "email": address,
+                                                 "consent": True})
+
+    calls, answers = {}, {}
+    for kind, address in kinds.items():
+        ports, _caller = _world()
+        mailer = RecordingMailer()
+        ports = ports.replace(mailer=mailer)
+        contest_id = define(ports, days_open=3)
+        submit(contest_id, entry(kinds["entered, pending"]), ports)
+        submit(contest_id, entry(kinds["entered, confirmed"]), ports)
+        confirm_by_mail(ports, mailer, kinds["entered, confirmed"])
+        ports.table.start_recording()
+        answers[kind] = submit(contest_id, entry(address), ports).model_dump(exclude={"response_id"})
+        calls[kind] = ports.table.recorded()
+    assert calls["fresh"] and {k: v for k, v in calls.items()} == {k: calls["fresh"] for k in calls}
+    assert all(answer == answers["fresh"] for answer in answers.values())
+
+
+def test_a_survey_answer_makes_the_same_calls_whoever_sends_it():
+    """A plain survey takes no address: its answer is one write, the same for everyone."""
+    from functions.surveys import SubmissionRequest, submit
+    from tests.unit.test_surveys import define
+
+    ports, _ = _world()
+    survey_id = define(ports, kind="survey", days_open=3)
+    recorded = []
+    for _ in range(2):
+        ports.table.start_recording()
+        submit(survey_id, SubmissionRequest.model_validate({"answers": {"destination": "Mexico"}, "consent": True}),
+               ports)
+        recorded.append(ports.table.recorded())
+    assert recorded[0] == recorded[1] and recorded[0]
