@@ -32,6 +32,7 @@ def test_p14_p15_the_seeded_contest_is_entered_and_confirmed_through_the_mailed_
         page.click("button:has-text('Enter the contest')")
         page.wait_for_selector("h1:has-text('Thank you')")
         assert "check your email" in page.inner_text("#result")
+        assert context.cookies() == []  # entering needed no cookie (P22)
 
         mail = local_stage.wait_for_mail(person.email, "Confirm your entry")
         link = next(word for word in mail["text"].split() if "/confirm-email/" in word)
