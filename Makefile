@@ -106,16 +106,22 @@ ops: $(INSTALLED)
 # make package STAGE=prod [PACKAGE_OUT=folder]: one template (app + stateful resources) and the zip,
 # in out/STAGE/. Then the cold path's bytecode for the runtime goes into the zip (found by
 # serving the API's first requests from the zip on the emulator), and SnapStart onto the API
-# function where the stage's config asks for it. Packaging talks to no AWS account; chalice
-# only wants a region to name.
+# function where the stage's config asks for it. Last, expanded.json: what CloudFormation
+# deploys after the SAM transform (infra/expand.py), which make test lints. Packaging talks
+# to no AWS account; chalice only wants a region to name. A sender still at example.com, or
+# one the policies disagree with, is a warning here (the tests package the committed
+# example); make preflight and make deploy refuse it.
 STAGE ?= dev
 PACKAGE_OUT ?= out/$(STAGE)
 package: $(PACKAGE_ENV) $(INSTALLED)
-	$(BIN)/python infra/merge_template.py $(STAGE) $(dir $(PACKAGE_OUT))merge-$(STAGE).json
+	$(BIN)/python -m infra.preflight $(STAGE) --sender-only --warn
+	$(BIN)/python -m infra.merge_template $(STAGE) $(dir $(PACKAGE_OUT))merge-$(STAGE).json
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(PACKAGE_BIN)/chalice package --stage $(STAGE) \
 	  --merge-template $(dir $(PACKAGE_OUT))merge-$(STAGE).json $(PACKAGE_OUT)
+	$(BIN)/python -m infra.event_sources $(STAGE) $(PACKAGE_OUT)/sam.json
 	$(BIN)/python -m infra.package_bytecode $(PACKAGE_OUT) --stage $(STAGE) --python $(PACKAGE_BIN)/python
 	$(BIN)/python -m infra.snapstart $(STAGE) $(PACKAGE_OUT)/sam.json $(SNAPSTART_FLAGS)
+	$(BIN)/python -m infra.expand $(PACKAGE_OUT)/sam.json $(PACKAGE_OUT)/expanded.json
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(PACKAGE_VENV) .pytest_cache .mypy_cache .local-stage.json out

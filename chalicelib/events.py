@@ -28,12 +28,7 @@ def register(app) -> None:
 
         @app.on_sqs_message(queue=feedback_queue, batch_size=10)
         def ses_feedback(event):
-            from functions.mail_feedback import handle_sns_envelope
-            from shared.ports import process_ports
-
-            # A failure raises: SQS retries the batch, then parks it in the dead-letter queue.
-            for record in event:
-                handle_sns_envelope(record.body, process_ports())
+            return handle_feedback_batch(event)
 
     @app.schedule(Rate(1, unit=Rate.MINUTES))
     def mail_outbox_sweeper(event):
@@ -111,3 +106,23 @@ def _register_operator_function(app, name: str) -> None:
 
     operator_function.__name__ = name
     app.lambda_function(name=name)(operator_function)
+
+
+def handle_feedback_batch(records) -> dict:
+    """SES feedback from its queue, each message on its own. The event source reports batch
+    item failures (the merge template's FunctionResponseTypes): a message that fails is named
+    back, and SQS retries it alone, then parks it in the dead-letter queue; the others of its
+    batch are done and deleted."""
+    from aws_lambda_powertools import Logger
+
+    from functions.mail_feedback import handle_sns_envelope
+    from shared.ports import process_ports
+
+    failed = []
+    for record in records:
+        try:
+            handle_sns_envelope(record.body, process_ports())
+        except Exception:
+            Logger(child=True).exception("SES feedback message failed; SQS retries it alone")
+            failed.append({"itemIdentifier": record.to_dict()["messageId"]})
+    return {"batchItemFailures": failed}

@@ -11,17 +11,41 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 
 APP = "calling-card-store"
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_DIR = ROOT / ".chalice" / "policies"
+CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
 DEPLOYED_STAGES = ("dev", "prod")
-SENDER_DOMAIN = "example.com"
-SENDER_ADDRESS = "store@example.com"
 
 GET, QUERY, BATCH_GET = "dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"
 PUT, UPDATE, DELETE, CHECK = "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who a stage's mail is from: `SENDER_ADDRESS` in the stage's environment in
+    .chalice/config.json ("Name <local@domain>"), the one place it is set. The SES identity
+    (the template's SenderDomain) and the IAM condition on ses:SendEmail follow from it."""
+
+    header: str  # the From header as configured, display name included
+    address: str  # what SES compares with ses:FromAddress
+    domain: str  # the SES identity that sends it
+
+
+def stage_environment(stage: str) -> dict[str, str]:
+    config = json.loads(CHALICE_CONFIG.read_text())
+    return {**config.get("environment_variables", {}), **config["stages"][stage].get("environment_variables", {})}
+
+
+def sender(stage: str) -> Sender:
+    header = stage_environment(stage).get("SENDER_ADDRESS", "")
+    address = parseaddr(header)[1]
+    if address.count("@") != 1 or not all(address.split("@")):
+        raise ValueError(f"stage {stage}: SENDER_ADDRESS {header!r} in .chalice/config.json holds no address")
+    return Sender(header, address, address.split("@")[1].lower())
 
 
 @dataclass(frozen=True)
@@ -109,9 +133,10 @@ def policy(stage: str, function: str) -> dict:
     if needs.pin_mac:
         statements.append(_key_by_alias("PinMacKey", ["kms:GenerateMac"], f"{name}-pin-mac"))
     if needs.sends_mail:
+        mail_from = sender(stage)
         statements.append(_statement("Mail", ["ses:SendEmail"], [
-            f"arn:aws:ses:*:*:identity/{SENDER_DOMAIN}", f"arn:aws:ses:*:*:configuration-set/{name}"],
-            {"StringEquals": {"ses:FromAddress": SENDER_ADDRESS}}))
+            f"arn:aws:ses:*:*:identity/{mail_from.domain}", f"arn:aws:ses:*:*:configuration-set/{name}"],
+            {"StringEquals": {"ses:FromAddress": mail_from.address}}))
     if needs.mail_dead_letters:
         statements.append(_statement("MailDeadLetters", ["sqs:GetQueueUrl", "sqs:SendMessage"],
                                      f"arn:aws:sqs:*:*:{name}-mail-dlq"))
@@ -133,19 +158,26 @@ def policy(stage: str, function: str) -> dict:
         f"arn:aws:ssm:*:*:parameter/{APP}/{stage}", f"arn:aws:ssm:*:*:parameter/{APP}/{stage}/*"]))
     statements.append(_statement("SecretsKey", ["kms:Decrypt"], "arn:aws:kms:*:*:key/*",
                                  {"StringLike": {"kms:ViaService": "ssm.*.amazonaws.com"}}))
-    statements.append(_statement("Logs", ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                                 [f"arn:aws:logs:*:*:log-group:/aws/lambda/{group}{tail}"
-                                  for group in log_groups(stage, function) for tail in ("", ":*")]))
+    # The stack declares the group (infra/merge_template.py): Lambda only writes to it.
+    statements.append(_statement("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"],
+                                 [f"arn:aws:logs:*:*:log-group:{log_group(stage, function)}{tail}"
+                                  for tail in ("", ":*")]))
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def log_groups(stage: str, function: str) -> tuple[str, str]:
-    """The function's log group as `chalice deploy` names it, and as a stack named
-    `<app>-<stage>` does (`make package`): `<stack>-<logical id>-<suffix>`."""
-    name = f"{APP}-{stage}"
-    logical_id = "APIHandler" if function == "api_handler" else function.title().replace("_", "")
-    deployed = name if function == "api_handler" else f"{name}-{function}"
-    return deployed, f"{name}-{logical_id}-*"
+def function_name(stage: str, function: str) -> str:
+    """The deployed function's name, which the merge template gives it: `make ops STAGE=…`
+    invokes it by this name, and its log group is named after it."""
+    return f"{APP}-{stage}-{function}"
+
+
+def log_group(stage: str, function: str) -> str:
+    return f"/aws/lambda/{function_name(stage, function)}"
+
+
+def logical_id(function: str) -> str:
+    """Chalice's logical id for a function in the template: ops_import_pins -> OpsImportPins."""
+    return "APIHandler" if function == "api_handler" else "".join(p.capitalize() for p in function.split("_"))
 
 
 def policy_file(stage: str, function: str) -> Path:

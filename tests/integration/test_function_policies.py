@@ -62,7 +62,7 @@ def iam_requests(service: str, operation: str, params: dict, response: dict) -> 
         alias = _key_alias(response.get("KeyId") or params.get("KeyId"))
         return [(f"kms:{operation}", f"{arn}:key/{response.get('KeyId', '?').rsplit('/', 1)[-1]}", alias)]
     if service == "ses":
-        domain = policies.SENDER_DOMAIN
+        domain = policies.sender(STAGE).domain
         return [(f"ses:{operation}", f"{arn}:identity/{domain}", None),
                 (f"ses:{operation}", f"{arn}:configuration-set/{params['ConfigurationSetName']}", None)]
     if service == "sqs":
@@ -470,7 +470,7 @@ def test_rights_lambda_uses_for_a_function_follow_from_how_the_function_is_invok
     from infra import merge_template
 
     for function, needs in policies.FUNCTIONS.items():
-        logical_id = policies.log_groups(STAGE, function)[1].split("-")[-2]
+        logical_id = policies.logical_id(function)
         assert needs.reads_stream == (function == "mail_outbox_stream"), function
         assert needs.reads_feedback_queue == (function == "ses_feedback"), function
         kept = logical_id in merge_template.SCHEDULED_FUNCTIONS or function == "mail_outbox_stream"
