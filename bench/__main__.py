@@ -45,7 +45,9 @@ def arguments(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--campaign-sizes", type=sizes_argument, default=None, metavar="N,N",
                         help="recipients of each campaign, comma-separated (default 1000,10000; empty: no campaign)")
     parser.add_argument("--campaign-only", action="store_true", help="run figures 4 and 5 (campaign, drill) alone")
-    parser.add_argument("--signup-only", action="store_true", help="run figure 6 (signup, known vs new) alone")
+    parser.add_argument("--addresses-only", "--signup-only", dest="addresses_only", action="store_true",
+                        help="run figure 6 (known vs new address: answer time and calls of every endpoint "
+                             "that takes an address) alone")
     parser.add_argument("--calls-only", action="store_true", help="run figure 3 (AWS calls per request) alone")
     parser.add_argument("--first-page-only", action="store_true", help="run figure 7 (first GET / vs warm) alone")
     parser.add_argument("--cold-only", action="store_true", help="run figure 2 (cold starts) and its breakdown alone")
@@ -60,10 +62,10 @@ def main(argv: list[str] | None = None) -> int:
     warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
     logging.getLogger("moto").setLevel(logging.ERROR)
 
-    if options.signup_only:
-        from bench import signup_timing
+    if options.addresses_only:
+        from bench import address_timing
 
-        signup_timing.run_alone(progress, WIDTH)
+        address_timing.run_alone(progress, WIDTH)
         progress(f"done in {time.perf_counter() - started:.0f} s")
         return 0
     if options.calls_only:
@@ -97,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         progress(f"done in {time.perf_counter() - started:.0f} s")
         return 0
 
-    from bench import aws_calls, cold_report, first_page, import_time, signup_timing
+    from bench import address_timing, aws_calls, cold_report, first_page, import_time
 
     progress(f"import time: {RUNS} runs of each after 2 warm-ups ...")
     imports = import_time.measure(("app", "boto3"), runs=RUNS, warmups=2)
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         app_log = io.StringIO()  # the app's JSON log lines would mix with the table
         app.logger.registered_handler.setStream(app_log)
         calls = aws_calls.measure(log)
-        signup_times = signup_timing.measure(log, progress=progress)
+        address_times = address_timing.measure(log, progress=progress)
     finally:
         stage.stop()
 
@@ -156,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     first_page.report(first_pages, row, details=False)
     package.report(packaged, row)
     figure3.signup(row)
-    signup_timing.report(signup_times, row, details=False)
+    address_timing.report(address_times, row, details=False)
     figure3.others(row)
     campaign_scans = sum(r.scans for r in campaign_runs)
     total_scans = server_scans.count + campaign_scans
@@ -176,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     cold_report.report(cold, cold_parts, row, headline=False)
     first_page.report(first_pages, row, headline=False)
     figure3.details(row)
-    signup_timing.report(signup_times, row, headline=False)
+    address_timing.report(address_times, row, headline=False)
     print_campaign(campaign_runs, headline=False)
     print()
     progress(f"done in {time.perf_counter() - started:.0f} s")
