@@ -10,7 +10,9 @@ from bench.report import WIDTH, goal_text
 
 SIGNUP_CALL_GOAL = 2
 UNSUBSCRIBE_CALL_GOAL = 2
-CHECKOUT_CALL_GOAL = 3
+# The key's earlier answer is read before the cart (a retry gets its first answer), then the
+# session and account reads, and the order's transaction.
+CHECKOUT_CALL_GOAL = 4
 CALLBACK_CALL_GOAL = 3
 
 
