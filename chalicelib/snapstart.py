@@ -11,6 +11,12 @@ made anew after restore: the random generator's state, the boto3 session and cli
 connections and the credentials they resolved), the settings with the secrets read with
 them and Powertools' parameter cache, and the ports, which hold clients.
 
+Nothing before the snapshot reads a secret: Lambda runs this hook when a version is
+published, which on a stage's first deploy is before anyone has put the secrets in SSM, and
+a hook that fails fails the deploy. The settings are read from the environment alone there
+(`Settings.from_environment`, no SSM); the secrets are read on the first request after
+restore, which is when they must be current anyway.
+
 The runtime provides `snapshot_restore_py`. Where it is missing (make run, the tests),
 `register()` does nothing; the hooks can still be called directly.
 """
@@ -52,9 +58,15 @@ def before_snapshot() -> None:
         importlib.import_module(name)
     from chalicelib import pages
     from shared import geo, user_agents
-    from shared.ports import process_ports
+    from shared.ports import Ports
+    from shared.settings import Settings
+    from shared.store.table import DynamoTable
 
-    process_ports()  # its repositories' modules are on the cold path; each repository is built on first use
+    # The stage's ports as process_ports() builds them, minus the secrets get_settings() would
+    # read from SSM: a snapshot is taken before the stage need have any (see above). Its
+    # repositories' modules are on the cold path; each repository is built on first use.
+    settings = Settings.from_environment()
+    Ports(settings, DynamoTable(settings.table_name))
     user_agents.families(SAMPLE_AGENT)
     geo.country_of_address(SAMPLE_ADDRESS)
     environment = pages._environment()

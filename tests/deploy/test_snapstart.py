@@ -230,10 +230,38 @@ def test_the_hooks_in_the_runtimes_order_warm_the_cold_path_then_renew_clients_s
         snapstart.after_restore()
 
 
+def test_before_snapshot_reads_no_secret_so_a_version_publishes_before_the_stage_has_any(aws, unpacked, monkeypatch):
+    """Lambda runs the hook when it publishes a version, on a stage's first deploy too, when
+    SSM may hold none of its secrets yet: the hook succeeds, and the first request after
+    restore is what reads them (and names the missing ones)."""
+    import boto3
+
+    from chalicelib import snapstart
+    from shared.settings import get_settings
+
+    path = "/calling-card-store/before-any-secret/"
+    assert boto3.client("ssm").get_parameters_by_path(Path=path, Recursive=True)["Parameters"] == []
+    monkeypatch.setenv("SECRETS_SOURCE", "ssm")
+    monkeypatch.setenv("SSM_PARAMETER_PATH", path)
+    monkeypatch.setattr(snapstart, "COLD_PATH", unpacked / "chalicelib" / "cold_path.txt")
+    try:
+        snapstart.after_restore()
+        snapstart.before_snapshot()
+        assert all(name in sys.modules for name in snapstart.cold_path_modules())
+        assert get_settings.cache_info().currsize == 0  # no settings with secrets in the snapshot
+        snapstart.after_restore()
+        with pytest.raises(RuntimeError, match="SSM parameters missing"):
+            get_settings()
+    finally:
+        monkeypatch.undo()
+        snapstart.after_restore()
+
+
 def test_before_snapshot_runs_in_the_runtime_from_the_read_only_zip_on_its_bytecode(package, runtime_python,
                                                                                   tmp_path):
     """The deployed form: the hook finds the cold-path list in the zip and imports it all
-    from the shipped bytecode (the local stage's settings: nothing here calls AWS)."""
+    from the shipped bytecode. The stage reads its secrets from SSM, which holds none and is
+    out of reach (a closed local port): the hook calls no AWS API at all."""
     runtime = cold_path.runtime_folder(runtime_python, tmp_path / "runtime")
     shipped = read_only.unpack(package / "deployment.zip", tmp_path / "shipped")
     probe = COMPILE_SPY + """
@@ -252,7 +280,9 @@ print(json.dumps({"listed": len(names), "missing": [n for n in names if n not in
                   "paused_and_frozen": paused_and_frozen, "models_built": models_built,
                   "compiled": [p for p in compiled if p.startswith(sys.argv[1])]}))
 """
-    env = {"PATH": "/usr/bin:/bin", **emulator.AWS_ENVIRONMENT, **emulator.stage_environment("local")}
+    env = {"PATH": "/usr/bin:/bin", **emulator.AWS_ENVIRONMENT, **emulator.stage_environment("local"),
+           "SECRETS_SOURCE": "ssm", "SSM_PARAMETER_PATH": "/calling-card-store/prod/",
+           "AWS_ENDPOINT_URL": "http://127.0.0.1:9", "AWS_MAX_ATTEMPTS": "1"}
     try:
         done = subprocess.run(read_only.command([runtime_python, "-I", "-S", "-c", probe, str(shipped), str(runtime)]),
                               env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
