@@ -46,7 +46,7 @@ PACKAGE_ENV := no-package-python
 endif
 SNAPSTART_FLAGS := $(if $(filter 1,$(PACKAGE_FOR_TESTS)),--older-runtime-for-tests)
 
-.PHONY: run test lint bench ops chromium package clean no-package-python package-with-default-python
+.PHONY: run test lint bench ops chromium package preflight deploy clean no-package-python package-with-default-python
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -100,8 +100,11 @@ bench: $(INSTALLED)
 	$(BIN)/python -m bench
 
 # make ops NAME=ops_contact_requests [INPUT=file.json]: an operator function against `make run`.
+# With STAGE=prod (or dev) on make's command line, the deployed function of that stage instead,
+# by its name, with the caller's AWS credentials (local_stage/ops.py). STAGE from the environment
+# or the default below never reaches a deployed stage.
 ops: $(INSTALLED)
-	$(BIN)/python -m local_stage.ops $(NAME) $(INPUT)
+	$(BIN)/python -m local_stage.ops $(if $(filter command line,$(origin STAGE)),--stage $(STAGE)) $(NAME) $(INPUT)
 
 # make package STAGE=prod [PACKAGE_OUT=folder]: one template (app + stateful resources) and the zip,
 # in out/STAGE/. Then the cold path's bytecode for the runtime goes into the zip (found by
@@ -122,6 +125,27 @@ package: $(PACKAGE_ENV) $(INSTALLED)
 	$(BIN)/python -m infra.package_bytecode $(PACKAGE_OUT) --stage $(STAGE) --python $(PACKAGE_BIN)/python
 	$(BIN)/python -m infra.snapstart $(STAGE) $(PACKAGE_OUT)/sam.json $(SNAPSTART_FLAGS)
 	$(BIN)/python -m infra.expand $(PACKAGE_OUT)/sam.json $(PACKAGE_OUT)/expanded.json
+
+# make preflight STAGE=prod: read-only checks of the AWS account the stage deploys to, one OK or
+# FAIL line each with its fix (infra/preflight.py); docs/operations.md, Deploy step by step.
+preflight: $(INSTALLED)
+	$(BIN)/python -m infra.preflight $(STAGE)
+
+# make deploy STAGE=prod ARTIFACT_BUCKET=<S3 bucket>, after make package STAGE=prod: uploads the
+# zip and deploys the stack `calling-card-store-STAGE` with the AWS CLI (v2) and the caller's
+# credentials. It refuses a sender at an example domain or one the policies or the package
+# disagree with. CAPABILITY_IAM: each function's role; CAPABILITY_AUTO_EXPAND: the SAM transform.
+# The parameters are passed, not left to the stack's previous values.
+DEPLOY_STACK = calling-card-store-$(STAGE)
+deploy: $(INSTALLED)
+	@test -n "$(ARTIFACT_BUCKET)" || { echo "FATAL: make deploy needs ARTIFACT_BUCKET=<an S3 bucket for the zip>" >&2; exit 1; }
+	@test -f $(PACKAGE_OUT)/sam.json || { echo "FATAL: no $(PACKAGE_OUT)/sam.json: run make package STAGE=$(STAGE) first" >&2; exit 1; }
+	$(BIN)/python -m infra.preflight $(STAGE) --sender-only --template $(PACKAGE_OUT)/sam.json
+	aws cloudformation package --template-file $(PACKAGE_OUT)/sam.json --s3-bucket $(ARTIFACT_BUCKET) \
+	  --output-template-file $(PACKAGE_OUT)/packaged.json --use-json
+	aws cloudformation deploy --template-file $(PACKAGE_OUT)/packaged.json --stack-name $(DEPLOY_STACK) \
+	  --capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --no-fail-on-empty-changeset \
+	  --parameter-overrides Stage=$(STAGE) SenderDomain=$$($(BIN)/python -m infra.preflight $(STAGE) --sender-domain)
 
 clean:
 	rm -rf $(VENV) $(CHECKOV_VENV) $(PACKAGE_VENV) .pytest_cache .mypy_cache .local-stage.json out

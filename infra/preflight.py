@@ -231,7 +231,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sender-only", action="store_true", help="only the offline checks of the sender")
     parser.add_argument("--warn", action="store_true", help="print failures as warnings and succeed (make package)")
     parser.add_argument("--template", type=Path, help="a packaged sam.json whose SenderDomain to check too")
+    parser.add_argument("--sender-domain", action="store_true", help="print the SES identity (make deploy) and stop")
     args = parser.parse_args(argv)
+    if args.sender_domain:
+        print(policies.sender(args.stage).domain)
+        return 0
     checks = run(args.stage, sender_only=args.sender_only, template=args.template)
     failed = [check for check in checks if not check.ok]
     if args.warn:
