@@ -45,6 +45,7 @@ class JsonRoute:
     headers: tuple[str, ...] = ()
     cookies: tuple[str, ...] = ()
     answers: tuple[int, ...] = ()
+    query: tuple[str, ...] = ()
 
 
 JSON_ROUTES: list[JsonRoute] = []
@@ -162,13 +163,13 @@ def _view_arguments(view: Callable, signed_in: bool) -> Callable[[dict, object],
 def json_route(blueprint, path: str, method: str, *, summary: str, request: str | None = None,
                response: str | None = None, status: int = 200, signed_in: bool = False,
                body_optional: bool = False, headers: tuple[str, ...] = (), cookies: tuple[str, ...] = (),
-               answers: tuple[int, ...] = ()) -> Callable:
+               answers: tuple[int, ...] = (), query: tuple[str, ...] = ()) -> Callable:
     """A JSON route: body parsed into `request`, result serialised, domain errors mapped.
     `signed_in`: the view gets the session's `account`; without one the answer is 401.
     `body_optional`: an empty body reaches the view as None.
-    For the OpenAPI document: the request `headers` and `cookies` the view reads, and the
-    statuses its use case `answers` besides success and the edge's own (400 for a bad body,
-    401 without a session, 403 cross-site, 413 too large, 415 not JSON)."""
+    For the OpenAPI document: the request `headers`, `cookies` and `query` parameters the view
+    reads, and the statuses its use case `answers` besides success and the edge's own (400 for
+    a bad body, 401 without a session, 403 cross-site, 413 too large, 415 not JSON)."""
 
     def register(view: Callable) -> Callable:
         fill = _view_arguments(view, signed_in)
@@ -197,7 +198,8 @@ def json_route(blueprint, path: str, method: str, *, summary: str, request: str 
             options["cors"] = cors_config()
         blueprint.route(path, **options)(handle)
         JSON_ROUTES.append(JsonRoute(path, method, summary, request, response, status, signed_in=signed_in,
-                                     body_optional=body_optional, headers=headers, cookies=cookies, answers=answers))
+                                     body_optional=body_optional, headers=headers, cookies=cookies, answers=answers,
+                                     query=query))
         return handle
 
     return register

@@ -130,11 +130,22 @@ def _security(route: JsonRoute) -> list[dict]:
 def _parameters(route: JsonRoute) -> list[dict]:
     found = [{"name": p.strip("{}"), "in": "path", "required": True, "schema": _path_schema(p.strip("{}"))}
              for p in route.path.split("/") if p.startswith("{")]
+    found += [_query(name) for name in route.query]
     found += [_header(name) for name in route.headers]
     found += [{"name": name, "in": "cookie", "required": False, "schema": {"type": "string"},
                "description": "The cart cookie /cart/items sets; any other value means no cart."}
               for name in route.cookies if name == cookies.CART]
     return found
+
+
+QUERY_PARAMETERS = {
+    "destination": {"schema": {"type": "string", "pattern": "^[A-Za-z]{2}$", "examples": ["MX"]},
+                    "description": "ISO 3166-1 alpha-2 code of the country called: that destination's rates only"},
+}
+
+
+def _query(name: str) -> dict:
+    return {"name": name, "in": "query", "required": False, **QUERY_PARAMETERS[name]}
 
 
 def _header(name: str) -> dict:

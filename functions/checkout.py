@@ -23,7 +23,9 @@ from shared.errors import Conflict, InvalidInput, Unavailable
 from shared.ports import CardProcessor, Ports
 from shared.processor import CheckoutRequest, HostedCheckout
 from shared.store.accounts import Account
-from shared.store.commerce import KEY_USED, CheckoutSession, Order
+from shared.order_codes import ATTEMPTS as CODE_ATTEMPTS
+from shared.order_codes import order_code
+from shared.store.commerce import KEY_USED, ORDER_CODE_TAKEN, CheckoutSession, Order
 from shared.store.table import ConditionFailed, Transaction
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
@@ -82,24 +84,28 @@ def start_checkout(account: Account, body: CheckoutBody | None, cart_items: dict
         f"{account.account_id}:{key_hash}",
     )
     answer = CheckoutStarted(order_id=order_id, redirect_url=checkout.url, notice=leaving_notice(ports.processor.name))
-    order = Order(order_id=order_id, account_id=account.account_id, lines=lines, amount_cents=amount,
-                  currency=currency, description=description, status="pending", created_at=ports.clock.iso(),
-                  session_id=checkout.session_id)
     session = CheckoutSession(session_id=checkout.session_id, order_id=order_id, account_id=account.account_id,
                               amount_cents=amount, currency=currency, lines=lines)
     now = int(ports.clock.now())
-    tx = Transaction()
-    ports.commerce.add_checkout(tx, order, session, key_hash, request_hash, answer.model_dump(), now,
-                                now + IDEMPOTENCY_WINDOW_SECONDS)
-    try:
-        ports.table.commit(tx)
-        return answer
-    except ConditionFailed as failed:  # a concurrent request with the same key got there first
-        record = failed.old.get(KEY_USED)
-        if record is None:  # the key's record expired, but its order stands: never overwritten
-            raise Conflict("This Idempotency-Key was used for an earlier order; use a new key for a new order.",
-                           code="idempotency_key_reused") from None
-    return _earlier_answer((record["body_hash"], record["answer"]), request_hash)
+    for attempt in range(CODE_ATTEMPTS):
+        order = Order(order_id=order_id, account_id=account.account_id, lines=lines, amount_cents=amount,
+                      currency=currency, description=description, status="pending", created_at=ports.clock.iso(),
+                      session_id=checkout.session_id, code=order_code(order_id, attempt))
+        tx = Transaction()
+        ports.commerce.add_checkout(tx, order, session, key_hash, request_hash, answer.model_dump(), now,
+                                    now + IDEMPOTENCY_WINDOW_SECONDS)
+        try:
+            ports.table.commit(tx)
+            return answer
+        except ConditionFailed as failed:  # a concurrent request with the same key got there first
+            if failed.tags == {ORDER_CODE_TAKEN}:  # another order's short code: the next one
+                continue
+            record = failed.old.get(KEY_USED)
+            if record is None:  # the key's record expired, but its order stands: never overwritten
+                raise Conflict("This Idempotency-Key was used for an earlier order; use a new key for a new order.",
+                               code="idempotency_key_reused") from None
+            return _earlier_answer((record["body_hash"], record["answer"]), request_hash)
+    raise Conflict("No free order code was found; please try again.", code="try_again")
 
 
 def _earlier_answer(earlier: tuple[str, dict[str, Any]], request_hash: str) -> CheckoutStarted:

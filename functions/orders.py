@@ -6,11 +6,12 @@ import re
 from pydantic import BaseModel, ConfigDict
 
 from functions.mail_compose import AccountMail, MailDefect, MailParts, SendTimeFacts
-from shared.catalog import format_cents, product
+from shared.catalog import destination_of, format_cents, product, toll_free_number
 from shared.errors import NotFound
 from shared.ports import Ports
 from shared.store.accounts import Account
 from shared.store.commerce import Order
+from shared.order_codes import order_code
 from shared.store.mail import MailJob
 
 
@@ -23,11 +24,82 @@ class Card(BaseModel):
     pin: str
     dialing_instructions: str
 
+    @property
+    def pin_grouped(self) -> str:
+        return group_digits(self.pin)
+
+    @property
+    def dialing_example(self) -> str | None:
+        known = product(self.sku)
+        place = destination_of(known) if known else None
+        return place.dialing_example(toll_free_number().number) if place else None
+
+
+def group_digits(pin: str) -> str:
+    """A PIN as people read it aloud: groups of four from the left (1234 5678 9012)."""
+    return " ".join(pin[i:i + 4] for i in range(0, len(pin), 4))
+
+
+def tel_href(number: str) -> str:
+    """A North American access number (1-800-555-0100) as a tel: link."""
+    return "tel:+" + "".join(c for c in number if c.isdigit())
+
+
+def calling_cards(count: int) -> str:
+    """"your calling card" or "your 3 calling cards": the words agree with the number."""
+    return "your calling card" if count == 1 else f"your {count} calling cards"
+
+
+def these_pins(count: int) -> str:
+    return "this PIN" if count == 1 else "these PINs"
+
+
+class ReceiptLine(BaseModel):
+    sku: str
+    name: str
+    quantity: int
+    unit_price: str
+    line_total: str
+
+
+class Receipt(BaseModel):
+    """What was bought and paid, as the order page and the PIN mail show it. The store keeps
+    no card details (the processor's events carry none): only that a card paid, and where."""
+
+    code: str
+    date: str
+    lines: list[ReceiptLine]
+    subtotal: str
+    taxes: str
+    total: str
+    currency: str
+    paid_by: str | None
+
+
+TAX_NOTE = "Prices include all taxes."
+PAID = ("paid", "paid_awaiting_stock")
+
+
+def code_of(order: Order) -> str:
+    return order.code or order_code(order.order_id)  # orders from before codes: the first derivation
+
+
+def receipt(order: Order, processor_name: str) -> Receipt:
+    lines = [ReceiptLine(sku=line["sku"], name=_product_name(line["sku"]), quantity=int(line["quantity"]),
+                         unit_price=format_cents(int(line["unit_price_cents"])),
+                         line_total=format_cents(int(line["quantity"]) * int(line["unit_price_cents"])))
+             for line in order.lines]
+    subtotal = sum(int(line["quantity"]) * int(line["unit_price_cents"]) for line in order.lines)
+    return Receipt(code=code_of(order), date=order.created_at[:10], lines=lines, subtotal=format_cents(subtotal),
+                   taxes=TAX_NOTE, total=format_cents(order.amount_cents), currency=order.currency,
+                   paid_by=f"Paid by card via {processor_name}" if order.status in PAID else None)
+
 
 class OrderView(BaseModel):
     model_config = ConfigDict(defer_build=True)
 
     order_id: str
+    code: str
     status: str
     description: str
     amount: str
@@ -53,13 +125,21 @@ STATUS_WORDS = {
 
 
 def _view(order: Order, cards: list[Card] | None = None) -> OrderView:
-    return OrderView(order_id=order.order_id, status=order.status, description=order.description,
+    return OrderView(order_id=order.order_id, code=code_of(order), status=order.status, description=order.description,
                      amount=format_cents(order.amount_cents), currency=order.currency,
                      created_at=order.created_at, cards=cards)
 
 
 def list_orders(account: Account, ports: Ports) -> OrderList:
-    return OrderList(orders=[_view(o) for o in ports.commerce.orders_of(account.account_id)])
+    return OrderList(orders=[_view(o) for o in newest_first(ports.commerce.orders_of(account.account_id))])
+
+
+def newest_first(orders: list[Order]) -> list[Order]:
+    return sorted(orders, key=lambda o: (o.created_at, o.order_id), reverse=True)
+
+
+def order_url(base_url: str, order_id: str) -> str:
+    return f"{base_url}/my-account/orders/{order_id}"
 
 
 def owned_order(account: Account, order_id: str, ports: Ports) -> Order:
@@ -104,8 +184,12 @@ def _pin_parts(job: MailJob, account: Account, facts: SendTimeFacts, ports: Port
     cards = cards_of(order, ports)
     if len(cards) != sum(int(line["quantity"]) for line in order.lines):
         raise MailDefect("the PIN mail would carry fewer PINs than the order has")
-    return MailParts(context={"cards": [card.model_dump() for card in cards],
-                              "order_url": f"{ports.settings.base_url}/checkout/return?order_id={order.order_id}"})
+    return MailParts(context={
+        "cards": [{**card.model_dump(), "pin_grouped": card.pin_grouped, "dialing_example": card.dialing_example}
+                  for card in cards],
+        "receipt": receipt(order, ports.processor.name).model_dump(),
+        "your_cards": calling_cards(len(cards)), "these_pins": these_pins(len(cards)),
+        "order_url": order_url(ports.settings.base_url, order.order_id)})
 
 
 MAIL = {"pin": AccountMail(_pin_parts)}

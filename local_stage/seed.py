@@ -9,13 +9,15 @@ PINS_PER_PRODUCT = 20
 
 def seed_catalog(ports) -> int:
     from functions.inventory import ImportPinsInput, import_pins
-    from shared.catalog import products
+    from shared.catalog import destinations, products, toll_free_number
 
     imported = 0
+    codes = {d.country_name: d.example_number.split()[0] for d in destinations().values()}
     for sku, product in products().items():
         pins = [{"pin": f"{secrets.randbelow(10**12):012d}",
-                 "dialing_instructions": f"Dial the access number 1-800-555-0100, enter the PIN, then the number in "
-                                         f"{product.destination} with its country code."}
+                 "dialing_instructions": f"Dial the access number {toll_free_number().number}, enter the PIN, then "
+                                         f"011, {product.destination}'s country code {codes[product.destination]} "
+                                         f"and the number, then #."}
                 for _ in range(PINS_PER_PRODUCT)]
         imported += import_pins(ImportPinsInput(sku=sku, pins=pins), ports)["imported"]
     return imported

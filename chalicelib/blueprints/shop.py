@@ -10,11 +10,29 @@ from chalicelib.pages import render_page
 shop = Blueprint(__name__)
 
 
-@json_route(shop, "/products", "GET", summary="Calling cards on sale, with stock")
+@json_route(shop, "/products", "GET", summary="Calling cards on sale: stock, rates, minutes, fees, access numbers",
+            response="functions.catalog:Products")
 def products(ports):
-    from functions.catalog import list_products
+    from functions.catalog import Products, list_products
 
-    return [p.model_dump() for p in list_products(ports)]
+    return Products(list_products(ports))
+
+
+@json_route(shop, "/rates", "GET", summary="The rate table (?destination=CC); browsers get the rates page",
+            response="functions.catalog:RateTable", answers=(400, 404), query=("destination",))
+def rates():
+    """One path for both: a browser (Accept: text/html) gets the searchable page, an API client
+    the table as JSON; either way the answer varies by Accept."""
+    from functions.catalog import RateTable, rate_table, search_rates
+
+    request = shop.current_request
+    destination = (request.query_params or {}).get("destination")
+    if "text/html" in request.headers.get("accept", ""):
+        found = search_rates(destination or "")
+        return render_page("rates.html", status=200 if found else 404, headers={"Vary": "Accept"},
+                           title="Rates", rates=found, query=destination or "")
+    table = RateTable(rate_table(destination))
+    return Response(body=table.model_dump(mode="json"), headers={"Content-Type": "application/json", "Vary": "Accept"})
 
 
 @json_route(shop, "/cart", "GET", summary="The cart of the cart cookie", response="functions.cart:CartView",
@@ -66,7 +84,9 @@ def checkout(account, body, ports):
 def shop_page(ports):
     from functions.catalog import list_products
 
-    return render_page("shop.html", title="Shop", products=list_products(ports))
+    from shared.catalog import access_numbers
+
+    return render_page("shop.html", title="Shop", products=list_products(ports), access_numbers=access_numbers())
 
 
 @page_route(shop, "/checkout/return", ["GET"], signed_in=True)
@@ -74,7 +94,7 @@ def checkout_return(account, ports):
     """Where the processor sends the customer back: the order as they see it. A paid order
     empties the cart of the browser that comes back (no cart id is stored with an order, P20)."""
     from functions import cart
-    from functions.orders import STATUS_WORDS, cards_of, owned_order
+    from functions.orders import owned_order
     from shared.errors import InvalidInput
 
     request = shop.current_request
@@ -82,14 +102,30 @@ def checkout_return(account, ports):
     if not order_id:
         raise InvalidInput("The link names no order.")
     order = owned_order(account, order_id, ports)
-    cards = cards_of(order, ports) if order.status == "paid" else []
     if order.status == "paid":
         cart.empty(cookies.read(request, cookies.CART), ports)
-    from shared.catalog import format_cents
+    return _order_page(order, ports)
 
+
+@page_route(shop, "/my-account/orders/{order_id}", ["GET"], signed_in=True)
+def order_page(account, order_id, ports):
+    """The order page the PIN mail and My Account link to (P10): its owner's only; another's
+    order is as missing as one that never was."""
+    from functions.orders import owned_order
+
+    return _order_page(owned_order(account, order_id, ports), ports)
+
+
+def _order_page(order, ports):
+    from functions.orders import STATUS_WORDS, calling_cards, cards_of, receipt, tel_href, these_pins
+    from shared.catalog import toll_free_number
+
+    cards = cards_of(order, ports) if order.status == "paid" else []
+    access = toll_free_number()
     return render_page("order.html", headers={"Cache-Control": "no-store"}, title="Your order", order=order,
-                       amount=format_cents(order.amount_cents),
-                       status_text=STATUS_WORDS.get(order.status, order.status), cards=cards)
+                       receipt=receipt(order, ports.processor.name), status_text=STATUS_WORDS.get(order.status, order.status), cards=cards,
+                       your_cards=calling_cards(len(cards)), these_pins=these_pins(len(cards)),
+                       access_number=access.number, access_tel=tel_href(access.number))
 
 
 @json_route(shop, "/processor/webhook", "POST", summary="Card-processor callbacks (Stripe format, signed)",

@@ -27,3 +27,20 @@ document.querySelectorAll("form[data-json]").forEach(function (form) {
     });
   });
 });
+
+// The order page's copy buttons: an enhancement only (the PIN is on the page to read and
+// select), shown where the browser can copy.
+if (navigator.clipboard) {
+  document.querySelectorAll("button.copy[data-copy]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", async function () {
+      const status = document.getElementById("copied");
+      try {
+        await navigator.clipboard.writeText(button.dataset.copy);
+        if (status) { status.textContent = "PIN copied."; }
+      } catch (error) {
+        if (status) { status.textContent = "Could not copy: select the PIN instead."; }
+      }
+    });
+  });
+}

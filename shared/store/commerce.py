@@ -2,7 +2,8 @@
 
 Key shapes: `PINS#<sku>` / `PIN#<id>` (gsi1 `STOCK#<sku>` while available); `CART#<id>` /
 `CART`; `ORDER#<id>` / `ORDER` (gsi1 `ORDERS#<account>`); `IDEMPOTENCY#<account>#<sha256>`
-/ `CHECKOUT`; `CHECKOUT#<session>` / `SESSION`; `AWAITING#<sku>` / `ORDER#<id>`.
+/ `CHECKOUT`; `CHECKOUT#<session>` / `SESSION`; `AWAITING#<sku>` / `ORDER#<id>`;
+`ORDERCODE#<code>` / `ORDERCODE` (which order a short order code names: one order per code).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ KEY_USED = "idempotency_key_used"  # old value: {"body_hash", "answer"} of the e
 ORDER_ALREADY_PAID = "order_already_paid"  # old value: None when there is no such order
 PIN_TAKEN = "pin_taken"
 ORDER_EXISTS = "order_exists"
+ORDER_CODE_TAKEN = "order_code_taken"  # another order holds the short code
 PIN_KNOWN = "pin_already_imported"
 NOT_WAITING = "order_not_waiting"  # old value: the order's status, None when there is no such order
 
@@ -74,6 +76,7 @@ class Order(Entity):
     pins: list[list[str]] = field(default_factory=list)
     paid_at: str | None = None
     note: str | None = None
+    code: str | None = None  # the short order code (shared.order_codes); orders before codes have none
 
     @staticmethod
     def key(order_id: str) -> Key:
@@ -115,6 +118,10 @@ def _awaiting_key(sku: str, order_id: str) -> Key:
 
 def _marker(sku: str, mac: str, pin_id: str, at: str) -> Item:
     return {"pk": f"PINMAC#{sku}#{mac}", "sk": "MARKER", "type": "pin_marker", "pin_id": pin_id, "at": at}
+
+
+def _code_key(code: str) -> Key:
+    return {"pk": f"ORDERCODE#{code}", "sk": "ORDERCODE"}
 
 
 def _cart_key(cart_id: str) -> Key:
@@ -195,6 +202,9 @@ class CommerceRepository:
             Put(order.to_item(), ITEM_ABSENT, tag=ORDER_EXISTS),
             Put(session.to_item()),
         )
+        if order.code:  # the code is the order's alone; the same order's retry may write it again
+            tx.add(Put({**_code_key(order.code), "type": "order_code", "order_id": order.order_id},
+                       ITEM_ABSENT | (Attr("order_id") == order.order_id), tag=ORDER_CODE_TAKEN))
 
     def checkout_answer(self, account_id: str, key_hash: str, now: int) -> tuple[str, dict[str, Any]] | None:
         """The body hash and answer of the account's checkout under this key, while its

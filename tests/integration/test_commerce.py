@@ -71,7 +71,8 @@ def paid_order(http, ports, customer):
 def test_products_show_the_contract_fields_and_stock_from_inventory(http, ports):
     import_pins(ports, "IN-10", 2)
     listed = {p["sku"]: p for p in http.json(http.get("/products"))}
-    assert set(listed["IN-10"]) == {"sku", "name", "destination", "denomination", "price", "currency", "in_stock"}
+    assert set(listed["IN-10"]) == {"sku", "name", "destination", "denomination", "price", "currency", "in_stock",
+                                    "rates", "minutes", "fees", "expiry_days", "access_numbers", "dialing_example"}
     assert listed["IN-10"]["in_stock"] is True and listed["IN-10"]["price"] == "10.00"
     assert listed["PH-20"]["in_stock"] is False
 
@@ -345,18 +346,23 @@ def test_p10_the_owner_sees_the_pin_again_and_another_account_gets_404(http, por
     deliver_callback(http, ports, order_id)
     deliver(ports)
     mail = next(m for m in mail_to(person.email) if m["subject"] == PIN_MAIL)
-    pin = next(line.split(": ", 1)[1] for line in mail["text"].splitlines() if line.startswith("PIN: "))
+    grouped = next(line.split(": ", 1)[1] for line in mail["text"].splitlines() if line.startswith("PIN: "))
+    pin = grouped.replace(" ", "")
     detail = http.json(http.client.http.get(f"/account/orders/{order_id}", headers=as_user(cookie)))
     assert detail["status"] == "paid" and detail["cards"][0]["pin"] == pin
     listed = http.json(http.client.http.get("/account/orders", headers=as_user(cookie)))["orders"]
     assert [o["order_id"] for o in listed] == [order_id] and listed[0]["cards"] is None
-    page = http.client.http.get(f"/checkout/return?order_id={order_id}", headers=as_user(cookie))
-    assert page.status_code == 200 and pin.encode() in page.body and page.headers["Cache-Control"] == "no-store"
+    for path in (f"/checkout/return?order_id={order_id}", f"/my-account/orders/{order_id}"):
+        page = http.client.http.get(path, headers=as_user(cookie))
+        assert page.status_code == 200 and grouped.encode() in page.body and page.headers["Cache-Control"] == "no-store"
+    assert f"/my-account/orders/{order_id}" in mail["text"]
     my_account = http.client.http.get("/my-account", headers=as_user(cookie))
-    assert f"/checkout/return?order_id={order_id}".encode() in my_account.body and pin.encode() not in my_account.body
+    assert f"/my-account/orders/{order_id}".encode() in my_account.body and pin.encode() not in my_account.body
+    assert grouped.encode() not in my_account.body
     _, stranger = signed_in(http, ports, make_person())
     assert http.client.http.get(f"/account/orders/{order_id}", headers=as_user(stranger)).status_code == 404
     assert http.client.http.get(f"/checkout/return?order_id={order_id}", headers=as_user(stranger)).status_code == 404
+    assert http.client.http.get(f"/my-account/orders/{order_id}", headers=as_user(stranger)).status_code == 404
 
 
 @pytest.mark.parametrize("order_id", ["x" * 3000, "ord_" + "g" * 24, "ORDER-1"])
@@ -364,6 +370,7 @@ def test_order_ids_we_never_minted_are_404_not_a_crash(http, customer, order_id)
     _, cookie, _ = customer
     assert http.client.http.get(f"/account/orders/{order_id}", headers=as_user(cookie)).status_code == 404
     assert http.client.http.get(f"/checkout/return?order_id={order_id}", headers=as_user(cookie)).status_code == 404
+    assert http.client.http.get(f"/my-account/orders/{order_id}", headers=as_user(cookie)).status_code == 404
 
 
 def test_a_signed_callback_with_an_absurd_session_id_is_ignored(http, ports):

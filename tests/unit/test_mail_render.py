@@ -15,8 +15,14 @@ FOOTER = {"unsubscribe_url": "https://s.example/unsubscribe/u", "unsubscribe_rea
 @pytest.mark.parametrize("template", sorted(SUBJECTS))
 def test_every_template_renders_with_and_without_an_unsubscribe_footer(template):
     extra = {"promotions": True, "subject": "Hello", "body_text": "News", "order_id": "ord_1",
-             "order_url": "https://s.example/checkout/return?order_id=ord_1",
-             "cards": [{"name": "Mexico 10", "pin": "123456", "dialing_instructions": "Dial"}],
+             "order_url": "https://s.example/my-account/orders/ord_1",
+             "cards": [{"name": "Mexico 10", "pin": "123456", "pin_grouped": "1234 56", "dialing_instructions": "Dial",
+                        "dialing_example": "dial 1-800-555-0100, enter the PIN, then 011 52 55 1234 5678 #"}],
+             "receipt": {"code": "CCS-7K4M-2Q9P", "date": "2026-01-02", "subtotal": "10.00", "total": "10.00",
+                         "taxes": "Prices include all taxes.", "currency": "USD", "paid_by": "Paid by card via Stripe",
+                         "lines": [{"sku": "MX-10", "name": "Mexico 10", "quantity": 1, "unit_price": "10.00",
+                                    "line_total": "10.00"}]},
+             "your_cards": "your calling card", "these_pins": "this PIN",
              "referrer_first_name": BASE["name"], "forget_url": "https://s.example/friends/forget/f",
              "store_url": "https://s.example", "contest_title": BASE["name"], "prize": "A $20 card",
              "retention_days": 60, "confirm_url": "https://s.example/surveys/s/confirm-email/t", "link_hours": 72}
