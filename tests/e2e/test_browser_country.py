@@ -25,7 +25,7 @@ from tests.e2e.test_accessibility import FAILING_IMPACTS, axe_violations, descri
 SETTING = "TRUST_VIEWER_COUNTRY_HEADER"
 # The runner, with the setting kept from this environment even where the stage's config names it.
 RUN_TRUSTING = (f"from local_stage import emulator, run; emulator.CALLER_SETTINGS += ({SETTING!r},); run.main()")
-DEFAULT_ORDER = ["MX-10", "MX-25", "IN-10", "PH-20"]
+DEFAULT_ORDER = ["MX-10", "MX-25", "IN-10", "PH-20", "GT-10", "CO-10"]
 
 
 @pytest.fixture(scope="module")
