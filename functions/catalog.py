@@ -5,8 +5,15 @@ import re
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
-from shared.catalog import Destination, access_numbers, destination_of, destinations, products, rates_currency
-from shared.catalog import toll_free_number
+from shared.catalog import (
+    Destination,
+    access_numbers,
+    destination_of,
+    destinations,
+    products,
+    rates_currency,
+    toll_free_number,
+)
 from shared.errors import InvalidInput, NotFound
 from shared.ports import Ports
 
