@@ -39,7 +39,7 @@ OPERATOR = "an audited operator function"
 SANDBOX = "the local stage only"
 EXITS: dict[str, str] = {
     "/": PUBLIC, "/health": PUBLIC, "/openapi.json": PUBLIC, "/privacy": PUBLIC, "/privacy.json": PUBLIC,
-    "/site.css": PUBLIC, "/site.js": PUBLIC, "/shop.js": PUBLIC, "/shop": PUBLIC, "/products": PUBLIC,
+    "/site.css": PUBLIC, "/site.js": PUBLIC, "/shop.js": PUBLIC, "/shop": PUBLIC, "/products": PUBLIC, "/rates": PUBLIC,
     "/cart": PUBLIC, "/cart/items": PUBLIC, "/cart/items/{sku}": PUBLIC, "/signup": PUBLIC, "/login": PUBLIC,
     "/contact": PUBLIC, "/friends/forget": PUBLIC, "/surveys": PUBLIC, "/surveys/{survey_id}": PUBLIC,
     "/surveys/{survey_id}/responses": PUBLIC, "/surveys/{survey_id}/form": PUBLIC, "/take-part": PUBLIC,
@@ -49,6 +49,6 @@ EXITS: dict[str, str] = {
     "/logout": OWN, "/account": OWN, "/account/preferences": OWN, "/account/deactivate": OWN, "/account/export": OWN,
     "/account/orders": OWN, "/account/orders/{order_id}": OWN, "/referrals": OWN,
     "/my-account": OWN, "/my-account/info": OWN, "/my-account/email-preferences": OWN, "/my-account/deactivate": OWN,
-    "/my-account/tell-a-friend": OWN, "/my-account/policy-notice": OWN, "/checkout": OWN, "/checkout/return": OWN,
+    "/my-account/tell-a-friend": OWN, "/my-account/policy-notice": OWN, "/checkout": OWN, "/checkout/return": OWN, "/my-account/orders/{order_id}": OWN,
     "ops_*": OPERATOR,
 }
