@@ -2,10 +2,11 @@
 moves the account; the old address is told.
 
 A request leaves the same trace whether or not the new address has an account: the
-pending change is replaced in a write of its own, always, and the mail goes in a second
-transaction that checks the address is free, counts it against the address's hourly cap on
-unproven mail and the account's cap on change requests, and fails (dropping only the mail)
-otherwise. So neither the answer, the calls, nor what becomes of an earlier link tells a
+pending change is replaced, and the account's requests this hour counted, in a write of
+their own, always; the mail goes in a second transaction that checks the address is free,
+counts it against the address's hourly cap on unproven mail, checks the account's count is
+within its cap, and fails (dropping only the mail) otherwise. (Counting only the requests
+that mailed would let a customer count their own mails to learn which addresses are taken.) So neither the answer, the calls, nor what becomes of an earlier link tells a
 signed-in customer whether an address has an account.
 
 An address that has an account gets nothing. A notice ("someone tried to move an account to
@@ -39,8 +40,10 @@ def request_change(account: Account, new_email: str, ports: Ports) -> None:
     new_hash = address_hash(new_email, ports.settings.hash_key())
     change = EmailChange(account.account_id, new_email, new_hash, int(ports.clock.now()) + LIFETIMES["email_change"],
                          change_id=new_id())
-    replace = Transaction()
+    hour = int(ports.clock.now() // 3600)
+    replace = Transaction()  # the change and the account's request count, whatever the address
     ports.sign_in.add_email_change(replace, change)
+    ports.sign_in.add_email_change_count(replace, account.account_id, hour)
     ports.table.commit(replace)
     confirm = link_mail(account.account_id, "email_change", "email_change_confirm", ports, to_address=new_email,
                         ref=change.change_id)
@@ -48,8 +51,7 @@ def request_change(account: Account, new_email: str, ports: Ports) -> None:
     tx = Transaction()
     ports.accounts.add_address_free_check(tx, new_hash)
     add_unproven_mail_count(tx, mailbox_key(new_email, ports.settings.hash_key()), ports)
-    ports.sign_in.add_email_change_count(tx, account.account_id, int(ports.clock.now() // 3600),
-                                         CHANGE_REQUESTS_PER_HOUR)
+    ports.sign_in.add_email_change_room_check(tx, account.account_id, hour, CHANGE_REQUESTS_PER_HOUR)
     ports.outbox.add_job(tx, confirm)
     try:
         ports.table.commit(tx)

@@ -85,6 +85,10 @@ class EmailChange(Entity):
         return {**self.key(self.account_id), "type": "email_change", **asdict(self)}
 
 
+def _change_requests_key(account_id: str, hour: int) -> Key:
+    return {"pk": f"CHANGEREQUESTS#{account_id}", "sk": f"HOUR#{hour}"}
+
+
 def _link_mail_key(email_hash: str, hour: int) -> Key:
     return {"pk": f"LINKMAIL#{email_hash}", "sk": f"HOUR#{hour}"}
 
@@ -122,11 +126,14 @@ class SignInRepository:
         tx.add(Check(_link_mail_key(email_hash, hour), Attr("sent").absent() | (Attr("sent") < cap),
                      tag=LINK_MAIL_CAP))
 
-    def add_email_change_count(self, tx: Transaction, account_id: str, hour: int, cap: int) -> None:
-        """Count one address-change request of the account in this hour; CHANGE_CAP fails past `cap`."""
-        tx.add(Update({"pk": f"CHANGEREQUESTS#{account_id}", "sk": f"HOUR#{hour}"},
-                      Changes(set={"expires_at": (hour + 2) * 3600}, add={"sent": 1}),
-                      Attr("sent").absent() | (Attr("sent") < cap), tag=CHANGE_CAP))
+    def add_email_change_count(self, tx: Transaction, account_id: str, hour: int) -> None:
+        """Count one address-change request of the account in this hour, whatever becomes of it."""
+        tx.add(Update(_change_requests_key(account_id, hour),
+                      Changes(set={"expires_at": (hour + 2) * 3600}, add={"sent": 1})))
+
+    def add_email_change_room_check(self, tx: Transaction, account_id: str, hour: int, cap: int) -> None:
+        """The account's requests this hour, this one counted, are within `cap` (CHANGE_CAP otherwise)."""
+        tx.add(Check(_change_requests_key(account_id, hour), Attr("sent") <= cap, tag=CHANGE_CAP))
 
     # -- sessions -------------------------------------------------------------------------
     def put_session(self, session: Session) -> None:

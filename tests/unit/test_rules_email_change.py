@@ -136,3 +136,21 @@ def test_p04_a_replaced_address_change_link_neither_changes_the_address_nor_conf
 def link_of(job: MailJob, ports: Ports) -> str:
     """The token the job's mail would carry, minted as the sender mints it."""
     return mint(job.account_id or "", job.context["login_link"], ports, ref=job.context.get("link_ref")).rsplit("/", 1)[1]
+
+
+def test_p04_the_change_request_cap_counts_every_request_so_its_own_mails_tell_nothing() -> None:
+    """Found by the adversary model: the per-account cap counted only requests that mailed
+    their link, so after a change to a taken address the next ones mailed one more time
+    than after a change to a free one; a customer counting their own mails learned which
+    addresses have accounts."""
+    mailed = {}
+    for probe_taken in (True, False):
+        ports = fake_ports()
+        account = active_account(ports, "old@example.org")
+        if probe_taken:
+            active_account(ports, "probe@example.org")
+        email_change.request_change(account, "probe@example.org", ports)
+        for _ in range(email_change.CHANGE_REQUESTS_PER_HOUR):
+            email_change.request_change(account, "mine@example.org", ports)
+        mailed[probe_taken] = len([j for j in jobs(ports, "email_change_confirm") if j.to_address == "mine@example.org"])
+    assert mailed[True] == mailed[False] == email_change.CHANGE_REQUESTS_PER_HOUR - 1
