@@ -132,6 +132,7 @@ class Recorder:
             elif report.skipped:
                 test.outcome, test.message = ("xfailed" if expected_failure else "skipped"), _message(report)
         elif report.when == "call":
+            test.invariants = dict(report.user_properties).get("adversary_invariants", {})
             if report.passed:
                 test.outcome = "xpassed" if expected_failure else "passed"
             elif report.failed:

@@ -32,6 +32,9 @@ class TestRecord:
     message: str = ""
     seconds: float = 0.0
     code: frozenset[int] = field(default_factory=frozenset)
+    # A property-based model's invariants (its "adversary_invariants" property): name -> promises,
+    # and how many steps checked each in this run.
+    invariants: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -115,6 +118,10 @@ def evaluate(promises: list[Promise], tests: list[TestRecord], sites: list[Site]
         rows.append({"id": promise.id, "title": promise.title, "text": promise.text,
                      "proven": proven, "verdict": "proven" if proven else "NOT proven", "reason": reason,
                      "tests": [t.nodeid for t in its_tests],
+                     "invariants": [{"name": name, "test": t.nodeid, "steps_checked": row["steps_checked"],
+                                     "facts_checked": row["facts_checked"], "outcome": t.outcome}
+                                    for t in its_tests for name, row in t.invariants.items()
+                                    if promise.id in row["promises"]],
                      "code": code_list(promise.id, True), "other_code": code_list(promise.id, False)})
 
     counts = Counter(t.outcome for t in tests)
@@ -232,6 +239,12 @@ several tests share (the emulated AWS, for one) is left out.</li>
                            f'<td class="where"><a href="{_e(link(t["file"]))}">'
                            f'{_e(t["file"])}:{t["line"]}</a></td></tr>')
             out.append("</table>")
+        if row.get("invariants"):
+            out.append(f'<h3>Invariants of the adversary model ({len(row["invariants"])})</h3><ul>')
+            out += [f'<li><code>{_e(i["name"])}</code>: checked after {i["steps_checked"]} steps '
+                    f'({i["facts_checked"]} facts), <span class="{i["outcome"]}">{_e(i["outcome"])}</span></li>'
+                    for i in row["invariants"]]
+            out.append("</ul>")
         if row["tests"]:
             out.append(_code_html(row, link, evidence["code"]["traced"]))
         out.append("</section>")
