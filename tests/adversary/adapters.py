@@ -204,3 +204,34 @@ def forget_friend(ports: Ports, address: str) -> Any:
     from functions.referrals import ForgetRequest, forget_request
 
     return forget_request(ForgetRequest(email=address), ports)
+
+
+# -- contests ------------------------------------------------------------------------------
+def open_contest(ports: Ports) -> str:
+    """ops_create_survey: a contest open for a year, asking the prize details on confirmation."""
+    from datetime import datetime, timedelta, timezone
+
+    from functions.surveys import SurveyDefinition, create_survey
+
+    now = datetime.fromtimestamp(ports.clock.now(), timezone.utc)
+    body = {"title": "Win a card", "kind": "contest", "purpose": "To send the prize.", "retention_days": 30,
+            "questions": [{"id": "destination", "text": "Where do you call?", "type": "text"}],
+            "contact_fields": ["name", "email", "shipping_address", "zip"],
+            "opens_at": now - timedelta(hours=1), "closes_at": now + timedelta(days=365)}
+    return str(create_survey(SurveyDefinition.model_validate(body), ports)["survey_id"])
+
+
+def enter_contest(ports: Ports, survey_id: str, address: str) -> Any:
+    """POST /surveys/{survey_id}/responses for a contest."""
+    from functions.surveys import SubmissionRequest, submit
+
+    return submit(survey_id, SubmissionRequest.model_validate(
+        {"answers": {"destination": "Mexico"}, "email": address, "consent": True}), ports)
+
+
+def confirm_contest_entry(ports: Ports, survey_id: str, token: str, name: str) -> str:
+    """POST /surveys/{survey_id}/confirm-email/{token}: the entry id (the draw ticket)."""
+    from functions.surveys import confirm_entry
+
+    return confirm_entry(survey_id, token, {"name": name, "shipping_address": "1 Main Street, Springfield",
+                                            "zip": "97201"}, ports)

@@ -13,6 +13,8 @@ are checked, each named by the promise it guards:
   p02_p04_no_stranger_text_reaches_the_owner
   p07_unproven_mail_capped_per_mailbox_hour
   p06_p09_one_invitation_per_mailbox_and_none_after_forget_me
+  p15_one_draw_ticket_per_mailbox
+  p07_p14_no_typed_text_to_an_unproven_address
   p17_same_checkout_key_same_answer
   oracle_p04_stranger_sees_the_same_in_both_worlds
   oracle_p04_p06_p09_calls_the_same_in_both_worlds
@@ -77,7 +79,7 @@ from tests.adversary.world import (
     template_of,
 )
 
-DEFAULT_EXAMPLES = 600  # about half a minute here; ADVERSARY_EXAMPLES=N runs it deeper
+DEFAULT_EXAMPLES = 300  # under a minute here; ADVERSARY_EXAMPLES=N runs it deeper
 STEPS = 50
 EXAMPLES = int(os.environ.get("ADVERSARY_EXAMPLES") or DEFAULT_EXAMPLES)
 ONLY = [part.strip() for part in os.environ.get("ADVERSARY_ONLY", "").split(",") if part.strip()]
@@ -100,6 +102,8 @@ INVARIANTS = {  # invariant method -> the promises it checks
     "p02_p04_no_stranger_text_reaches_the_owner": ("P02", "P04"),
     "p07_unproven_mail_capped_per_mailbox_hour": ("P07",),
     "p06_p09_one_invitation_per_mailbox_and_none_after_forget_me": ("P06", "P09"),
+    "p15_one_draw_ticket_per_mailbox": ("P15",),
+    "p07_p14_no_typed_text_to_an_unproven_address": ("P07", "P14"),
     "p17_same_checkout_key_same_answer": ("P17",),
     "oracle_p04_stranger_sees_the_same_in_both_worlds": ("P04",),
     "oracle_p04_p06_p09_calls_the_same_in_both_worlds": ("P04", "P06", "P09"),
@@ -413,6 +417,39 @@ class AdversaryModel(RuleBasedStateMachine):
 
         self._run(f"the {actor} refers {typed}", actor, action, compare_calls=True)
 
+    # -- rules: the contest ----------------------------------------------------------------------
+    @rule(actor=actors, address=addresses, spelling=st.sampled_from(("as typed", "+tag", "capitals")))
+    def enter_contest(self, actor, address, spelling):
+        """POST /surveys/{id}/responses: a contest entry for any address, in one of its spellings."""
+        local, _, domain = address.partition("@")
+        typed = {"as typed": address, "+tag": f"{local}+win@{domain}", "capitals": address.upper()}[spelling]
+
+        def action(w: World) -> str:
+            result, text = outcome_of(adapters.enter_contest, w.ports, w.contest_id, typed)
+            return text if isinstance(result, DomainError) else "201 (an id)"
+
+        self._run(f"the {actor} enters the contest as {typed}", actor, action, compare_calls=True)
+
+    @precondition(lambda self: any(w.contest_links(a) for w in self.worlds for a in ACTORS))
+    @rule(actor=actors, pick=link_pick, name=name_pick)
+    def confirm_contest_entry(self, actor, pick, name):
+        """The confirmation page of a contest entry, from a link in the actor's mailbox."""
+
+        def action(w: World) -> str:
+            links = w.contest_links(actor)
+            if not links:
+                return "no contest link"
+            received, token = links[pick % len(links)]
+            w.tried[actor].add(token)
+            result, text = outcome_of(adapters.confirm_contest_entry, w.ports, w.contest_id, token,
+                                      NAMES[actor][name])
+            if not isinstance(result, DomainError):
+                w.tickets[canonical_mailbox(received.address)] += 1
+                return f"the link mailed to {received.address}: confirmed"
+            return f"the link mailed to {received.address}: {text}"
+
+        self._run(f"the {actor} confirms a contest entry (pick {pick})", actor, action)
+
     @rule(actor=actors, address=addresses)
     def forget_friend(self, actor, address):
         """POST /friends/forget for any address (anyone may: P09)."""
@@ -632,6 +669,32 @@ class AdversaryModel(RuleBasedStateMachine):
         counted(name, facts)
         assert not violations, f"{name}: " + "; ".join(dict.fromkeys(violations))
 
+    def p15_one_draw_ticket_per_mailbox(self):
+        """P15: one confirmed entry per mailbox per contest, whatever spellings entered."""
+        name = "p15_one_draw_ticket_per_mailbox"
+        violations = [f"[{w.name}] after step {self.step}: {mailbox} holds {count} confirmed entries"
+                      for w in self.worlds for mailbox, count in w.tickets.items() if count > 1]
+        counted(name, sum(len(w.tickets) for w in self.worlds))
+        assert not violations, f"{name}: " + "; ".join(violations)
+
+    def p07_p14_no_typed_text_to_an_unproven_address(self):
+        """P07/P14: a mail to an address with no active account (not proven) carries no text
+        anyone typed: at most a referrer's first name, never a whole name."""
+        name = "p07_p14_no_typed_text_to_an_unproven_address"
+        violations, facts = [], 0
+        typed = [text for names in NAMES.values() for text in names]
+        for w in self.worlds:
+            for step, _, mail in w.facts.new_mail:
+                account_id = w.account_id_at(mail.to)
+                account = w.account(account_id) if account_id else None
+                if account is not None and account.status == "active" or template_of(mail) == "email_changed_notice":
+                    continue  # a proven address (the notice goes to the address the account just left)
+                facts += 1
+                violations += [f"[{w.name}] step {step}: a {template_of(mail)} mail to the unproven {mail.to} says "
+                               f"{text!r}" for text in typed if text in mail.text or text in mail.html]
+        counted(name, facts)
+        assert not violations, f"{name}: " + "; ".join(dict.fromkeys(violations))
+
     def p17_same_checkout_key_same_answer(self):
         """P17 (checkout, API.md's Idempotency-Key): within the idempotency window the same
         key gets the same answer, whatever happened to the cart in between."""
@@ -649,19 +712,20 @@ class AdversaryModel(RuleBasedStateMachine):
 
     def oracle_p04_p06_p09_calls_the_same_in_both_worlds(self):
         """oracle (P04, P06, P09): every rule of the stranger's that takes an address (signup,
-        sign-in, address change, the contact form, a referral, forget-me) makes the same table
+        sign-in, address change, the contact form, a referral, forget-me, a contest entry) makes the same table
         calls, by name and a transaction's operation count, whether or not X has an account."""
         name = "oracle_p04_p06_p09_calls_the_same_in_both_worlds"
         counted(name, 1 if self.step else 0)
         assert not self.oracle_calls, f"{name}: " + "; ".join(self.oracle_calls)
 
 
-def test_p02_p03_p04_p06_p07_p09_p12_p17_p28_adversary_model(record_property):
+def test_p02_p03_p04_p06_p07_p09_p12_p14_p15_p17_p28_adversary_model(record_property):
     """A stranger against an owner over the real use cases, in two worlds. After every step:
     P04/P28 only the holder of an account's address has a session on it; P02/P03/P12
     promotional mail only with the holder's own consent, stoppable by one click; P02/P04 no
     text the stranger typed reaches the owner; P07 unproven mail capped per mailbox hour;
-    P06/P09 one invitation per mailbox ever, none after forget-me; P17 the same checkout key
+    P06/P09 one invitation per mailbox ever, none after forget-me; P15 one draw ticket per
+    mailbox; P07/P14 no typed text to an unproven address; P17 the same checkout key
     gets the same answer; oracle (P04, P06, P09): what the stranger sees, and the calls of
     every rule of theirs that takes an address, do not depend on whether X has an account."""
     unknown = [part for part in ONLY if not any(part in name for name in INVARIANTS)]

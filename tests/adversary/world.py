@@ -55,11 +55,13 @@ STRANGER_TEXT = NAMES[STRANGER]
 
 # Mail to an address that has not proven itself (API.md): these share the hourly cap. A
 # "signup again" is sent as a confirm or sign-in link mail, so it is counted as one of those.
-UNSOLICITED_TEMPLATES = ("welcome", "confirm_link", "signin_link", "email_change_confirm", "invitation")
+UNSOLICITED_TEMPLATES = ("welcome", "confirm_link", "signin_link", "email_change_confirm", "invitation",
+                         "contest_confirmation")
 TEMPLATE_OF_SUBJECT = {subject: template for template, subject in SUBJECTS.items() if subject}
 
 LOGIN_LINK = re.compile(r"https?://[^\s\"'<>]+/login/([A-Za-z0-9_-]+)")
 UNSUBSCRIBE_LINK = re.compile(r"https?://[^\s\"'<>]+/unsubscribe/([A-Za-z0-9_.-]+)")
+CONTEST_LINK = re.compile(r"https?://[^\s\"'<>]+/surveys/([A-Za-z0-9_-]+)/confirm-email/([A-Za-z0-9_-]+)")
 
 
 def template_of(mail: OutgoingMail) -> str:
@@ -131,6 +133,7 @@ def outcome_of(call, *args: Any, **kwargs: Any) -> tuple[Any, str]:
 _RANDOM_PARTS = [
     (re.compile(r"/login/[A-Za-z0-9_-]+"), "/login/<token>"),
     (re.compile(r"/unsubscribe/[A-Za-z0-9_.-]+"), "/unsubscribe/<token>"),
+    (re.compile(r"/surveys/[A-Za-z0-9_-]+/confirm-email/[A-Za-z0-9_-]+"), "/surveys/<id>/confirm-email/<token>"),
     (re.compile(r"ord_[0-9a-f]{24}"), "ord_<id>"),
     (re.compile(r"cs_fake_[0-9a-f]{24}"), "cs_fake_<id>"),
 ]
@@ -183,6 +186,9 @@ class Received:
 
     def login_tokens(self) -> list[str]:
         return LOGIN_LINK.findall(self.mail.text)
+
+    def contest_links(self) -> list[tuple[str, str]]:
+        return CONTEST_LINK.findall(self.mail.text)
 
     def unsubscribe_tokens(self) -> list[str]:
         """The body's link, then the List-Unsubscribe header's (the same link, usually)."""
@@ -240,6 +246,8 @@ class World:
         self.recycled: set[str] = set()
         self.unsolicited: Counter[tuple[str, int]] = Counter()  # (address, hour) -> unproven mails sent
         self.invited: Counter[str] = Counter()  # mailbox -> invitations it ever got
+        self.tickets: Counter[str] = Counter()  # mailbox -> contest entries confirmed (draw tickets)
+        self.contest_id = adapters.open_contest(self.ports)
         self.forgotten_at: dict[str, int] = {}  # mailbox -> the step its forget-me was asked
         if x_has_account:
             self._bystander_account()
@@ -313,6 +321,11 @@ class World:
 
             links = [(r, token) for r, token in links if expected(r)]
         return self._untried_first(actor, links)
+
+    def contest_links(self, actor: str) -> list[tuple[Received, str]]:
+        """The contest confirmation links in the actor's mailbox, newest untried first."""
+        return self._untried_first(actor, [(r, token) for r in self.mailboxes[actor]
+                                           for _survey, token in r.contest_links()])
 
     def unsubscribe_links(self, actor: str) -> list[tuple[Received, str]]:
         """The unsubscribe links in the actor's mailbox, newest untried first."""
