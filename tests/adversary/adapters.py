@@ -235,3 +235,19 @@ def confirm_contest_entry(ports: Ports, survey_id: str, token: str, name: str) -
 
     return confirm_entry(survey_id, token, {"name": name, "shipping_address": "1 Main Street, Springfield",
                                             "zip": "97201"}, ports)
+
+
+def referrals_of(ports: Ports, account: Account) -> Any:
+    """GET /referrals."""
+    from functions.referrals import referrals_of as use_case
+
+    return use_case(account, ports)
+
+
+def friend_address_held(ports: Ports, address_or_mailbox: str) -> bool:
+    """Whether the store holds a friend's address for this mailbox (the model's own look)."""
+    from shared.ids import mailbox_key
+    from shared.store.friends import FriendRepository
+
+    key = mailbox_key(address_or_mailbox, ports.settings.hash_key())
+    return FriendRepository(ports.table).address(key, ports.clock.now()) is not None

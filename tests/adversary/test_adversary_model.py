@@ -13,6 +13,7 @@ are checked, each named by the promise it guards:
   p02_p04_no_stranger_text_reaches_the_owner
   p07_unproven_mail_capped_per_mailbox_hour
   p06_p09_one_invitation_per_mailbox_and_none_after_forget_me
+  p09_erasure_unseen_and_nothing_kept
   p15_one_draw_ticket_per_mailbox
   p07_p14_no_typed_text_to_an_unproven_address
   p17_same_checkout_key_same_answer
@@ -102,6 +103,7 @@ INVARIANTS = {  # invariant method -> the promises it checks
     "p02_p04_no_stranger_text_reaches_the_owner": ("P02", "P04"),
     "p07_unproven_mail_capped_per_mailbox_hour": ("P07",),
     "p06_p09_one_invitation_per_mailbox_and_none_after_forget_me": ("P06", "P09"),
+    "p09_erasure_unseen_and_nothing_kept": ("P09",),
     "p15_one_draw_ticket_per_mailbox": ("P15",),
     "p07_p14_no_typed_text_to_an_unproven_address": ("P07", "P14"),
     "p17_same_checkout_key_same_answer": ("P17",),
@@ -417,6 +419,15 @@ class AdversaryModel(RuleBasedStateMachine):
 
         self._run(f"the {actor} refers {typed}", actor, action, compare_calls=True)
 
+    def _listings(self, w: World) -> dict:
+        """What each signed-in actor's Tell-A-Friend list shows (GET /referrals)."""
+        shown = {}
+        for actor in ACTORS:
+            account, _ = self._signed_in(w, actor)
+            if account is not None:
+                shown[actor] = answer_text(adapters.referrals_of(w.ports, account))
+        return shown
+
     # -- rules: the contest ----------------------------------------------------------------------
     @rule(actor=actors, address=addresses, spelling=st.sampled_from(("as typed", "+tag", "capitals")))
     def enter_contest(self, actor, address, spelling):
@@ -456,7 +467,12 @@ class AdversaryModel(RuleBasedStateMachine):
 
         def action(w: World) -> str:
             w.forgotten_at.setdefault(canonical_mailbox(address), self.step)
-            return outcome_of(adapters.forget_friend, w.ports, address)[1]
+            before = self._listings(w)
+            text = outcome_of(adapters.forget_friend, w.ports, address)[1]
+            if self._listings(w) != before:
+                w.facts.erasure_seen.append(f"[{w.name}] step {self.step}: a referrer's listing changed when "
+                                            f"{address} was forgotten")
+            return text
 
         self._run(f"the {actor} asks to forget {address}", actor, action, compare_calls=True)
 
@@ -666,6 +682,20 @@ class AdversaryModel(RuleBasedStateMachine):
                 if forgotten is not None and forgotten < step:
                     violations.append(f"[{w.name}] step {step}: an invitation to {mailbox}, forgotten at step "
                                       f"{forgotten}")
+        counted(name, facts)
+        assert not violations, f"{name}: " + "; ".join(dict.fromkeys(violations))
+
+    def p09_erasure_unseen_and_nothing_kept(self):
+        """P09: a friend's erasure changes nothing a referrer sees, and no friend data about a
+        forgotten mailbox is kept (a later referral stores only the keyed hash)."""
+        name = "p09_erasure_unseen_and_nothing_kept"
+        violations, facts = [], 0
+        for w in self.worlds:
+            violations += w.facts.erasure_seen
+            for mailbox in w.forgotten_at:
+                facts += 1
+                if adapters.friend_address_held(w.ports, mailbox):
+                    violations.append(f"[{w.name}] after step {self.step}: friend data about the forgotten {mailbox}")
         counted(name, facts)
         assert not violations, f"{name}: " + "; ".join(dict.fromkeys(violations))
 

@@ -214,8 +214,10 @@ class Facts:
     sessions_obtained: list[str] = field(default_factory=list)  # violations, described
     new_mail: list[tuple[int, int, OutgoingMail]] = field(default_factory=list)  # (step, hour, mail)
     checkout_mismatches: list[str] = field(default_factory=list)
+    erasure_seen: list[str] = field(default_factory=list)
 
     def clear(self) -> None:
+        self.erasure_seen.clear()
         self.sessions_obtained.clear()
         self.new_mail.clear()
         self.checkout_mismatches.clear()
