@@ -58,12 +58,6 @@ class ProductView(BaseModel):
     dialing_example: str = Field(description="A worked example: access number, PIN, then the number abroad")
 
 
-class ProductList(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    products: list[ProductView]
-
-
 class Products(RootModel[list[ProductView]]):
     model_config = ConfigDict(defer_build=True)
 

@@ -298,12 +298,9 @@ class MailRepository:
             self._table.put(Put({**key, "bounces": 1, "expires_at": int(now) + window_seconds}))
             return 1
 
-    def mark_forgotten(self, email_hash: str, at: str) -> None:
-        """Only the keyed hash stays: enough never to invite the address again."""
-        self._table.put(Put({**_forgotten_key(email_hash), "type": "forgotten_friend", "at": at}))
-
     def add_forgotten(self, tx: Transaction, mailbox: str, at: str) -> None:
-        """The forget marker, in a use case's transaction."""
+        """The forget marker, in a use case's transaction: only the keyed hash of the mailbox
+        stays, enough never to invite it again."""
         tx.add(Put({**_forgotten_key(mailbox), "type": "forgotten_friend", "at": at}))
 
     def add_invitable_checks(self, tx: Transaction, exact: str, mailbox: str, now: int) -> None:

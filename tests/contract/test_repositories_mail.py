@@ -482,13 +482,14 @@ def test_requeue_of_an_unknown_job_is_false_and_creates_nothing(mail: MailReposi
 
 
 # -- suppression ----------------------------------------------------------------------------
-def test_suppressions_reports_the_suppressed_among_many_with_their_reasons(mail: MailRepository, uid: Ids) -> None:
+def test_suppressions_reports_the_suppressed_among_many_with_their_reasons(table: Table, mail: MailRepository,
+                                                                          uid: Ids) -> None:
     hashes = [uid() for _ in range(130)]  # more than one batch of 100
     suppressed = {hashes[0]: "hard_bounce", hashes[64]: "complaint", hashes[129]: "repeated_soft_bounce"}
     for email_hash, reason in suppressed.items():
         assert mail.suppress(email_hash, reason, "2027-01-01") is True
     mail.count_soft_bounce(hashes[1], NOW, 100)  # a counter is no suppression
-    mail.mark_forgotten(hashes[2], "2027-01-01")  # nor is a forgotten friend
+    forget(table, mail, hashes[2], "2027-01-01")  # nor is a forgotten friend
     assert mail.suppressions(hashes, NOW) == suppressed
     assert mail.suppressions(iter(hashes[:10]), NOW) == {hashes[0]: "hard_bounce"}
     assert mail.suppressions([], NOW) == {}
@@ -531,12 +532,18 @@ def test_count_soft_bounce_counts_in_a_window_that_restarts(mail: MailRepository
     assert mail.count_soft_bounce(email_hash, NOW + 150, window) == 2
 
 
-def test_a_forgotten_address_stays_forgotten(mail: MailRepository, uid: Ids) -> None:
+def forget(table: Table, mail: MailRepository, mailbox: str, at: str) -> None:
+    tx = Transaction()
+    mail.add_forgotten(tx, mailbox, at)
+    table.commit(tx)
+
+
+def test_a_forgotten_address_stays_forgotten(table: Table, mail: MailRepository, uid: Ids) -> None:
     email_hash = uid()
     assert mail.is_forgotten(email_hash) is False
-    mail.mark_forgotten(email_hash, "2027-01-01")
+    forget(table, mail, email_hash, "2027-01-01")
     assert mail.is_forgotten(email_hash) is True
-    mail.mark_forgotten(email_hash, "2027-01-02")
+    forget(table, mail, email_hash, "2027-01-02")
     assert mail.is_forgotten(email_hash) is True
     assert mail.is_forgotten(uid()) is False
 
