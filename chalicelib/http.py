@@ -93,10 +93,22 @@ def json_error(status: int, code: str, message: str, headers: dict | None = None
     return Response(body=error_body(code, message), status_code=status, headers={"Content-Type": JSON, **(headers or {})})
 
 
+# A browser's page for the edge's own errors, in words for people (the JSON keeps its own).
+PAGE_ERRORS = {
+    404: ("Page not found", "There is no page at this address. If you typed it, check it; if a link brought you "
+                            "here, the page may have moved."),
+    405: ("This page cannot do that", "This page cannot be used that way. Go back and try again from the page "
+                                      "you came from."),
+    415: ("This form cannot be sent", "The form was sent in a way the store cannot read. Go back and try again."),
+}
+
+
 def html_error(status: int, message: str) -> Response:
     from chalicelib.pages import render_page
 
-    return render_page("error.html", status=status, title="Something is not right", message=message)
+    title, words = PAGE_ERRORS.get(status, ("Something is not right", ""))
+    message = message or words
+    return render_page("error.html", status=status, title=title, message=message)
 
 
 def describe_validation(error) -> str:
@@ -155,7 +167,10 @@ def _view_arguments(view: Callable, signed_in: bool) -> Callable[[dict, object],
         if wants_ports:
             params["ports"] = process_ports()
         if signed_in:
+            from chalicelib.pages import note_account
+
             params["account"] = signed_in_account(request, process_ports())
+            note_account(params["account"])
 
     return fill
 
@@ -163,8 +178,11 @@ def _view_arguments(view: Callable, signed_in: bool) -> Callable[[dict, object],
 def json_route(blueprint, path: str, method: str, *, summary: str, request: str | None = None,
                response: str | None = None, status: int = 200, signed_in: bool = False,
                body_optional: bool = False, headers: tuple[str, ...] = (), cookies: tuple[str, ...] = (),
-               answers: tuple[int, ...] = (), query: tuple[str, ...] = ()) -> Callable:
+               answers: tuple[int, ...] = (), query: tuple[str, ...] = (), form: Callable | None = None) -> Callable:
     """A JSON route: body parsed into `request`, result serialised, domain errors mapped.
+    `form`: the route's plain HTML form variant, for pages without JavaScript. A form post
+    (urlencoded or multipart) goes to it as `form(fields, ports, **the view's arguments)`
+    and it answers a page or a 303; JSON clients are served as before.
     `signed_in`: the view gets the session's `account`; without one the answer is 401.
     `body_optional`: an empty body reaches the view as None.
     For the OpenAPI document: the request `headers`, `cookies` and `query` parameters the view
@@ -176,6 +194,8 @@ def json_route(blueprint, path: str, method: str, *, summary: str, request: str 
 
         @functools.wraps(view)
         def handle(**params):
+            if form is not None and is_form_post(blueprint.current_request):
+                return _answer_form(form, params, fill, blueprint.current_request)
             try:
                 fill(params, blueprint.current_request)
                 if request is not None:
@@ -191,7 +211,7 @@ def json_route(blueprint, path: str, method: str, *, summary: str, request: str 
 
         # A GET or DELETE reads no body, so its Content-Type is no reason to refuse it.
         content_types = [JSON] if method in BODY_METHODS else [ANY_TYPE]
-        if request is None and method in BODY_METHODS:  # no body expected: forms and empty posts too
+        if form is not None or (request is None and method in BODY_METHODS):  # forms and empty posts too
             content_types = [JSON, *FORM_TYPES]
         options = {"methods": [method], "content_types": content_types}
         if cors_config() is not None:
@@ -218,9 +238,7 @@ def page_route(blueprint, path: str, methods: list[str], *, forms: bool = False,
                 fill(params, blueprint.current_request)
                 return view(**params)
             except NotSignedIn as error:
-                from chalicelib.pages import render_page
-
-                return render_page("sign_in.html", status=error.status, title="Sign in", message=error.message)
+                return sign_in_page(error, blueprint.current_request)
             except DomainError as error:
                 return html_error(error.status, error.message)
 
@@ -233,6 +251,35 @@ def page_route(blueprint, path: str, methods: list[str], *, forms: bool = False,
         return handle
 
     return register
+
+
+def is_form_post(request) -> bool:
+    content_type = request.headers.get("content-type", "")
+    return any(content_type.startswith(kind) for kind in FORM_TYPES)
+
+
+def _answer_form(form: Callable, params: dict, fill: Callable[[dict, object], None], request):
+    from shared.ports import process_ports
+
+    try:
+        fill(params, request)
+        params.setdefault("ports", process_ports())
+        return form(form_fields(request), **params)
+    except NotSignedIn as error:
+        return sign_in_page(error, request)
+    except DomainError as error:
+        return html_error(error.status, error.message)
+
+
+def sign_in_page(error: NotSignedIn, request):
+    """A page that needs a session, asked for without one: the sign-in form, which comes back
+    to that page (a GET page only; see chalicelib.return_paths)."""
+    from chalicelib.pages import render_page
+    from chalicelib.return_paths import page_path
+
+    return_to = page_path(request) if request.method == "GET" else None
+    return render_page("sign_in.html", status=error.status, title="Sign in", message=error.message,
+                       return_to=return_to, problems={}, values={})
 
 
 def form_fields(request) -> dict[str, str]:

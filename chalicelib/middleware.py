@@ -10,7 +10,9 @@ from chalice import ConvertToMiddleware, Response
 
 from chalicelib.http import (
     HTML_ROUTES,
+    JSON_ROUTES,
     MAX_BODY_BYTES,
+    PAGE_ERRORS,
     ONE_CLICK_PATHS,
     TOKEN_AUTHORITY_PATHS,
     UNSAFE_METHODS,
@@ -18,6 +20,7 @@ from chalicelib.http import (
     error_body,
     form_fields,
     html_error,
+    is_form_post,
 )
 
 CONTENT_SECURITY_POLICY = (
@@ -60,8 +63,26 @@ def _resume_collection(event, get_response):
 
 
 def _http_guard(event, get_response):
+    from chalicelib import pages
+
+    marker = pages.begin(event)
+    try:
+        return _guarded(event, get_response)
+    finally:
+        pages.end(marker)
+
+
+def _wants_html(event, route: str | None) -> bool:
+    """An error answers a page where a page asked: a page route's, a form post's (from one of
+    our pages), or a browser's navigation to a path no route has. API clients get JSON."""
+    if answers_html(route, event.method) or is_form_post(event):
+        return True
+    return not any(r.path == route for r in JSON_ROUTES) and "text/html" in event.headers.get("accept", "")
+
+
+def _guarded(event, get_response):
     route = event.context.get("resourcePath")
-    html = answers_html(route, event.method)
+    html = _wants_html(event, route)
     raw = event.raw_body
     if raw and len(raw) > MAX_BODY_BYTES:
         response = _error(413, "payload_too_large", f"The body is larger than {MAX_BODY_BYTES} bytes.", html)
@@ -104,6 +125,8 @@ def _reshape_chalice_error(response: Response, html: bool) -> Response:
         return response
     code = CHALICE_CODES.get(body["Code"], "error")
     message = "The server failed to answer this request." if response.status_code >= 500 else body["Message"]
+    if html and response.status_code in PAGE_ERRORS:  # Chalice's words are for developers
+        message = ""
     reshaped = _error(response.status_code, code, message, html)
     for name, value in response.headers.items():
         if name.lower() not in ("content-type", "content-length"):

@@ -1,7 +1,9 @@
-"""HTML pages from Jinja2 templates (built on first use)."""
+"""HTML pages from Jinja2 templates (built on first use), with the header every page shares."""
 from __future__ import annotations
 
 import functools
+from contextvars import ContextVar
+from dataclasses import dataclass
 from pathlib import Path
 
 from chalice import Response
@@ -9,12 +11,85 @@ from chalice import Response
 HTML = "text/html; charset=utf-8"
 TOPIC_LABELS = {"newsletter": "Newsletter (periodic announcements)", "promotions": "Special offers"}
 
+# The request being answered, and what the edge already learnt about its viewer: pages read
+# the header's state from it without each view passing it on (one request at a time).
+_VIEWER: ContextVar[dict | None] = ContextVar("page_viewer", default=None)
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the header shows: sign-in state and the cart's count of cards."""
+
+    signed_in: bool = False
+    cart_count: int = 0
+
+
+def begin(request) -> object:
+    return _VIEWER.set({"request": request})
+
+
+def end(marker) -> None:
+    _VIEWER.reset(marker)  # type: ignore[arg-type]
+
+
+def note_account(account) -> None:
+    """The session's account, once the edge has read it: the header need not read it again."""
+    viewer = _VIEWER.get()
+    if viewer is not None:
+        viewer["account"] = account
+
+
+def _header() -> Header:
+    """Read only where the browser has the cookie for it, so a first visit (and the cold
+    start's home page) reads nothing."""
+    viewer = _VIEWER.get()
+    if viewer is None:
+        return Header()
+    if "header" not in viewer:
+        viewer["header"] = _read_header(viewer)
+    return viewer["header"]
+
+
+def _read_header(viewer: dict) -> Header:
+    from chalicelib import cookies
+
+    request = viewer["request"]
+    session, cart_id = cookies.read(request, cookies.SESSION), cookies.read(request, cookies.CART)
+    if not (session or cart_id or viewer.get("account")):
+        return Header()
+    from shared.ports import process_ports
+
+    ports = process_ports()
+    signed_in = viewer.get("account") is not None
+    if session and not signed_in:
+        from functions.sessions import account_for
+        from shared.errors import NotSignedIn
+
+        try:
+            account_for(session, ports)
+            signed_in = True
+        except NotSignedIn:
+            pass
+    count = 0
+    if cart_id:
+        from functions import cart
+
+        count = sum(cart.read(cart_id, ports).values())
+    return Header(signed_in=signed_in, cart_count=count)
+
+
+def current_path() -> str | None:
+    viewer = _VIEWER.get()
+    return viewer["request"].context.get("path") if viewer else None
+
 
 @functools.cache
 def _environment():
     from shared.templating import jinja_environment
 
-    return jinja_environment(Path(__file__).parent / "templates")
+    environment = jinja_environment(Path(__file__).parent / "templates")
+    environment.globals["page_header"] = _header
+    return environment
 
 
 def render_page(template: str, *, status: int = 200, headers: dict | None = None, **context) -> Response:

@@ -34,9 +34,10 @@ class CartView(BaseModel):
     items: list[CartLine]
     total: str
     currency: str | None
+    capped: list[str] = []  # cards this change would have put past MAX_QUANTITY (stopped there)
 
 
-def view(items: dict[str, int]) -> CartView:
+def view(items: dict[str, int], capped: list[str] | None = None) -> CartView:
     lines, total = [], 0
     for sku, quantity in sorted(items.items()):
         known = product(sku)
@@ -46,7 +47,7 @@ def view(items: dict[str, int]) -> CartView:
                               currency=known.currency))
         total += known.price_cents * quantity
     currency = lines[0].currency if lines else None
-    return CartView(items=lines, total=format_cents(total), currency=currency)
+    return CartView(items=lines, total=format_cents(total), currency=currency, capped=capped or [])
 
 
 def valid_cart_id(cart_id: str | None) -> str | None:
@@ -60,14 +61,32 @@ def read(cart_id: str | None, ports: Ports) -> dict[str, int]:
 
 
 def add_item(cart_id: str | None, body: CartItemBody, ports: Ports) -> tuple[str, CartView]:
-    """Add to the cart (making one when there is none); returns the cart id and contents."""
+    """Add to the cart (making one when there is none); returns the cart id and contents.
+    A card's quantity stops at MAX_QUANTITY (the view says so: `capped`)."""
     if product(body.sku) is None:
         raise InvalidInput(f"sku: no product {body.sku!r}", code="unknown_sku")
     known = valid_cart_id(cart_id) or new_secret_token()
     items = read(known, ports)
-    items[body.sku] = min(items.get(body.sku, 0) + body.quantity, MAX_QUANTITY)
+    wanted = items.get(body.sku, 0) + body.quantity
+    items[body.sku] = min(wanted, MAX_QUANTITY)
     ports.commerce.put_cart(known, items, int(ports.clock.now()) + CART_LIFETIME_SECONDS)
-    return known, view(items)
+    return known, view(items, capped=[body.sku] if wanted > MAX_QUANTITY else [])
+
+
+def set_quantity(cart_id: str | None, sku: str, quantity: int, ports: Ports) -> CartView:
+    """The cart page's quantity box: 0 removes the card; more than MAX_QUANTITY is refused."""
+    if not 0 <= quantity <= MAX_QUANTITY:
+        raise InvalidInput(f"quantity: from 0 to {MAX_QUANTITY}", code="validation_error")
+    known = valid_cart_id(cart_id)
+    items = read(known, ports)
+    if not known or sku not in items:
+        return view(items)
+    if quantity:
+        items[sku] = quantity
+    else:
+        del items[sku]
+    ports.commerce.put_cart(known, items, int(ports.clock.now()) + CART_LIFETIME_SECONDS)
+    return view(items)
 
 
 def remove_item(cart_id: str | None, sku: str, ports: Ports) -> CartView:

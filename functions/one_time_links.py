@@ -41,7 +41,8 @@ class CheckYourEmail(BaseModel):
     status: str = "check_your_email"
 
 
-def mint(account_id: str, purpose: str, ports: Ports, ref: str | None = None, generation: int | None = None) -> str:
+def mint(account_id: str, purpose: str, ports: Ports, ref: str | None = None, generation: int | None = None,
+         return_to: str | None = None) -> str:
     """A fresh link for the account (and, for an address change, its request); returns its URL.
     It belongs to the account's current link generation (read here unless given), so it dies
     when the address moves or the account closes. A confirm link also restarts the wait
@@ -54,7 +55,8 @@ def mint(account_id: str, purpose: str, ports: Ports, ref: str | None = None, ge
         _record_confirm_link_sent(account_id, ports)
     token = new_secret_token()
     expires_at = int(ports.clock.now()) + LIFETIMES[purpose]
-    ports.sign_in.put_login_token(LoginToken(token_hash(token), account_id, purpose, expires_at, ref, generation))
+    ports.sign_in.put_login_token(LoginToken(token_hash(token), account_id, purpose, expires_at, ref, generation,
+                                             return_to))
     return f"{ports.settings.base_url}/login/{token}"
 
 
@@ -76,11 +78,12 @@ def peek(token: str, ports: Ports) -> LoginToken:
 
 
 def link_mail(account_id: str, purpose: str, template: str, ports: Ports, to_address: str | None = None,
-              ref: str | None = None) -> MailJob:
-    """A mail that carries a link; the token is minted when it is sent."""
+              ref: str | None = None, return_to: str | None = None) -> MailJob:
+    """A mail that carries a link; the token is minted when it is sent (with the page a
+    sign-in goes back to, if any)."""
+    context = {"login_link": purpose, **({"link_ref": ref} if ref else {}), **({"return_to": return_to} if return_to else {})}
     return MailJob(job_id=new_id(), kind=MailKind.transactional.value, template=template,
-                   created_at=ports.clock.iso(), account_id=account_id, to_address=to_address,
-                   context={"login_link": purpose, **({"link_ref": ref} if ref else {})})
+                   created_at=ports.clock.iso(), account_id=account_id, to_address=to_address, context=context)
 
 
 def add_unproven_mail_room_check(tx: Transaction, mailbox: str, ports: Ports) -> None:
@@ -114,7 +117,9 @@ def link_parts(job: MailJob, account: Account, facts: SendTimeFacts, ports: Port
         template, purpose = decided
     if not isinstance(purpose, str):
         raise MailDefect("a link mail names no link")
-    url = mint(account.account_id, purpose, ports, ref=job.context.get("link_ref"), generation=account.link_generation)
+    return_to = job.context.get("return_to") if purpose == "signin" else None
+    url = mint(account.account_id, purpose, ports, ref=job.context.get("link_ref"), generation=account.link_generation,
+               return_to=return_to if isinstance(return_to, str) else None)
     return MailParts(template, {"login_url": url})
 
 

@@ -47,17 +47,18 @@ class SignInRequest(BaseModel):
     email: EmailAddress
 
 
-def request_sign_in(request: SignInRequest, ports: Ports) -> CheckYourEmail:
+def request_sign_in(request: SignInRequest, ports: Ports, return_to: str | None = None) -> CheckYourEmail:
     """Only an active account gets a link, within its mailbox's hourly cap. Every address
     gets the same answer and the same two calls: the address's lookup, then one transaction
     that checks the account it names is active (a random id for an address with none, so the
-    check fails there too), counts the mail and queues it; a failed check drops the mail."""
+    check fails there too), counts the mail and queues it; a failed check drops the mail.
+    `return_to`: the page the sign-in goes back to, already checked by the edge."""
     key = ports.settings.hash_key()
     account_id = ports.accounts.account_id_for(address_hash(request.email, key)) or new_id()
     tx = Transaction()
     ports.accounts.add_active_check(tx, account_id)
     add_unproven_mail_count(tx, mailbox_key(request.email, key), ports)
-    ports.outbox.add_job(tx, link_mail(account_id, "signin", "signin_link", ports))
+    ports.outbox.add_job(tx, link_mail(account_id, "signin", "signin_link", ports, return_to=return_to))
     try:
         ports.table.commit(tx)
     except ConditionFailed:  # no active account, or over the cap: nothing, silently
@@ -69,6 +70,7 @@ def request_sign_in(request: SignInRequest, ports: Ports) -> CheckYourEmail:
 class UsedLink:
     account: Account
     purpose: str
+    return_to: str | None = None
 
     @property
     def starts_session(self) -> bool:
@@ -84,7 +86,7 @@ def use(token: str, ports: Ports, choice: ConfirmChoice | None = None, session: 
     login = peek(token, ports)
     for attempt in range(CONFLICT_RETRIES):
         try:
-            return UsedLink(_use(login, ports, choice or ConfirmChoice(), session), login.purpose)
+            return UsedLink(_use(login, ports, choice or ConfirmChoice(), session), login.purpose, login.return_to)
         except TransactionConflict:  # another request touched the account at that moment: nothing written
             time.sleep(random.uniform(0, 0.05 * 2 ** attempt))
     raise Conflict("Your link is still good: please press Continue again.", code="try_again")

@@ -56,6 +56,12 @@ def _request_handler_class():
 
         def _send_error_response(self, error):
             if error.CODE == 403 and b"Missing Authentication Token" in (error.body or b""):
+                if "text/html" in (self.headers.get("accept") or ""):  # a browser: the store's page
+                    from chalicelib.http import html_error
+
+                    page = html_error(404, "")  # the page words of chalicelib.http.PAGE_ERRORS
+                    self._send_http_response(404, page.headers, page.body.encode())
+                    return
                 body = json.dumps(UNKNOWN_ROUTE).encode()
                 self._send_http_response(404, {"Content-Type": "application/json"}, body)
                 return

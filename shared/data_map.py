@@ -39,7 +39,7 @@ OPERATOR = "an audited operator function"
 SANDBOX = "the local stage only"
 EXITS: dict[str, str] = {
     "/": PUBLIC, "/health": PUBLIC, "/openapi.json": PUBLIC, "/privacy": PUBLIC, "/privacy.json": PUBLIC,
-    "/site.css": PUBLIC, "/site.js": PUBLIC, "/shop.js": PUBLIC, "/shop": PUBLIC, "/products": PUBLIC, "/rates": PUBLIC,
+    "/site.css": PUBLIC, "/site.js": PUBLIC, "/shop": PUBLIC, "/products": PUBLIC, "/rates": PUBLIC,
     "/cart": PUBLIC, "/cart/items": PUBLIC, "/cart/items/{sku}": PUBLIC, "/signup": PUBLIC, "/login": PUBLIC,
     "/contact": PUBLIC, "/friends/forget": PUBLIC, "/surveys": PUBLIC, "/surveys/{survey_id}": PUBLIC,
     "/surveys/{survey_id}/responses": PUBLIC, "/surveys/{survey_id}/form": PUBLIC, "/take-part": PUBLIC,

@@ -10,17 +10,61 @@ from chalicelib.pages import TOKEN_PAGE_HEADERS, TOPIC_LABELS, render_page
 accounts = Blueprint(__name__)
 
 
+def _email_problems(fields: dict[str, str], model: str) -> tuple[object, dict[str, str]]:
+    """The form's address as the JSON body's model, or what to tell the customer."""
+    from pydantic import ValidationError
+
+    from chalicelib.forms import email_field, problems_of
+    from chalicelib.http import model_named
+
+    try:
+        return model_named(model)(email=fields.get("email", "")), {}
+    except ValidationError as error:
+        return None, problems_of(error, {"email": email_field()})
+
+
+def signup_form(fields, ports):
+    """The home page's form without JavaScript: the same use case and answer as the JSON post."""
+    from chalicelib.forms import kept
+    from functions.signup import sign_up
+
+    body, problems = _email_problems(fields, "functions.signup:SignupRequest")
+    if problems:
+        from functions.home import home_for
+
+        return render_page("home.html", status=400, title="Calling cards", notices=[], home=home_for(None),
+                           problems=problems, values=kept(fields, ["email"]), headers={"Cache-Control": "private"})
+    sign_up(body, ports)
+    return render_page("check_your_email.html", title="Check your email", signing_up=True)
+
+
 @json_route(accounts, "/signup", "POST", summary="Sign up (same answer for new and known addresses)",
-            request="functions.signup:SignupRequest", response="functions.one_time_links:CheckYourEmail", status=202)
+            request="functions.signup:SignupRequest", response="functions.one_time_links:CheckYourEmail", status=202,
+            form=signup_form)
 def signup(body, ports):
     from functions.signup import sign_up
 
     return sign_up(body, ports)
 
 
+def login_request_form(fields, ports):
+    """The sign-in form without JavaScript; the page it started on is stored with the link."""
+    from chalicelib import return_paths
+    from chalicelib.forms import kept
+    from functions.sign_in_links import request_sign_in
+
+    return_to = return_paths.safe(fields.get("return_to"))
+    body, problems = _email_problems(fields, "functions.sign_in_links:SignInRequest")
+    if problems:
+        return render_page("sign_in.html", status=400, title="Sign in", message=None, problems=problems,
+                           values=kept(fields, ["email"]), return_to=return_to)
+    request_sign_in(body, ports, return_to=return_to)
+    return render_page("check_your_email.html", title="Check your email", signing_up=False)
+
+
 @json_route(accounts, "/login", "POST", summary="Ask for a sign-in link (same answer for every address)",
             request="functions.sign_in_links:SignInRequest", response="functions.one_time_links:CheckYourEmail",
-            status=202)
+            status=202, form=login_request_form)
 def login(body, ports):
     from functions.sign_in_links import request_sign_in
 
@@ -29,7 +73,11 @@ def login(body, ports):
 
 @page_route(accounts, "/login", ["GET"])
 def login_form():
-    return render_page("sign_in.html", title="Sign in", message=None)
+    """?return_to= names the page to come back to (kept only if it is one of ours)."""
+    from chalicelib import return_paths
+
+    return_to = return_paths.safe((accounts.current_request.query_params or {}).get("return_to"))
+    return render_page("sign_in.html", title="Sign in", message=None, problems={}, values={}, return_to=return_to)
 
 
 @page_route(accounts, "/login/{token}", ["GET"])
@@ -59,8 +107,11 @@ def login_use(token, ports):
     if not used.starts_session:
         return render_page("email_changed.html", headers=TOKEN_PAGE_HEADERS, title="Address confirmed")
     session_token = sessions.start(used.account.account_id, ports, replacing=previous)
+    from chalicelib.return_paths import safe
+
     return Response(body="", status_code=303, headers={
-        "Location": "/my-account", "Set-Cookie": cookies.session(session_token), **TOKEN_PAGE_HEADERS})
+        "Location": safe(used.return_to) or "/my-account", "Set-Cookie": cookies.session(session_token),
+        **TOKEN_PAGE_HEADERS})
 
 
 def _confirm_choice(fields: dict[str, str]):

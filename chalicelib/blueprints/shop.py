@@ -4,7 +4,7 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from chalicelib import cookies
-from chalicelib.http import json_route, page_route
+from chalicelib.http import form_fields, json_route, page_route
 from chalicelib.pages import render_page
 
 shop = Blueprint(__name__)
@@ -43,8 +43,39 @@ def cart_view(ports):
     return cart.view(cart.read(cookies.read(shop.current_request, cookies.CART), ports))
 
 
+# What the shop says after a cart form's 303 (?cart=...): a fixed set, never text from the link.
+CART_MESSAGES = {
+    "added": "Added to your cart.",
+    "capped": "Your cart already has the most of that card one order can hold (10).",
+    "updated": "Your cart is updated.",
+}
+
+
+def _to_cart(message: str, cart_id: str | None = None, known: str | None = None) -> Response:
+    headers = {"Location": f"/shop?cart={message}#cart"}
+    if cart_id and cart_id != known:
+        headers["Set-Cookie"] = cookies.cart(cart_id)
+    return Response(body="", status_code=303, headers=headers)
+
+
+def cart_add_form(fields, ports):
+    """The shop's Add to cart button without JavaScript: the same use case, then the shop."""
+    from pydantic import ValidationError
+
+    from functions import cart
+
+    try:
+        body = cart.CartItemBody(sku=fields.get("sku", ""), quantity=int(fields.get("quantity") or 1))
+    except (ValueError, ValidationError):
+        return _shop(ports, status=400, problems={"form": "Choose a card and a quantity from 1 to 10."})
+    known = cookies.read(shop.current_request, cookies.CART)
+    cart_id, contents = cart.add_item(known, body, ports)
+    return _to_cart("capped" if contents.capped else "added", cart_id, known)
+
+
 @json_route(shop, "/cart/items", "POST", summary="Add a card to the cart (sets the cart cookie)",
-            request="functions.cart:CartItemBody", response="functions.cart:CartView", cookies=(cookies.CART,))
+            request="functions.cart:CartItemBody", response="functions.cart:CartView", cookies=(cookies.CART,),
+            form=cart_add_form)
 def cart_add(body, ports):
     from functions import cart
 
@@ -64,10 +95,41 @@ def cart_remove(sku, ports):
     return cart.remove_item(cookies.read(shop.current_request, cookies.CART), sku, ports)
 
 
+@page_route(shop, "/cart/items/{sku}", ["POST"], forms=True)
+def cart_change(sku, ports):
+    """The cart's quantity box and Remove button (forms cannot send DELETE): 0 removes."""
+    from functions import cart
+
+    fields = form_fields(shop.current_request)
+    wanted = "0" if fields.get("action") == "remove" else fields.get("quantity", "")
+    if not wanted.strip().isdigit() or int(wanted) > cart.MAX_QUANTITY:
+        return _shop(ports, status=400, problems={f"quantity-{sku}": "Enter a quantity from 0 to 10 (0 removes the card)."},
+                     values={f"quantity-{sku}": wanted})
+    cart.set_quantity(cookies.read(shop.current_request, cookies.CART), sku, int(wanted), ports)
+    return _to_cart("updated")
+
+
+def checkout_form(fields, ports, account):
+    """Check out without JavaScript: the page's own Idempotency-Key (one per showing of the
+    shop, so a double press is one order), then the processor's notice before leaving (P17)."""
+    from functions import cart
+    from functions.checkout import start_checkout
+    from shared.errors import InvalidInput
+
+    items = cart.read(cookies.read(shop.current_request, cookies.CART), ports)
+    if not items:
+        return _shop(ports, status=400, problems={"form": "Your cart is empty: add a card before you check out."})
+    try:
+        started = start_checkout(account, None, items, fields.get("idempotency_key"), ports)
+    except InvalidInput:  # the page's key is missing or mangled: show a fresh page to press again
+        return _shop(ports, status=400, problems={"form": "Something went wrong with the page: press Check out again."})
+    return render_page("checkout_notice.html", title="Leaving for the payment page", started=started)
+
+
 @json_route(shop, "/checkout", "POST", summary="Start paying: the order and the processor's page (Idempotency-Key)",
             request="functions.checkout:CheckoutBody", response="functions.checkout:CheckoutStarted", status=201,
             signed_in=True, body_optional=True, headers=("Idempotency-Key",), cookies=(cookies.CART,),
-            answers=(409, 503))
+            answers=(409, 503), form=checkout_form)
 def checkout(account, body, ports):
     from functions import cart
     from functions.checkout import start_checkout
@@ -82,11 +144,24 @@ def checkout(account, body, ports):
 
 @page_route(shop, "/shop", ["GET"])
 def shop_page(ports):
+    message = CART_MESSAGES.get((shop.current_request.query_params or {}).get("cart", ""))
+    return _shop(ports, message=message)
+
+
+def _shop(ports, *, status: int = 200, message: str | None = None, problems: dict | None = None,
+          values: dict | None = None) -> Response:
+    """The shop, rendered whole on the server: the cards, the cart with its forms, and a fresh
+    Idempotency-Key for this showing's Check out button."""
+    from functions import cart
     from functions.catalog import list_products
-
     from shared.catalog import access_numbers
+    from shared.ids import new_id
 
-    return render_page("shop.html", title="Shop", products=list_products(ports), access_numbers=access_numbers())
+    contents = cart.view(cart.read(cookies.read(shop.current_request, cookies.CART), ports))
+    return render_page("shop.html", status=status, title="Shop", products=list_products(ports),
+                       access_numbers=access_numbers(), cart=contents, message=message, problems=problems or {},
+                       values=values or {}, idempotency_key=new_id(), max_quantity=cart.MAX_QUANTITY,
+                       headers={"Cache-Control": "no-store"})
 
 
 @page_route(shop, "/checkout/return", ["GET"], signed_in=True)

@@ -85,11 +85,6 @@ def script():
     return _static("site.js", "text/javascript; charset=utf-8")
 
 
-@site.route("/shop.js", methods=["GET"])
-def shop_script():
-    return _static("shop.js", "text/javascript; charset=utf-8")
-
-
 @site.route("/favicon.ico", methods=["GET"])
 def favicon():
     """Browsers ask for it on every first visit; nothing is better than an error."""

@@ -39,6 +39,7 @@ class LoginToken(Entity):
     expires_at: int
     ref: str | None = None  # what the link is for beyond its account: an address change's request
     generation: int = 0  # the account's link generation when the link was minted (Account.link_generation)
+    return_to: str | None = None  # the page a sign-in goes back to (checked by the edge, stored, never in the link)
 
     @staticmethod
     def key(token_hash: str) -> Key:

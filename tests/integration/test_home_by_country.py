@@ -44,7 +44,7 @@ def home(http, headers: dict | None = None) -> tuple[str | None, list[str]]:
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/html")
     assert response.headers["Cache-Control"] == "private"  # chosen for this viewer: no shared cache keeps it
     page = response.body.decode()
-    assert 'id="signup"' in page and 'id="signup-result"' in page  # the default page's elements stay
+    assert 'id="signup"' in page and 'id="signup-form"' in page  # the default page's elements stay
     greeting = GREETING.search(page)
     return (greeting.group(1) if greeting else None), CARD.findall(page)
 
