@@ -22,15 +22,18 @@ def email_field(label: str = "Email address", empty: str = "Enter your email add
     return Field(label, empty, EMAIL_FORMAT)
 
 
-def problems_of(error, fields: dict[str, Field]) -> dict[str, str]:
+def problems_of(error, fields: dict[str, Field], given: dict[str, str] | None = None) -> dict[str, str]:
     """A pydantic ValidationError as {field: what to do}, first problem per field, in the
-    form's order; a problem with no field of the form reads as a general one."""
+    form's order; a problem with no field of the form reads as a general one. `given`: the
+    form as posted, so a field left blank is told to be filled whatever its validator said."""
     found: dict[str, str] = {}
     for problem in error.errors(include_input=False, include_url=False):
         name = str(problem["loc"][0]) if problem["loc"] else GENERAL
         field = fields.get(name)
         if field is None:
             found.setdefault(GENERAL, "Something in the form is not right: check it and try again.")
+        elif given is not None and not given.get(name, "").strip():
+            found.setdefault(name, field.empty)
         else:
             found.setdefault(name, _words(problem, field))
     order = [*fields, GENERAL]

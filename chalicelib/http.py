@@ -51,6 +51,7 @@ class JsonRoute:
 JSON_ROUTES: list[JsonRoute] = []
 HTML_ROUTES: set[tuple[str, str]] = set()  # (path, method) of every page
 HTML_PATHS: set[str] = set()
+FORM_ROUTES: set[tuple[str, str]] = set()  # (path, method) of every route a plain HTML form posts to
 
 
 def answers_html(path: str | None, method: str) -> bool:
@@ -217,6 +218,8 @@ def json_route(blueprint, path: str, method: str, *, summary: str, request: str 
         if cors_config() is not None:
             options["cors"] = cors_config()
         blueprint.route(path, **options)(handle)
+        if form is not None:
+            FORM_ROUTES.add((path, method))
         JSON_ROUTES.append(JsonRoute(path, method, summary, request, response, status, signed_in=signed_in,
                                      body_optional=body_optional, headers=headers, cookies=cookies, answers=answers,
                                      query=query))
@@ -245,6 +248,7 @@ def page_route(blueprint, path: str, methods: list[str], *, forms: bool = False,
         options = {"methods": methods}
         if forms:
             options["content_types"] = FORM_TYPES
+            FORM_ROUTES.update((path, m) for m in methods)
         blueprint.route(path, **options)(handle)
         HTML_ROUTES.update((path, m) for m in methods)
         HTML_PATHS.add(path)

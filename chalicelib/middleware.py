@@ -10,7 +10,6 @@ from chalice import ConvertToMiddleware, Response
 
 from chalicelib.http import (
     HTML_ROUTES,
-    JSON_ROUTES,
     MAX_BODY_BYTES,
     PAGE_ERRORS,
     ONE_CLICK_PATHS,
@@ -74,10 +73,8 @@ def _http_guard(event, get_response):
 
 def _wants_html(event, route: str | None) -> bool:
     """An error answers a page where a page asked: a page route's, a form post's (from one of
-    our pages), or a browser's navigation to a path no route has. API clients get JSON."""
-    if answers_html(route, event.method) or is_form_post(event):
-        return True
-    return not any(r.path == route for r in JSON_ROUTES) and "text/html" in event.headers.get("accept", "")
+    our pages), or a browser's (it accepts HTML; API clients ask for JSON or anything)."""
+    return answers_html(route, event.method) or is_form_post(event) or "text/html" in event.headers.get("accept", "")
 
 
 def _guarded(event, get_response):

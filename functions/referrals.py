@@ -60,6 +60,9 @@ FriendName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=
                        AfterValidator(_plain_name)]
 
 
+OWN_ADDRESS = "own_address"  # the code of a referral of the referrer's own mailbox
+
+
 class ReferralRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
@@ -123,7 +126,7 @@ def refer(referrer: Account, request: ReferralRequest, ports: Ports) -> Referral
     key = ports.settings.hash_key()
     friend_hash, exact = mailbox_key(request.friend_email, key), address_hash(request.friend_email, key)
     if friend_hash == mailbox_key(referrer.email, key):
-        raise InvalidInput("friend_email: that is your own address; please enter your friend's.")
+        raise InvalidInput("friend_email: that is your own address; please enter your friend's.", code=OWN_ADDRESS)
     at, now = ports.clock.iso(), int(ports.clock.now())
     referral_id, friends = new_id(), _friends(ports)
     if not _commit_quietly(ports, _referral(friends, referrer, referral_id, friend_hash, at, ports)):

@@ -20,7 +20,7 @@ def _email_problems(fields: dict[str, str], model: str) -> tuple[object, dict[st
     try:
         return model_named(model)(email=fields.get("email", "")), {}
     except ValidationError as error:
-        return None, problems_of(error, {"email": email_field()})
+        return None, problems_of(error, {"email": email_field()}, fields)
 
 
 def signup_form(fields, ports):

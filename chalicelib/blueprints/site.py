@@ -44,13 +44,13 @@ def hide_notice(notice_id):
 
 @page_route(site, "/privacy", ["GET"])
 def privacy(ports):
-    from functions.notices import current
+    from functions.notices import current, versions
     from shared.policy import render_html
 
     version = current(ports)
     return render_page(
         "privacy.html", title="Privacy policy", version=version.version, effective=version.effective,
-        policy_html=render_html(version),
+        policy_html=render_html(version), versions=[v.summary() for v in versions(ports)],
     )
 
 

@@ -91,7 +91,17 @@ def _form_field(name: str) -> str:
 
 
 def _errors_by_field(message: str) -> dict[str, str]:
-    return {_form_field(field): text for field, text in problems_by_field(message).items()}
+    """Each problem by its form field, as a sentence; an address the validator refused reads
+    as the one format people know, never the validator's words."""
+    from chalicelib.forms import EMAIL_FORMAT
+
+    errors = {}
+    for field, text in problems_by_field(message).items():
+        name = _form_field(field)
+        if name == "contact.email" and not text.startswith("needed"):
+            text = EMAIL_FORMAT
+        errors[name] = text[:1].upper() + text[1:]
+    return errors
 
 
 @page_route(surveys, "/surveys/{survey_id}/form", ["POST"], forms=True)
