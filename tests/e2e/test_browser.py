@@ -26,9 +26,9 @@ def preferences(local_stage, address: str) -> dict:
 
 def test_p11_signup_on_the_home_page_sends_one_welcome_mail(local_stage, page, person):
     page.goto(local_stage.url("/"))
-    page.fill("input[name=email]", person.email)
-    page.click("button[type=submit]")
-    page.wait_for_selector("#signup-result:has-text('check your email')")
+    page.fill("#signup-form input[name=email]", person.email)
+    page.click("#signup-form button[type=submit]")
+    page.wait_for_selector("h1:has-text('Check your email')")
     welcome = local_stage.wait_for_mail(person.email, WELCOME)
     assert welcome["headers"]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert preferences(local_stage, person.email) == {"newsletter": False, "promotions": False}  # P02: none yet
@@ -81,3 +81,9 @@ def test_a_path_no_route_matches_answers_the_contracts_404(local_stage):
     except urllib.error.HTTPError as error:
         assert error.code == 404
         assert json.loads(error.read())["error"]["code"] == "not_found"
+
+
+def test_a_browser_gets_the_404_page(local_stage, page):
+    answer = page.goto(local_stage.url("/no/such/page"))
+    assert answer.status == 404 and page.inner_text("h1") == "Page not found"
+    assert page.locator("header nav a[href='/shop']").count() == 1  # the way on is in the header

@@ -71,7 +71,7 @@ def test_p24_a_viewer_sees_their_countrys_home_page(browser, trusting_stage, cou
         assert page.inner_text("#greeting strong") == greeting
         assert page.get_attribute("#greeting", "data-country") == country
         assert cards(page)[:len(first)] == first and sorted(cards(page)) == sorted(DEFAULT_ORDER)
-        assert page.is_visible("#signup") and page.locator("#signup-result").count() == 1
+        assert page.is_visible("#signup") and page.locator("#signup-form").count() == 1
         serious = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
         assert not serious, describe(serious)
     finally:
