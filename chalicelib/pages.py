@@ -8,8 +8,10 @@ from pathlib import Path
 
 from chalice import Response
 
+# The topics' labels, the same words as in mail: one source, in shared/mail/topics.py.
+from shared.mail.topics import TOPIC_LABELS as TOPIC_LABELS
+
 HTML = "text/html; charset=utf-8"
-TOPIC_LABELS = {"newsletter": "Newsletter (periodic announcements)", "promotions": "Special offers"}
 
 # The request being answered, and what the edge already learnt about its viewer: pages read
 # the header's state from it without each view passing it on (one request at a time).

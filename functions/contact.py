@@ -18,7 +18,9 @@ from shared.models import ALL_TOPICS
 from shared.ports import Ports
 from shared.store.questions import ContactQuestion
 
-QUESTION_RETENTION_SECONDS = 90 * 24 * 3600
+QUESTION_RETENTION_DAYS = 90
+QUESTION_RETENTION_SECONDS = QUESTION_RETENTION_DAYS * 24 * 3600
+MESSAGE_MAX_LENGTH = 5000
 
 
 class ContactRequest(BaseModel):
@@ -26,7 +28,7 @@ class ContactRequest(BaseModel):
 
     email: EmailAddress
     topic: Literal["unsubscribe", "forget_friend", "question"]
-    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] = ""
+    message: Annotated[str, StringConstraints(strip_whitespace=True, max_length=MESSAGE_MAX_LENGTH)] = ""
 
 
 class ContactAccepted(BaseModel):

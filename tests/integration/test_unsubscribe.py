@@ -155,3 +155,72 @@ def test_unsubscribe_token_carries_only_an_id_and_topic_names(http, ports, perso
     payload = token.split(".")[0]
     decoded = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     assert decoded == {"a": account.account_id, "t": ["newsletter", "promotions"]}
+
+
+def test_p12_the_done_page_says_in_plain_words_what_stopped_one_topic_or_two(http, ports, person):
+    account = active_subscriber(http, ports, person)
+    promotional_job(ports, account.account_id)
+    deliver(ports)
+    newsletter_link = link_path(campaign_mail(ports, person)["text"], "/unsubscribe/")
+    one = http.post_form(newsletter_link, "scope=link")
+    assert b"You will no longer get the newsletter. This applies" in one.body
+    welcome_link = link_path(mail_to(person.email)[-1]["text"], "/unsubscribe/")
+    both = http.post_form(welcome_link, "scope=link")
+    assert b"You will no longer get the newsletter or special offers." in both.body
+    stop_all = http.post_form(newsletter_link, "scope=all")
+    assert b"You will no longer get the newsletter or special offers." in stop_all.body
+    for page in (one, both, stop_all):
+        assert b"no more" not in page.body and person.email.encode() not in page.body
+        assert b"/my-account/email-preferences" in page.body  # switching back on: signed in, there only
+
+
+def test_p12_a_forwarded_link_shows_no_address_and_no_other_topics_state(http, ports, make_person):
+    """Two readers whose special offers differ see the same newsletter link page, but for the
+    token, and neither address: the page names what the link stops and offers "stop all"."""
+    from functions.consent import stop_topics
+
+    pages = []
+    for offers in (True, False):
+        person = make_person()
+        account = active_subscriber(http, ports, person)
+        if not offers:
+            stop_topics(account.account_id, ["promotions"], "preferences_page", ports)
+        promotional_job(ports, account.account_id)
+        deliver(ports)
+        path = link_path(campaign_mail(ports, person)["text"], "/unsubscribe/")
+        page = http.get(path)
+        assert person.email.encode() not in page.body and person.email.split("@")[0].encode() not in page.body
+        assert b'<strong id="stops">the newsletter</strong>' in page.body
+        assert b'name="scope" value="all">Stop all: the newsletter and special offers</button>' in page.body
+        pages.append(page.body.replace(path.encode(), b"TOKEN"))
+    assert pages[0] == pages[1]
+
+
+def test_pages_and_mail_take_the_topics_words_from_one_place():
+    from chalicelib.pages import TOPIC_LABELS
+    from shared.mail import topics
+    from shared.models import ALL_TOPICS
+
+    assert TOPIC_LABELS is topics.TOPIC_LABELS
+    assert tuple(topics.TOPIC_WORDS) == tuple(topics.TOPIC_LABELS) == ALL_TOPICS
+    assert topics.topics_text(["promotions", "newsletter"]) == "the newsletter and special offers"
+    assert topics.topics_text(["promotions"], "or") == "special offers"
+
+
+def test_p12_only_unsubscribing_and_the_invitations_forget_me_ride_the_one_click_exemption():
+    """RFC 8058 posts come from mail providers with no Origin; every other token route needs
+    a post from our own pages."""
+    from chalicelib.http import ONE_CLICK_PATHS, TOKEN_AUTHORITY_PATHS
+
+    assert ONE_CLICK_PATHS == {"/unsubscribe/{token}", "/friends/forget/{token}"}
+    assert ONE_CLICK_PATHS <= TOKEN_AUTHORITY_PATHS
+
+
+def test_a_one_click_body_opens_no_other_token_route(http, ports, person):
+    active_subscriber(http, ports, person)
+    http.post_json("/login", {"email": person.email})
+    deliver(ports)
+    sign_in = link_path(mail_to(person.email)[0]["text"], "/login/")
+    refused = http.client.http.post(sign_in, body="List-Unsubscribe=One-Click",
+                                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert refused.status_code == 403 and "Set-Cookie" not in refused.headers

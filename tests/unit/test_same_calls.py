@@ -82,6 +82,28 @@ def test_an_endpoint_makes_the_same_calls_for_every_kind_of_address(endpoint):
     assert all(answer == answers["fresh"] for answer in answers.values())
 
 
+@pytest.mark.parametrize("topic", ["unsubscribe", "forget_friend", "question"])
+def test_p12_the_contact_page_form_makes_the_json_posts_calls_and_one_page_for_every_address(topic):
+    """P09, P12: POST /contact as the contact page's form post (no JavaScript) makes the calls
+    the JSON post makes, and answers the same page, whatever the address."""
+    from chalicelib.blueprints.mail_links import contact_form
+
+    message = "Do you sell cards for Peru?"
+    calls, pages = {}, {}
+    for kind, address in ADDRESSES.items():
+        ports, _caller = _world()
+        ports.table.start_recording()
+        page = contact_form({"email": address, "topic": topic, "message": message}, ports)
+        calls[kind] = ports.table.recorded()
+        pages[kind] = (page.status_code, page.body)
+    ports, caller = _world()
+    ports.table.start_recording()
+    ENDPOINTS[f"POST /contact {topic}"](ADDRESSES["fresh"], ports, caller)
+    json_calls = ports.table.recorded()
+    assert json_calls and all(recorded == json_calls for recorded in calls.values())
+    assert pages["fresh"][0] == 200 and all(page == pages["fresh"] for page in pages.values())
+
+
 def test_p15_a_contest_entry_makes_the_same_calls_whatever_the_mailbox_did_before():
     """A fresh mailbox, one whose entry waits for confirmation, one already confirmed, and
     the kinds above: the calls do not tell whether or how an address entered (P14, P15)."""
