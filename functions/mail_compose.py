@@ -143,11 +143,13 @@ class AccountMail:
 
 def rendered(template: str, context: dict[str, Any], to: str, kind: str, ports: Ports,
              headers: dict[str, str] | None = None) -> OutgoingMail:
-    """The mail of a template, with the store's postal address in its footer."""
+    """The mail of a template, with the store's postal address and its contact page in its
+    footer: no mail names a Reply-To (shared.mail.ses), so the footer says where to write."""
     from shared.mail.render import render
     from shared.mail.ses import OutgoingMail
 
-    subject, text, html = render(template, {**context, "postal_address": ports.settings.postal_address})
+    footer = {"postal_address": ports.settings.postal_address, "contact_url": f"{ports.settings.base_url}/contact"}
+    subject, text, html = render(template, {**context, **footer})
     return OutgoingMail(to=to, subject=subject, text=text, html=html, headers=headers or {}, kind=kind)
 
 

@@ -16,6 +16,12 @@ _UTF8 = charset.Charset("utf-8")
 _UTF8.body_encoding = charset.QP
 _UNFOLDED = compat32.clone(max_line_length=None)
 
+# No mail of any kind names a Reply-To, and replies to the From address are not read. A
+# reply to an invitation or a contest mail would put a friend's or an entrant's words in a
+# mailbox outside the store's retention (P08, P15); a reply to the rest would be a request
+# that no one acts on. Every mail's footer says so and links the contact page instead.
+REFUSED_HEADERS = frozenset({"reply-to"})
+
 
 @dataclass
 class OutgoingMail:
@@ -26,11 +32,21 @@ class OutgoingMail:
     headers: dict[str, str] = field(default_factory=dict)
     kind: str = "transactional"
 
+    def __post_init__(self) -> None:
+        refuse_reply_headers(self.headers)
+
+
+def refuse_reply_headers(headers: dict[str, str]) -> None:
+    named = {name.strip().lower() for name in headers} & REFUSED_HEADERS
+    if named:
+        raise ValueError(f"a mail must not carry {sorted(named)}: replies are not read")
+
 
 def build_mime(mail: OutgoingMail, sender: str) -> bytes:
-    """The raw message: text and HTML alternatives. Built with the email package's classic
-    MIME classes, a third of the CPU of EmailMessage's header registry; a header value
-    with a line break is refused here, so no header can carry another."""
+    """The raw message: text and HTML alternatives, never a Reply-To. Built with the email
+    package's classic MIME classes, a third of the CPU of EmailMessage's header registry; a
+    header value with a line break is refused here, so no header can carry another."""
+    refuse_reply_headers(mail.headers)  # checked again: the headers may have changed since
     headers = {"From": sender, "To": mail.to, "Subject": mail.subject, **mail.headers}
     if any("\r" in value or "\n" in value for value in headers.values()):
         raise ValueError("a mail header holds a line break")

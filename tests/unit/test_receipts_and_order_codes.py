@@ -95,6 +95,7 @@ def test_p10_the_pin_mail_carries_the_receipt_and_agrees_in_number(count: int) -
               "dialing_instructions": "Dial 1-800-555-0100", "dialing_example": "dial 1-800-555-0100, enter the PIN"}
              for i in range(count)]
     context = {"name": "Ann", "postal_address": "1 Main St", "preferences_url": "https://s.example/p",
+               "contact_url": "https://s.example/contact",
                "cards": cards, "receipt": receipt(_order(), "Stripe").model_dump(),
                "your_cards": calling_cards(count), "these_pins": these_pins(count),
                "order_url": "https://s.example/my-account/orders/ord_0123456789abcdef01234567"}
