@@ -12,7 +12,7 @@ from html import escape
 from chalice import Response
 
 PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sandbox Card Processor</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Sandbox Card Processor</title>
 <link rel="stylesheet" href="/site.css"></head>
 <body><header><strong>Sandbox Card Processor</strong> (not the Calling Card Store)</header>
 <h1>Pay {amount} {currency}</h1><p>{description}</p>
