@@ -87,7 +87,7 @@ def send_service_announcement(payload: AnnouncementInput, ports: Ports,
             "already_queued": result["already_queued"]}
 
 
-PROMOTIONAL_UNSUBSCRIBE_REASON = "You get this because you switched on {topic} mail in your Email Preferences."
+PROMOTIONAL_UNSUBSCRIBE_REASON = "You get this because you switched on {topic} in your Email Preferences."
 
 
 def _campaign_parts(job: MailJob, account: Account, facts: SendTimeFacts, ports: Ports) -> MailParts:
@@ -100,7 +100,9 @@ def _campaign_parts(job: MailJob, account: Account, facts: SendTimeFacts, ports:
             raise MailDefect("the job's campaign is gone")
         parts.context.update(subject=campaign.subject, body_text=campaign.text, body_html=campaign.html)
     if job.kind == MailKind.promotional and job.topic:
-        reason = PROMOTIONAL_UNSUBSCRIBE_REASON.format(topic=job.topic)
+        from shared.mail.topics import TOPIC_WORDS
+
+        reason = PROMOTIONAL_UNSUBSCRIBE_REASON.format(topic=TOPIC_WORDS.get(job.topic, job.topic))
         parts = parts.add(unsubscribe.mail_parts(account.account_id, [job.topic], reason, ports))
     return parts
 

@@ -54,6 +54,13 @@ def these_pins(count: int) -> str:
     return "this PIN" if count == 1 else "these PINs"
 
 
+def pin_mail_subject(count: int) -> str:
+    """The PIN mail's subject, in number with its cards."""
+    if count == 1:
+        return "Your calling card: PIN and dialing instructions"
+    return f"Your {count} calling cards: PINs and dialing instructions"
+
+
 class ReceiptLine(BaseModel):
     sku: str
     name: str
@@ -189,7 +196,7 @@ def _pin_parts(job: MailJob, account: Account, facts: SendTimeFacts, ports: Port
                   for card in cards],
         "receipt": receipt(order, ports.processor.name).model_dump(),
         "your_cards": calling_cards(len(cards)), "these_pins": these_pins(len(cards)),
-        "order_url": order_url(ports.settings.base_url, order.order_id)})
+        "subject": pin_mail_subject(len(cards)), "order_url": order_url(ports.settings.base_url, order.order_id)})
 
 
 MAIL = {"pin": AccountMail(_pin_parts)}

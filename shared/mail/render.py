@@ -14,7 +14,7 @@ SUBJECTS = {
     "signin_link": "Your Calling Card Store sign-in link",
     "email_change_confirm": "Confirm your new address for the Calling Card Store",
     "email_changed_notice": "Your Calling Card Store address was changed",
-    "pin": "Your calling card: PIN and dialing instructions",
+    "pin": None,  # in number with its cards (functions.orders.pin_mail_subject)
     "campaign": None,  # the campaign names its own subject
     "service": None,  # so does a service announcement
     "invitation": None,  # it names the customer who sent it

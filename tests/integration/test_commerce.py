@@ -397,7 +397,7 @@ def test_p10_a_large_paid_cart_gets_every_pin_in_its_mail_and_on_its_page(http, 
     order = ports.commerce.order(started["order_id"])
     assert order.status == "paid" and len(order.pins) == 28
     deliver(ports)
-    [mail] = [m for m in mail_to(person.email) if m["subject"] == PIN_MAIL]
+    [mail] = [m for m in mail_to(person.email) if m["subject"] == "Your 28 calling cards: PINs and dialing instructions"]
     assert mail["text"].count("Dial 1-800-555-0100") == 28
     page = http.client.http.get(f"/account/orders/{started['order_id']}", headers=as_user(cookie))
     assert page.status_code == 200 and len(json.loads(page.body)["cards"]) == 28

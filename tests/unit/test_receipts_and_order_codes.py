@@ -8,7 +8,7 @@ import pytest
 from functions import checkout as checkout_module
 from functions.catalog import list_products, rate_table, search_rates
 from functions.checkout import CheckoutBody, start_checkout
-from functions.orders import calling_cards, group_digits, receipt, tel_href, these_pins
+from functions.orders import calling_cards, group_digits, pin_mail_subject, receipt, tel_href, these_pins
 from shared.catalog import destinations, products
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.mail.render import render
@@ -98,8 +98,11 @@ def test_p10_the_pin_mail_carries_the_receipt_and_agrees_in_number(count: int) -
                "contact_url": "https://s.example/contact",
                "cards": cards, "receipt": receipt(_order(), "Stripe").model_dump(),
                "your_cards": calling_cards(count), "these_pins": these_pins(count),
+               "subject": pin_mail_subject(count),
                "order_url": "https://s.example/my-account/orders/ord_0123456789abcdef01234567"}
-    _, text, html = render("pin", context)
+    subject, text, html = render("pin", context)
+    assert subject == ("Your calling card: PIN and dialing instructions" if count == 1
+                       else "Your 3 calling cards: PINs and dialing instructions")
     for body in (text, html):
         assert "CCS-7K4M-2Q9P" in body and "Paid by card via Stripe" in body and "40.00 USD" in body
         assert "Prices include all taxes." in body and "/my-account/orders/ord_0123456789abcdef01234567" in body
