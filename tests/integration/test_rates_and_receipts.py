@@ -9,7 +9,7 @@ import pytest
 
 from tests.integration.accounts_helpers import as_user, signed_in
 from tests.integration.conftest import deliver, mail_to
-from tests.integration.test_commerce import PIN_MAIL, checkout, deliver_callback, import_pins
+from tests.integration.test_commerce import checkout, deliver_callback, import_pins
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
@@ -78,7 +78,7 @@ def test_p10_three_cards_one_receipt_in_the_mail_and_on_the_owners_order_page(ht
     order_id = started["order_id"]
     assert deliver_callback(http, ports, order_id).status_code == 200
     deliver(ports)
-    [mail] = [m for m in mail_to(person.email) if m["subject"] == PIN_MAIL]
+    [mail] = [m for m in mail_to(person.email) if m["subject"] == "Your 3 calling cards: PINs and dialing instructions"]
     code = ports.commerce.order(order_id).code
     text = mail["text"]
     assert code and code in text and "Here are your 3 calling cards" in text and "these PINs" in text
