@@ -29,12 +29,17 @@ EVENTS = {
 }
 
 
-def _session(session_id: str) -> dict | None:
+def _processor():
     from shared.ports import process_ports
     from shared.processor.sandbox import SandboxProcessor
 
     processor = process_ports().processor
-    return processor.session(session_id) if isinstance(processor, SandboxProcessor) else None
+    return processor if isinstance(processor, SandboxProcessor) else None
+
+
+def _session(session_id: str) -> dict | None:
+    processor = _processor()
+    return processor.session(session_id) if processor else None
 
 
 def signed_callback(session: dict, action: str, secret: str, timestamp: int | None = None) -> tuple[bytes, str]:
@@ -84,6 +89,9 @@ def register(app) -> None:
         if session is None or action not in EVENTS:
             return Response(body="<p>No such session or action.</p>", status_code=400,
                             headers={"Content-Type": "text/html; charset=utf-8"})
+        if action == "pay" and not _processor().complete(session_id):  # expired: a retry replaced it
+            return Response(body="<p>This checkout session has expired: go back to the store to pay again.</p>",
+                            status_code=409, headers={"Content-Type": "text/html; charset=utf-8"})
         settings = get_settings()
         payload, signature = signed_callback(session, action, settings.webhook_secret())
         request = urllib.request.Request(f"{settings.base_url}/processor/webhook", data=payload, method="POST",

@@ -51,6 +51,15 @@ class CardProcessor(Protocol):
 
     def create_checkout(self, request: CheckoutRequest, idempotency_key: str) -> HostedCheckout: ...
 
+    def expire_checkout(self, session_id: str) -> bool:
+        """End a checkout session so it can no longer be paid: True once it is expired (now or
+        before), False when it was already completed (paid, or a payment under way)."""
+        ...
+
+    def refund(self, session_id: str, amount_cents: int, idempotency_key: str) -> str:
+        """Refund what the session charged; the refund's id (the same for the same key)."""
+        ...
+
     def verify_callback(self, payload: bytes, signature_header: str | None, now: float) -> dict[str, Any]: ...
 
 

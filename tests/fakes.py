@@ -422,6 +422,8 @@ class FakeProcessor:
         self.name = name
         self.webhook_secret = webhook_secret
         self.checkouts: list[tuple[CheckoutRequest, str]] = []
+        self.statuses: dict[str, str] = {}  # session id: open, complete or expired
+        self.refunds: dict[str, tuple[str, int]] = {}  # idempotency key: (session id, amount)
         self._failures: list[Exception] = []
 
     def fail_next(self, times: int = 1, error: Exception | None = None) -> None:
@@ -436,7 +438,20 @@ class FakeProcessor:
             raise self._failures.pop(0)
         self.checkouts.append((request, idempotency_key))
         session_id = self.session_id_for(idempotency_key)
+        self.statuses.setdefault(session_id, "open")
         return HostedCheckout(session_id=session_id, url=f"https://processor.test/pay/{session_id}")
+
+    def expire_checkout(self, session_id: str) -> bool:
+        """Like the real processor: only an open session expires; a complete one stays paid."""
+        if self.statuses.get(session_id, "open") == "open":
+            self.statuses[session_id] = "expired"
+        return self.statuses[session_id] == "expired"
+
+    def refund(self, session_id: str, amount_cents: int, idempotency_key: str) -> str:
+        if self._failures:
+            raise self._failures.pop(0)
+        self.refunds.setdefault(idempotency_key, (session_id, amount_cents))
+        return "re_fake_" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
 
     def verify_callback(self, payload: bytes, signature_header: str | None, now: float) -> dict[str, Any]:
         return verify_callback(payload, signature_header, self.webhook_secret, now=now)

@@ -13,6 +13,9 @@ from typing import Any, Callable
 from shared.errors import InvalidInput
 
 TOLERANCE_SECONDS = 300
+# How long a hosted checkout can be paid: an order left pending reads "Not paid" after it.
+# Stripe accepts 30 minutes to 24 hours; an hour lets a customer find their card.
+SESSION_LIFETIME_SECONDS = 3600
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,10 @@
 """Stripe Checkout: the customer pays on Stripe's hosted page."""
 from __future__ import annotations
 
+import time
 from typing import Any, Callable
 
-from shared.processor import CheckoutRequest, HostedCheckout, StripeFormatCallbacks
+from shared.processor import SESSION_LIFETIME_SECONDS, CheckoutRequest, HostedCheckout, StripeFormatCallbacks
 
 NAME = "Stripe"
 
@@ -52,7 +53,22 @@ class StripeCheckout(StripeFormatCallbacks):
                 ],
                 "success_url": return_url,
                 "cancel_url": return_url,
+                "expires_at": int(time.time()) + SESSION_LIFETIME_SECONDS,
             },
             {"idempotency_key": idempotency_key},
         )
         return HostedCheckout(session_id=session.id, url=session.url)
+
+    def expire_checkout(self, session_id: str) -> bool:
+        """Stripe expires only an open session; a complete one was paid (or is paying)."""
+        sessions = self._stripe().v1.checkout.sessions
+        status = sessions.retrieve(session_id).status
+        if status == "open":
+            status = sessions.expire(session_id).status
+        return status == "expired"
+
+    def refund(self, session_id: str, amount_cents: int, idempotency_key: str) -> str:
+        payment_intent = self._stripe().v1.checkout.sessions.retrieve(session_id).payment_intent
+        refund = self._stripe().v1.refunds.create({"payment_intent": payment_intent, "amount": amount_cents},
+                                                  {"idempotency_key": idempotency_key})
+        return str(refund.id)
