@@ -21,7 +21,7 @@ from functions.cart import CartItemBody
 from shared.catalog import Product, product
 from shared.errors import Conflict, InvalidInput, Unavailable
 from shared.ports import CardProcessor, Ports
-from shared.processor import CheckoutRequest, HostedCheckout
+from shared.processor import SESSION_LIFETIME_SECONDS, CheckoutRequest, HostedCheckout
 from shared.store.accounts import Account
 from shared.order_codes import ATTEMPTS as CODE_ATTEMPTS
 from shared.order_codes import order_code
@@ -90,7 +90,8 @@ def start_checkout(account: Account, body: CheckoutBody | None, cart_items: dict
     for attempt in range(CODE_ATTEMPTS):
         order = Order(order_id=order_id, account_id=account.account_id, lines=lines, amount_cents=amount,
                       currency=currency, description=description, status="pending", created_at=ports.clock.iso(),
-                      session_id=checkout.session_id, code=order_code(order_id, attempt))
+                      session_id=checkout.session_id, code=order_code(order_id, attempt),
+                      session_expires_at=now + SESSION_LIFETIME_SECONDS)
         tx = Transaction()
         ports.commerce.add_checkout(tx, order, session, key_hash, request_hash, answer.model_dump(), now,
                                     now + IDEMPOTENCY_WINDOW_SECONDS)

@@ -23,10 +23,12 @@ logger = Logger(child=True)
 ALLOCATION_ATTEMPTS = 5
 
 
-def fulfil(order_id: str, account_id: str, lines: list[dict[str, Any]], ports: Ports) -> str:
+def fulfil(order_id: str, account_id: str, lines: list[dict[str, Any]], ports: Ports,
+           session_id: str | None = None) -> str:
     """Returns "fulfilled", "already_paid" or "awaiting_stock". A write that keeps meeting
     concurrent ones is a Conflict (409): the processor retries a callback later, and a
-    conflict is no reason to park a paid order as out of stock."""
+    conflict is no reason to park a paid order as out of stock. `session_id`: the processor
+    session that paid, recorded with the payment (a second session's payment is told apart)."""
     conflicts = 0
     for attempt in range(ALLOCATION_ATTEMPTS):
         pins = []
@@ -35,13 +37,13 @@ def fulfil(order_id: str, account_id: str, lines: list[dict[str, Any]], ports: P
             # further and pick at random among more candidates.
             candidates = ports.commerce.stock_candidates(line["sku"], line["quantity"] * (1 + attempt * 2))
             if len(candidates) < line["quantity"]:
-                return _await_stock(order_id, lines, ports)
+                return _await_stock(order_id, lines, ports, session_id)
             chosen = candidates[: line["quantity"]] if attempt == 0 else random.sample(candidates, line["quantity"])
             pins += [(line["sku"], pin_id) for pin_id in chosen]
         job = MailJob(job_id=new_id(), kind=MailKind.transactional.value, template="pin",
                       created_at=ports.clock.iso(), account_id=account_id, context={"order_id": order_id})
         tx = Transaction()
-        ports.commerce.add_payment(tx, order_id, pins, ports.clock.iso())
+        ports.commerce.add_payment(tx, order_id, pins, ports.clock.iso(), session_id)
         ports.outbox.add_job(tx, job)
         try:
             ports.table.commit(tx)
@@ -61,13 +63,13 @@ def fulfil(order_id: str, account_id: str, lines: list[dict[str, Any]], ports: P
         return "fulfilled"
     if conflicts == ALLOCATION_ATTEMPTS:
         raise Conflict("The order is being updated by another request; try again shortly.", code="try_again")
-    return _await_stock(order_id, lines, ports)
+    return _await_stock(order_id, lines, ports, session_id)
 
 
-def _await_stock(order_id: str, lines: list[dict[str, Any]], ports: Ports) -> str:
+def _await_stock(order_id: str, lines: list[dict[str, Any]], ports: Ports, session_id: str | None) -> str:
     skus = sorted({line["sku"] for line in lines})
     tx = Transaction()
-    ports.commerce.add_awaiting_stock(tx, order_id, skus, ports.clock.iso())
+    ports.commerce.add_awaiting_stock(tx, order_id, skus, ports.clock.iso(), session_id)
     try:
         ports.table.commit(tx)
     except ConditionFailed as failed:  # no such order, paid meanwhile, or already waiting

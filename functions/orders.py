@@ -121,24 +121,34 @@ class OrderList(BaseModel):
     orders: list[OrderView]
 
 
-STATUS_WORDS = {
+STATUS_WORDS = {  # each status in its own words: a customer can tell an unpaid order from a paid one
     "pending": "Waiting for payment",
     "paid": "Paid: your card is in your email",
     "paid_awaiting_stock": "Paid: your card follows by email shortly",
-    "failed": "Payment failed",
-    "expired": "Payment not completed",
+    "failed": "Not paid: the payment failed",
+    "expired": "Not paid: the payment page expired",
     "flagged": "Under review: we will contact you",
 }
+PAYABLE = ("pending", "failed", "expired")  # the statuses an order offers "Try paying again" in
 
 
-def _view(order: Order, cards: list[Card] | None = None) -> OrderView:
-    return OrderView(order_id=order.order_id, code=code_of(order), status=order.status, description=order.description,
-                     amount=format_cents(order.amount_cents), currency=order.currency,
+def status_of(order: Order, now: float) -> str:
+    """The order's status as its customer sees it: a pending order whose processor session ran
+    out is expired, whether or not the processor's notice of it has come yet."""
+    if order.status == "pending" and order.session_expires_at is not None and now >= order.session_expires_at:
+        return "expired"
+    return order.status
+
+
+def _view(order: Order, now: float, cards: list[Card] | None = None) -> OrderView:
+    return OrderView(order_id=order.order_id, code=code_of(order), status=status_of(order, now),
+                     description=order.description, amount=format_cents(order.amount_cents), currency=order.currency,
                      created_at=order.created_at, cards=cards)
 
 
 def list_orders(account: Account, ports: Ports) -> OrderList:
-    return OrderList(orders=[_view(o) for o in newest_first(ports.commerce.orders_of(account.account_id))])
+    now = ports.clock.now()
+    return OrderList(orders=[_view(o, now) for o in newest_first(ports.commerce.orders_of(account.account_id))])
 
 
 def newest_first(orders: list[Order]) -> list[Order]:
@@ -160,7 +170,7 @@ def owned_order(account: Account, order_id: str, ports: Ports) -> Order:
 
 def order_detail(account: Account, order_id: str, ports: Ports) -> OrderView:
     order = owned_order(account, order_id, ports)
-    return _view(order, cards_of(order, ports) if order.status == "paid" else None)
+    return _view(order, ports.clock.now(), cards_of(order, ports) if order.status == "paid" else None)
 
 
 def cards_of(order: Order, ports: Ports) -> list[Card]:

@@ -9,7 +9,10 @@
 | checkout.session.expired                    | pending → expired                                   |
 
 Paid is final: money received is always delivered, so a success after a failure or an
-expiry still fulfils, and nothing moves a paid order back. An amount or currency that
+expiry still fulfils, and nothing moves a paid order back. A success of another session of
+an order that is paid already (one replaced by "Try paying again", or two racing) is a
+second payment: recorded once, refunded and raised (functions/payments.py). A failure or
+expiry of a session the order no longer uses changes nothing. An amount or currency that
 differs from the order is not fulfilled but flagged for an operator.
 
 Unknown sessions are answered 200 ("ignored") and logged: the processor retries non-2xx
@@ -25,6 +28,7 @@ from functions.fulfilment import fulfil
 from shared import metrics
 from shared.ports import Ports
 from shared.processor import BadCallback
+from shared.store.commerce import CheckoutSession
 
 logger = Logger(child=True)
 
@@ -34,6 +38,21 @@ HANDLED = {
     "checkout.session.async_payment_failed",
     "checkout.session.expired",
 }
+
+
+def _paid(session: CheckoutSession, ports: Ports) -> str:
+    """Fulfil the order with this session's payment, unless another session paid it first."""
+    from functions.payments import is_second_payment, settle_second_payment
+
+    current = ports.commerce.order(session.order_id)
+    if current is not None and is_second_payment(current, session.session_id):
+        return settle_second_payment(current, session, ports)
+    outcome = fulfil(session.order_id, session.account_id, session.lines, ports, session_id=session.session_id)
+    if outcome != "fulfilled":  # lost a race to another session's payment?
+        current = ports.commerce.order(session.order_id)
+        if current is not None and is_second_payment(current, session.session_id):
+            return settle_second_payment(current, session, ports)
+    return outcome
 
 
 def handle_callback(payload: bytes, signature_header: str | None, ports: Ports) -> dict[str, Any]:
@@ -60,9 +79,9 @@ def handle_callback(payload: bytes, signature_header: str | None, ports: Ports) 
     if kind == "checkout.session.async_payment_succeeded" or (
         kind == "checkout.session.completed" and session.get("payment_status") == "paid"
     ):
-        return {"status": fulfil(order_id, order.account_id, order.lines, ports), "order_id": order_id}
+        return {"status": _paid(order, ports), "order_id": order_id}
     if kind == "checkout.session.async_payment_failed":
-        ports.commerce.set_order_status(order_id, "failed", ("pending",))
+        ports.commerce.set_order_status(order_id, "failed", ("pending",), session_id=session_id)
     elif kind == "checkout.session.expired":
-        ports.commerce.set_order_status(order_id, "expired", ("pending",))
+        ports.commerce.set_order_status(order_id, "expired", ("pending",), session_id=session_id)
     return {"status": "recorded", "order_id": order_id}

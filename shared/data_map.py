@@ -47,7 +47,7 @@ EXITS: dict[str, str] = {
     "/login/{token}": LINK_HOLDER, "/unsubscribe/{token}": LINK_HOLDER, "/friends/forget/{token}": LINK_HOLDER,
     "/surveys/{survey_id}/confirm-email/{token}": LINK_HOLDER,
     "/logout": OWN, "/account": OWN, "/account/preferences": OWN, "/account/deactivate": OWN, "/account/export": OWN,
-    "/account/orders": OWN, "/account/orders/{order_id}": OWN, "/referrals": OWN,
+    "/account/orders": OWN, "/account/orders/{order_id}": OWN, "/account/orders/{order_id}/pay": OWN, "/referrals": OWN,
     "/my-account": OWN, "/my-account/info": OWN, "/my-account/email-preferences": OWN, "/my-account/deactivate": OWN,
     "/my-account/tell-a-friend": OWN, "/my-account/policy-notice": OWN, "/checkout": OWN, "/checkout/return": OWN, "/my-account/orders/{order_id}": OWN,
     "ops_*": OPERATOR,

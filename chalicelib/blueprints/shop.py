@@ -192,15 +192,37 @@ def order_page(account, order_id, ports):
 
 
 def _order_page(order, ports):
-    from functions.orders import STATUS_WORDS, calling_cards, cards_of, receipt, tel_href, these_pins
+    from functions.orders import PAYABLE, STATUS_WORDS, calling_cards, cards_of, receipt, status_of, tel_href, these_pins
     from shared.catalog import toll_free_number
 
     cards = cards_of(order, ports) if order.status == "paid" else []
     access = toll_free_number()
+    status = status_of(order, ports.clock.now())
     return render_page("order.html", headers={"Cache-Control": "no-store"}, title="Your order", order=order,
-                       receipt=receipt(order, ports.processor.name), status_text=STATUS_WORDS.get(order.status, order.status), cards=cards,
+                       receipt=receipt(order, ports.processor.name), status_text=STATUS_WORDS.get(status, status),
+                       payable=status in PAYABLE, pending=status == "pending", cards=cards,
                        your_cards=calling_cards(len(cards)), these_pins=these_pins(len(cards)),
                        access_number=access.number, access_tel=tel_href(access.number))
+
+
+def retry_form(fields, ports, account, order_id):
+    """The order page's "Try paying again" without JavaScript: the processor's notice, then
+    its page (P17), as at the first checkout."""
+    from functions.payments import retry_payment
+
+    started = retry_payment(account, order_id, ports)
+    return render_page("checkout_notice.html", title="Leaving for the payment page", started=started)
+
+
+@json_route(shop, "/account/orders/{order_id}/pay", "POST", summary="Try paying again (a new processor session)",
+            response="functions.checkout:CheckoutStarted", status=201, signed_in=True, answers=(404, 409, 503),
+            form=retry_form)
+def retry_payment(account, order_id, ports):
+    """An unpaid order's new processor session; the old one is expired first, so one order
+    never has two sessions that can be paid."""
+    from functions.payments import retry_payment as retry
+
+    return retry(account, order_id, ports)
 
 
 @json_route(shop, "/processor/webhook", "POST", summary="Card-processor callbacks (Stripe format, signed)",

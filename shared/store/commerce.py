@@ -77,6 +77,9 @@ class Order(Entity):
     paid_at: str | None = None
     note: str | None = None
     code: str | None = None  # the short order code (shared.order_codes); orders before codes have none
+    attempt: int = 0  # how many times the customer tried paying again (each a new processor session)
+    session_expires_at: int | None = None  # when the current session can no longer be paid
+    paid_session_id: str | None = None  # the session whose payment the order was fulfilled with
 
     @staticmethod
     def key(order_id: str) -> Key:
@@ -110,6 +113,34 @@ class CheckoutSession(Entity):
     def from_item(cls, item: Item) -> CheckoutSession:
         # Items written before the session id was stored name it in their key only.
         return super().from_item({"session_id": item["pk"].removeprefix("CHECKOUT#"), **item})
+
+
+RETRYABLE = ("pending", "failed", "expired")  # the statuses "Try paying again" starts from
+RETRY_RACED = "retry_raced"  # old value: the order's attempt number (None: no such order)
+SECOND_PAYMENT_SEEN = "second_payment_seen"
+
+
+@dataclass(frozen=True)
+class PaymentException(Entity):
+    """A payment the store did not need: a session of an order that another session had
+    paid already. Kept as a financial record (what was charged and what became of it)."""
+
+    session_id: str
+    order_id: str
+    amount_cents: int
+    currency: str
+    at: str
+    outcome: str  # "refunded" or "refund_failed" (an operator refunds by hand)
+    refund_id: str | None = None
+
+    @staticmethod
+    def key(session_id: str) -> Key:
+        return {"pk": f"PAYMENT_EXCEPTION#{session_id}", "sk": "EXCEPTION"}
+
+    def to_item(self) -> Item:
+        item = {**self.key(self.session_id), "type": "payment_exception", **asdict(self),
+                "gsi1pk": "PAYMENT_EXCEPTIONS", "gsi1sk": f"{self.at}#{self.session_id}"}
+        return {k: v for k, v in item.items() if v is not None}
 
 
 def _awaiting_key(sku: str, order_id: str) -> Key:
@@ -227,11 +258,14 @@ class CommerceRepository:
         return [Order.from_item(i) for i in query_all(self._table, f"ORDERS#{account_id}", index=INDEX)]
 
     # -- fulfilment -----------------------------------------------------------------------
-    def add_payment(self, tx: Transaction, order_id: str, pins: list[tuple[str, str]], at: str) -> None:
+    def add_payment(self, tx: Transaction, order_id: str, pins: list[tuple[str, str]], at: str,
+                    session_id: str | None = None) -> None:
         """The order paid with these PINs, each allocated only if still available, and out
-        of the waiting lists. ORDER_ALREADY_PAID or PIN_TAKEN fail otherwise."""
-        tx.add(Update(Order.key(order_id), Changes(set={"status": "paid", "pin_ids": [p for _, p in pins],
-                                                        "pins": [[sku, p] for sku, p in pins], "paid_at": at}),
+        of the waiting lists. ORDER_ALREADY_PAID or PIN_TAKEN fail otherwise. `session_id`:
+        the session that paid (an order waiting for stock has it already)."""
+        paid = {"status": "paid", "pin_ids": [p for _, p in pins], "pins": [[sku, p] for sku, p in pins], "paid_at": at,
+                **({"paid_session_id": session_id} if session_id else {})}
+        tx.add(Update(Order.key(order_id), Changes(set=paid),
                       ITEM_EXISTS & (Attr("status") != "paid"), tag=ORDER_ALREADY_PAID, decode=_present))
         for sku, pin_id in pins:
             tx.add(Update(Pin.key(sku, pin_id), Changes(set={"status": "allocated", "order_id": order_id},
@@ -240,23 +274,53 @@ class CommerceRepository:
         for sku in sorted({sku for sku, _ in pins}):
             tx.add(Delete(_awaiting_key(sku, order_id)))
 
-    def add_awaiting_stock(self, tx: Transaction, order_id: str, skus: list[str], at: str) -> None:
+    def add_awaiting_stock(self, tx: Transaction, order_id: str, skus: list[str], at: str,
+                           session_id: str | None = None) -> None:
         """Paid but no PIN left: the order waits for stock, visibly to operators. NOT_WAITING
         fails when the order is paid or waiting already."""
-        tx.add(Update(Order.key(order_id), Changes(set={"status": "paid_awaiting_stock", "paid_at": at}),
+        waiting = {"status": "paid_awaiting_stock", "paid_at": at, **({"paid_session_id": session_id} if session_id else {})}
+        tx.add(Update(Order.key(order_id), Changes(set=waiting),
                       ITEM_EXISTS & ~Attr("status").is_in(("paid", "paid_awaiting_stock")), tag=NOT_WAITING,
                       decode=lambda item: str(item["status"])))
         for sku in skus:
             tx.add(Put({**_awaiting_key(sku, order_id), "type": "awaiting_stock", "order_id": order_id, "at": at}))
 
-    def set_order_status(self, order_id: str, status: str, only_from: tuple[str, ...], note: str | None = None) -> bool:
-        """False, changing nothing, when the order's status is not one of `only_from`."""
+    def set_order_status(self, order_id: str, status: str, only_from: tuple[str, ...], note: str | None = None,
+                         session_id: str | None = None) -> bool:
+        """False, changing nothing, when the order's status is not one of `only_from` (or,
+        given a `session_id`, when that is no longer the order's session: a retry replaced it)."""
+        condition = Attr("status").is_in(only_from)
+        if session_id is not None:
+            condition = condition & (Attr("session_id") == session_id)
         try:
             self._table.update(Update(Order.key(order_id), Changes(set={"status": status, "note": note or status}),
-                                      Attr("status").is_in(only_from)))
+                                      condition))
         except ConditionFailed:
             return False
         return True
+
+    # -- paying again ---------------------------------------------------------------------
+    def add_retry(self, tx: Transaction, order: Order, session: CheckoutSession, attempt: int, expires_at: int) -> None:
+        """The order's next processor session, if no other retry got there first and the order
+        is still unpaid; RETRY_RACED fails otherwise (reporting the attempt it is at)."""
+        condition = Attr("status").is_in(RETRYABLE) & (
+            (Attr("attempt") == attempt - 1) if attempt > 1 else (Attr("attempt").absent() | (Attr("attempt") == 0)))
+        tx.add(Update(Order.key(order.order_id), Changes(set={"session_id": session.session_id, "attempt": attempt,
+                                                               "status": "pending", "session_expires_at": expires_at}),
+                      ITEM_EXISTS & condition, tag=RETRY_RACED, decode=lambda item: item.get("attempt", 0)),
+               Put(session.to_item()))
+
+    def add_payment_exception(self, tx: Transaction, exception: PaymentException) -> None:
+        """SECOND_PAYMENT_SEEN fails when this session's exception is recorded already (a
+        redelivered callback must not refund twice)."""
+        tx.add(Put(exception.to_item(), ITEM_ABSENT, tag=SECOND_PAYMENT_SEEN))
+
+    def set_exception_outcome(self, session_id: str, outcome: str, refund_id: str | None) -> None:
+        self._table.update(Update(PaymentException.key(session_id),
+                                  Changes(set={"outcome": outcome, **({"refund_id": refund_id} if refund_id else {})})))
+
+    def payment_exceptions(self) -> list[PaymentException]:
+        return [PaymentException.from_item(i) for i in query_all(self._table, "PAYMENT_EXCEPTIONS", index=INDEX)]
 
     def orders_awaiting_stock(self, sku: str) -> list[str]:
         return [i["order_id"] for i in query_all(self._table, f"AWAITING#{sku}", prefix="ORDER#")]

@@ -198,7 +198,7 @@ def order_paid(store):
 
 
 def order_failed(store):
-    return processor_answered(store, "fail", "Payment failed")
+    return processor_answered(store, "fail", "Not paid: the payment failed")
 
 
 def order_page(store):
