@@ -94,6 +94,7 @@ OPERATOR_FUNCTIONS = (
     "ops_post_notice",
     "ops_record_disclosure",
     "ops_access_trends",
+    "ops_payment_exceptions",
 )
 
 

@@ -102,6 +102,7 @@ OPERATIONS: dict[str, tuple[Callable[[], type[BaseModel]], Operation]] = {
                               _operation("functions.disclosures:record_disclosure")),
     "ops_access_trends": (_lazy("functions.access_trends:AccessTrendsInput"),
                           _operation("functions.access_trends:access_trends")),
+    "ops_payment_exceptions": (lambda: NoInput, _operation("functions.payments:payment_exceptions")),
 }
 
 

@@ -102,6 +102,8 @@ FUNCTIONS: dict[str, Needs] = {
     "ops_record_disclosure": Needs(table=(GET, PUT)),
     # P23: a day's access counters are a few queries of its own partitions; nothing else.
     "ops_access_trends": Needs(table=(QUERY, PUT)),
+    # Payments the store did not need, and what became of their refunds (the exceptions' index).
+    "ops_payment_exceptions": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
     "ops_backfill_pin_markers": Needs(table=(QUERY, PUT), pin_key=("kms:Decrypt",), pin_mac=True),
 }
 

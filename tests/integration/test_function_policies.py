@@ -380,6 +380,8 @@ def exercised(aws, deployed_like):
             assert ops.run("ops_unsuppress", {"email": stranger.email, "reason": "mailbox fixed"}, ports_now())["lifted"]
         with running("ops_contact_requests", cold=True):
             assert ops.run("ops_contact_requests", {}, ports_now())["questions"]
+        with running("ops_payment_exceptions", cold=True):
+            assert "exceptions" in ops.run("ops_payment_exceptions", {}, ports_now())
         for late in (Person(), Person()):  # welcome mails still unsent
             http.post_json("/signup", {"email": late.email, "name": late.name, "promotions": False})
         job_ids = ports_now().outbox.unsent_job_ids(10)[:2]
