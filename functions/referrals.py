@@ -252,11 +252,19 @@ def add_conversion(tx: Transaction, address: str, ports: Ports) -> bool:
     """An invited mailbox is becoming a customer's (in the transaction that confirms the
     address): its invitation and the referral that sent it turn joined, and the friend data
     goes; the account holds the person's data now, under their own consent. The transaction
-    fails with CONVERTED_MEANWHILE if the invitation changed since it was read."""
+    fails with CONVERTED_MEANWHILE if the invitation changed since it was read.
+
+    A referrer whose account is closed gains nothing (P28: a deactivated account's data is
+    used for disputes only): their referral, counts and the invitation stay as they were,
+    and only the friend's address goes, as it goes whenever the friend joins (P08)."""
     friends, friend_hash = _friends(ports), mailbox_key(address, ports.settings.hash_key())
     invitation = friends.invitation(friend_hash)
     if invitation is None or invitation.status != "invited" or ports.outbox.is_forgotten(friend_hash):
         return False  # a friend who asked to be forgotten is not tied to a referral when they join
+    referrer = ports.accounts.get(invitation.referrer_id)
+    if referrer is None or referrer.status == "deactivated":
+        friends.add_forget(tx, friend_hash)  # the address only: nothing of the referrer's changes
+        return False
     friends.add_joined(tx, invitation)
     return True
 
@@ -311,7 +319,15 @@ def purge_expired(ports: Ports, days_back: int = 7) -> int:
 
 def report(_: object, ports: Ports) -> dict[str, Any]:
     """Referrals, invitations and conversions per referrer, from the counters alone: no
-    friend record is read, and no address appears."""
-    rows = sorted(_friends(ports).all_counts(), key=lambda c: c.referrer_id)
+    friend record is read, and no address appears. A closed account is no referrer of the
+    report (P28: excluded from every report); its counters stay for disputes."""
+    counts = _friends(ports).all_counts()
+    accounts = ports.accounts.many_with_preferences(c.referrer_id for c in counts)
+    rows = sorted((c for c in counts if _open(accounts.get(c.referrer_id, (None, None))[0])),
+                  key=lambda c: c.referrer_id)
     return {"referrers": [{"referrer_id": c.referrer_id, "referrals": c.referrals, "invitations": c.invitations,
                            "joined": c.joined} for c in rows]}
+
+
+def _open(account: Account | None) -> bool:
+    return account is not None and account.status != "deactivated"

@@ -82,7 +82,8 @@ FUNCTIONS: dict[str, Needs] = {
     "retention_purge": Needs(table=(QUERY, DELETE, UPDATE), indexes=("gsi1",), keeps_failures=True),
     "contest_commitments": Needs(table=(QUERY, PUT, UPDATE), indexes=("gsi1",), keeps_failures=True),
     "ops_contact_requests": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
-    "ops_referral_report": Needs(table=(QUERY, PUT), indexes=("gsi1",)),  # the referrers' counts, never a friend
+    # The referrers' counts, never a friend; their accounts' status (a closed one is left out).
+    "ops_referral_report": Needs(table=(QUERY, BATCH_GET, PUT), indexes=("gsi1",)),
     # The account's export: profile, consents, orders, its referrals (gsi1; no friend's name is kept).
     "ops_dispute_lookup": Needs(table=(GET, QUERY, PUT), indexes=("gsi1",)),
     "ops_send_campaign": Needs(table=(QUERY, PUT)),  # the topic's audience partition

@@ -190,6 +190,35 @@ def test_p08_the_report_names_no_friend_and_reads_no_friend_record(ports):
     assert not [p for p in read if p.startswith("REFERRAL#")]
 
 
+def test_p28_a_deactivated_referrer_is_absent_from_the_report(ports):
+    from functions.accounts import deactivate
+
+    stays, leaves = subscriber(ports, 1), subscriber(ports, 2)
+    invite(ports, stays)
+    invite(ports, leaves, address="sam.friend@example.net")
+    assert deactivate(leaves, ports)
+    assert [r["referrer_id"] for r in referrals.report(None, ports)["referrers"]] == [stays.account_id]
+
+
+def test_p28_a_friend_who_joins_gives_a_deactivated_referrer_no_conversion(ports, mailer):
+    """The referrer's records stay as they were when the account closed; the friend's
+    address goes all the same (P08: friend data is deleted when the friend joins)."""
+    from functions.accounts import deactivate
+    from shared.store.friends import FriendRepository
+
+    referrer = subscriber(ports, 1)
+    invite(ports, referrer)
+    deliver(ports, mailer)
+    assert deactivate(referrer, ports)
+    sign_up(SignupRequest(email=FRIEND, name="Pat", promotions=False), ports)
+    use(mint(ports.accounts.account_id_for(exact_hash(ports)), "confirm", ports).rsplit("/", 1)[1], ports)
+    friends = FriendRepository(ports.table)
+    [counts] = [c for c in friends.all_counts() if c.referrer_id == referrer.account_id]
+    assert (counts.referrals, counts.invitations, counts.joined) == (1, 1, 0)
+    assert [r.status for r in friends.referrals_by(referrer.account_id)] == ["invited"]
+    assert friends.address(friend_hash(ports), ports.clock.now()) is None
+
+
 def test_p09_forgetting_deletes_the_name_and_address_at_once_and_the_address_is_never_invited_again(ports, mailer):
     from shared.store.friends import FriendRepository
 
