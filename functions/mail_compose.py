@@ -54,6 +54,19 @@ class SendTimeFacts:
     def account(self, job: MailJob) -> tuple[Account | None, Preferences | None]:
         return self.accounts.get(job.account_id or "", (None, None))
 
+    def owner_status(self, address: str, ports: Ports) -> str | None:
+        """The status of the account that holds this address now (None: no account does).
+        Mail to an account's own address is answered from the facts already read; any other
+        address (a job's `to_address`, a contest entry's, a friend's) is looked up by its
+        keyed hash."""
+        hashed = address_hash(address, ports.settings.hash_key())
+        for account, _ in self.accounts.values():
+            if account is not None and account.email_hash == hashed:
+                return account.status
+        account_id = ports.accounts.account_id_for(hashed)
+        account = ports.accounts.get(account_id) if account_id else None
+        return account.status if account else None
+
     def address_hash(self, job: MailJob, ports: Ports) -> str | None:
         if job.to_address:
             return address_hash(job.to_address, ports.settings.hash_key())

@@ -24,6 +24,7 @@ from aws_lambda_powertools import Logger
 from functions.mail_compose import MailHandlers, SendTimeFacts, handler_for
 from shared import metrics
 from shared.aws import is_transient
+from shared.mail import kinds
 from shared.mail.ses import SendDeferred
 from shared.ports import Ports
 from shared.store.mail import SHARDS, MailJob, Priority, priority_of
@@ -127,6 +128,12 @@ class Sender:
             self._finish(job, claim_id, "skipped", why_not)
             return f"skipped:{why_not}"
         mail = handler.compose(job, self.facts, ports)
+        # P28, for every kind at once: the address the mail is about to go to, however the
+        # handler found it, is no deactivated account's.
+        why_not = kinds.address_refusal(self.facts.owner_status(mail.to, ports))
+        if why_not:
+            self._finish(job, claim_id, "skipped", why_not)
+            return f"skipped:{why_not}"
         self.pace()
         # The one unavoidable window: SES has accepted the mail but the job is not yet marked
         # sent. SES has no idempotency key, so a crash exactly here repeats this one mail after

@@ -7,10 +7,14 @@
 | promotional   | active accounts with that topic on        | anyone else; any suppressed address               |
 | invitation    | a friend address, once ever               | existing accounts; suppressed or forgotten ones   |
 | contest_confirmation | the address that entered a contest (a referred one too: it asked, P07) | suppressed or forgotten addresses; a deactivated account's |
-| contest       | the entrant's contact address             | any suppressed address                            |
+| contest       | the entrant's contact address             | any suppressed address; a deactivated account's   |
 
 A complaint stops all mail except transactional mail the person asks for; a hard bounce
 (or repeated soft bounces) stops everything.
+
+Whatever the kind, no mail goes to an address that belongs to a deactivated account (P28),
+whoever the job is for and however its address was found (`address_refusal`): the sender
+asks it of the address each composed mail is about to go to.
 """
 from __future__ import annotations
 
@@ -57,5 +61,11 @@ def refusal(kind: str, recipient: Recipient) -> str | None:
             return "account_deactivated"
         return "forgotten_friend" if recipient.forgotten_friend else None
     if kind == MailKind.contest:
-        return None
+        return "account_deactivated" if recipient.account_status == "deactivated" else None
     return "unknown_kind"
+
+
+def address_refusal(owner_status: str | None) -> str | None:
+    """Why no mail of any kind may go to an address now, given the status of the account
+    that holds it (None: no account does), or None when it may."""
+    return "account_deactivated" if owner_status == "deactivated" else None
