@@ -237,6 +237,37 @@ def confirm_contest_entry(ports: Ports, survey_id: str, token: str, name: str) -
                                             "zip": "97201"}, ports)
 
 
+def draw_contest(ports: Ports, survey_id: str) -> Any:
+    """The schedule that commits a closed contest, then ops_draw_contest with every entry a winner."""
+    from functions.contests import DrawInput, commit_closed_contests, draw
+
+    commit_closed_contests(ports)
+    return draw(DrawInput(survey_id=survey_id, winners=99), ports)
+
+
+def contest_closes_at(ports: Ports, survey_id: str) -> float:
+    """When the contest stops taking entries (the model's own look at its definition)."""
+    from datetime import datetime
+
+    contest = ports.surveys.get(survey_id)
+    assert contest is not None
+    return datetime.fromisoformat(contest.closes_at.replace("Z", "+00:00")).timestamp()
+
+
+def referral_report(ports: Ports) -> Any:
+    """ops_referral_report."""
+    from functions.referrals import report
+
+    return report(None, ports)
+
+
+def referrer_joined(ports: Ports, account_id: str) -> int:
+    """The conversions counted for a referrer, whether or not a report shows them (the model's own look)."""
+    from shared.store.friends import FriendRepository
+
+    return sum(c.joined for c in FriendRepository(ports.table).all_counts() if c.referrer_id == account_id)
+
+
 def referrals_of(ports: Ports, account: Account) -> Any:
     """GET /referrals."""
     from functions.referrals import referrals_of as use_case

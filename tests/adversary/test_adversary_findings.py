@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.adversary import test_adversary_model as model
-from tests.adversary.world import OWNER, STRANGER, V
+from tests.adversary.world import OWNER, STRANGER, S, V
 
 
 @pytest.fixture
@@ -38,3 +38,25 @@ def test_p02_a_strangers_signup_decides_neither_the_owners_name_nor_consent(mach
     machine.use_login_link(actor=OWNER, pick=0, name=None, newsletter=False, promotions=False)
     machine.send_campaign(topic="promotions")
     assert model.INVARIANT_CHECKS["p02_topics_on_only_by_the_holders_own_action"] >= 4
+
+
+def test_p28_a_closed_accounts_address_gets_no_contest_winner_mail(machine):
+    """Issue 26, finding 2: the winner's mail went to the entry's address although the
+    account at that address was closed after entering."""
+    machine.owner_starts(with_account=True, promotions=False)
+    machine.enter_contest(actor=OWNER, address=V, spelling="as typed")
+    machine.confirm_contest_entry(actor=OWNER, pick=0, name=0)
+    machine.my_account(actor=OWNER, change="close the account", name=0, newsletter=False, promotions=False)
+    machine.draw_contest()
+    assert model.INVARIANT_CHECKS["p28_nothing_reaches_a_closed_account_and_it_gains_no_referral"] >= 5
+
+
+def test_p28_a_closed_referrer_gains_no_conversion_and_leaves_the_report(machine):
+    """Issue 26, finding 2: a friend the closed account had invited joined, and the closed
+    account was credited with the conversion and stayed in the referral report."""
+    machine.owner_starts(with_account=True, promotions=False)
+    machine.refer(actor=OWNER, address=S, spelling="as typed")
+    machine.my_account(actor=OWNER, change="close the account", name=0, newsletter=False, promotions=False)
+    machine.sign_up(actor=STRANGER, address=S, name=1, promotions=False)
+    machine.use_login_link(actor=STRANGER, pick=0, name=None, newsletter=False, promotions=False)
+    assert model.INVARIANT_CHECKS["p28_nothing_reaches_a_closed_account_and_it_gains_no_referral"] >= 6

@@ -17,6 +17,7 @@ are checked, each named by the promise it guards:
   p15_one_draw_ticket_per_mailbox
   p07_p14_no_typed_text_to_an_unproven_address
   p17_same_checkout_key_same_answer
+  p28_nothing_reaches_a_closed_account_and_it_gains_no_referral
   oracle_p04_stranger_sees_the_same_in_both_worlds
   oracle_p04_p06_p09_calls_the_same_in_both_worlds
 
@@ -107,6 +108,7 @@ INVARIANTS = {  # invariant method -> the promises it checks
     "p15_one_draw_ticket_per_mailbox": ("P15",),
     "p07_p14_no_typed_text_to_an_unproven_address": ("P07", "P14"),
     "p17_same_checkout_key_same_answer": ("P17",),
+    "p28_nothing_reaches_a_closed_account_and_it_gains_no_referral": ("P28",),
     "oracle_p04_stranger_sees_the_same_in_both_worlds": ("P04",),
     "oracle_p04_p06_p09_calls_the_same_in_both_worlds": ("P04", "P06", "P09"),
 }
@@ -154,6 +156,7 @@ class AdversaryModel(RuleBasedStateMachine):
         self.hour = 0
         self.oracle_answers: list[str] = []  # differences the stranger saw in this step
         self.oracle_calls: list[str] = []
+        self.drawn = False
 
     # -- running a step in both worlds --------------------------------------------------------
     def _run(self, label: str, actor: str | None, action, compare_calls: bool = False) -> dict[str, str]:
@@ -356,7 +359,9 @@ class AdversaryModel(RuleBasedStateMachine):
             if change == "name":
                 return outcome_of(adapters.update_profile, w.ports, account, None, typed)[1]
             if change == "close the account":
-                text = outcome_of(adapters.deactivate, w.ports, account)[1]
+                closed, text = outcome_of(adapters.deactivate, w.ports, account)
+                if closed is True:
+                    w.note_closed(account, self.step)
                 w.cookies[actor] = None
                 return text
             result, text = outcome_of(adapters.set_preferences, w.ports, account, topics)
@@ -517,6 +522,20 @@ class AdversaryModel(RuleBasedStateMachine):
             return outcome_of(adapters.send_campaign, w.ports, topic, f"Our {topic}", f"This is the {topic}.")[1]
 
         self._run(f"the operator sends a {topic} campaign", None, action)
+
+    @precondition(lambda self: not self.drawn and any(w.tickets for w in self.worlds))
+    @rule()
+    def draw_contest(self):
+        """The contest closes (a year on: sessions and links expire too) and the operator draws
+        it, every confirmed entry a winner; each winner's mail goes to the entry's address."""
+        self.drawn = True
+
+        def action(w: World) -> str:
+            w.clock.at = max(w.clock.now(), adapters.contest_closes_at(w.ports, w.contest_id) + 1)
+            result, text = outcome_of(adapters.draw_contest, w.ports, w.contest_id)
+            return text if isinstance(result, DomainError) else f"{len(result['winners'])} winners"
+
+        self._run("the contest closes and the operator draws it", None, action)
 
     @rule(minutes=st.sampled_from(MINUTES))
     def time_passes(self, minutes):
@@ -733,6 +752,34 @@ class AdversaryModel(RuleBasedStateMachine):
         counted(name, sum(len(w.checkouts) for w in self.worlds))
         assert not violations, f"{name}: " + "; ".join(violations)
 
+    def p28_nothing_reaches_a_closed_account_and_it_gains_no_referral(self):
+        """P28: after an account is closed, no mail of any kind reaches its address (whoever
+        queued it, however the sender found the address), it gains no conversion when a
+        friend it invited joins, and the referral report leaves it out."""
+        name = "p28_nothing_reaches_a_closed_account_and_it_gains_no_referral"
+        violations, facts = [], 0
+        for w in self.worlds:
+            if not w.closed:
+                continue
+            at = {address: (account_id, step) for account_id, (step, address, _) in w.closed.items()}
+            for step, _, mail in w.facts.new_mail:
+                facts += 1
+                closed = at.get(mail.to.lower())
+                if closed is not None and step >= closed[1]:
+                    violations.append(f"[{w.name}] step {step}: a {template_of(mail)} mail to {mail.to}, whose "
+                                      f"account was closed at step {closed[1]}")
+            reported = {row["referrer_id"] for row in adapters.referral_report(w.ports)["referrers"]}
+            for account_id, (step, address, joined) in w.closed.items():
+                facts += 1
+                if account_id in reported:
+                    violations.append(f"[{w.name}] after step {self.step}: the referral report lists the account "
+                                      f"closed at step {step}")
+                if adapters.referrer_joined(w.ports, account_id) != joined:
+                    violations.append(f"[{w.name}] after step {self.step}: the account at {address}, closed at "
+                                      f"step {step}, gained a conversion")
+        counted(name, facts)
+        assert not violations, f"{name}: " + "; ".join(dict.fromkeys(violations))
+
     def oracle_p04_stranger_sees_the_same_in_both_worlds(self):
         """oracle (P04, API.md: no account enumeration): the stranger's answers, link
         outcomes and mail are the same whether or not X has an account."""
@@ -756,7 +803,8 @@ def test_p02_p03_p04_p06_p07_p09_p12_p14_p15_p17_p28_adversary_model(record_prop
     text the stranger typed reaches the owner; P07 unproven mail capped per mailbox hour;
     P06/P09 one invitation per mailbox ever, none after forget-me; P15 one draw ticket per
     mailbox; P07/P14 no typed text to an unproven address; P17 the same checkout key
-    gets the same answer; oracle (P04, P06, P09): what the stranger sees, and the calls of
+    gets the same answer; P28 no mail reaches a closed account's address, and it gains no
+    referral and leaves the report; oracle (P04, P06, P09): what the stranger sees, and the calls of
     every rule of theirs that takes an address, do not depend on whether X has an account."""
     unknown = [part for part in ONLY if not any(part in name for name in INVARIANTS)]
     assert not unknown, f"ADVERSARY_ONLY names no invariant: {unknown}; known: {sorted(INVARIANTS)}"

@@ -251,6 +251,8 @@ class World:
         self.tickets: Counter[str] = Counter()  # mailbox -> contest entries confirmed (draw tickets)
         self.contest_id = adapters.open_contest(self.ports)
         self.forgotten_at: dict[str, int] = {}  # mailbox -> the step its forget-me was asked
+        # P28: account id -> (the step it was closed, its address then, its conversions then)
+        self.closed: dict[str, tuple[int, str, int]] = {}
         if x_has_account:
             self._bystander_account()
 
@@ -342,6 +344,10 @@ class World:
     # -- the model's own bookkeeping -----------------------------------------------------------
     def note_address(self, account_id: str, address: str) -> None:
         self.once_at.setdefault(account_id, set()).add(address.lower())
+
+    def note_closed(self, account, step: int) -> None:
+        self.closed[account.account_id] = (step, account.email.lower(),
+                                           adapters.referrer_joined(self.ports, account.account_id))
 
     def set_consent(self, account_id: str, topics: dict[str, bool], by: str) -> None:
         ledger = self.consent.setdefault(account_id, {})
