@@ -6,12 +6,16 @@ bytes that names it. Job ids are derived from (campaign id, account id) and writ
 conditional puts, so re-running a fan-out with the same campaign id queues only the
 recipients that are missing: nobody is mailed twice, and a fan-out cut short by a throttle
 or a timeout resumes where it stopped.
+
+That key names an account, so it is never logged: each job also carries a random `log_id`
+(in its context), the one name the sender's log lines give it (P27).
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from shared.errors import InvalidInput
+from shared.ids import new_id
 from shared.ports import Ports
 from shared.store.accounts import AUDIENCE_SHARDS, IdPage
 from shared.store.campaigns import Campaign
@@ -51,7 +55,7 @@ def fan_out(campaign: Campaign, page_of: AudiencePage, ports: Ports, progress: P
             jobs = [MailJob(job_id=job_id_for(campaign.campaign_id, account_id), kind=campaign.kind,
                             template=campaign.template, created_at=ports.clock.iso(), account_id=account_id,
                             topic=campaign.topic, campaign_id=campaign.campaign_id,
-                            next_attempt_at=int(ports.clock.now()))
+                            next_attempt_at=int(ports.clock.now()), context={"log_id": new_id()})
                     for account_id in account_ids]
             present = ports.outbox.add_missing_jobs(jobs)
             queued += len(jobs) - len(present)

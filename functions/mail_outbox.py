@@ -109,11 +109,11 @@ class Sender:
         try:
             outcome = self._deliver(job, claim_id)
         except ConditionFailed:  # our lease ran out and another sender holds the job now
-            logger.warning("mail job lease lost", extra={"job_id": job_id})
+            logger.warning("mail job lease lost", extra={"job": log_id(job)})
             return "lease_lost"
         except Exception as error:
             return self._retry_or_fail(job, claim_id, error)
-        logger.info("mail job finished", extra={"job_id": job_id, "kind": job.kind, "outcome": outcome})
+        logger.info("mail job finished", extra={"job": log_id(job), "kind": job.kind, "outcome": outcome})
         return outcome
 
     def _deliver(self, job: MailJob, claim_id: str) -> str:
@@ -156,9 +156,9 @@ class Sender:
                 cap = TRANSACTIONAL_DEFER_CAP_SECONDS if waited_for else DEFER_CAP_SECONDS
                 ports.outbox.retry_later(job, claim_id, now + backoff(job.deferrals, DEFER_BASE_SECONDS, cap),
                                        f"deferred:{name}", False)
-                logger.warning("mail job deferred", extra={"job_id": job.job_id, "error": name})
+                logger.warning("mail job deferred", extra={"job": log_id(job), "error": name})
                 return "deferred"
-            logger.exception("mail job failed", extra={"job_id": job.job_id, "attempt": job.attempts + 1})
+            logger.exception("mail job failed", extra={"job": log_id(job), "attempt": job.attempts + 1})
             if job.attempts + 1 < MAX_ATTEMPTS:
                 ports.outbox.retry_later(job, claim_id, now + backoff(job.attempts, RETRY_BASE_SECONDS,
                                                                      RETRY_CAP_SECONDS), f"error:{name}", True)
@@ -166,8 +166,19 @@ class Sender:
             self._finish(job, claim_id, "failed", f"attempts_exhausted:{name}")
         except ConditionFailed:
             return "lease_lost"
-        _report_dead_letter(job.job_id, ports)
+        _report_dead_letter(job, ports)
         return "failed"
+
+
+def log_id(job: MailJob) -> str:
+    """The name a log line gives a job: its own random id, never a key that names an account
+    (a campaign job's is `<campaign>.<account id>`; the fan-out gives each a random `log_id`).
+    Every other job's key is random already. A campaign job queued before log ids is named
+    by its campaign alone."""
+    given = job.context.get("log_id")
+    if isinstance(given, str):
+        return given
+    return f"campaign:{job.campaign_id}" if job.campaign_id else job.job_id
 
 
 def count(outcomes: Outcomes, outcome: str) -> None:
@@ -179,11 +190,12 @@ def send_job(job_id: str, ports: Ports, handlers: MailHandlers) -> str:
     return Sender(ports, handlers).send(job_id)
 
 
-def _report_dead_letter(job_id: str, ports: Ports) -> None:
+def _report_dead_letter(job: MailJob, ports: Ports) -> None:
+    """The operator's queue gets the job's key, which requeueing needs; the log, its log id."""
     try:
-        ports.dead_letters.report(job_id)
+        ports.dead_letters.report(job.job_id)
     except Exception:
-        logger.exception("could not report a dead mail job", extra={"job_id": job_id})
+        logger.exception("could not report a dead mail job", extra={"job": log_id(job)})
 
 
 def handle_stream_records(records: Iterable[dict[str, Any]], ports: Ports, handlers: MailHandlers) -> Outcomes:
