@@ -18,9 +18,10 @@ from typing_extensions import Annotated
 
 from functions.consent import stop_topics
 from functions.validation import EmailAddress
-from shared.ids import address_hash
+from shared.ids import address_hash, new_id
 from shared.models import ALL_TOPICS, SuppressionReason
 from shared.ports import Ports
+from shared.store.audit import AuditEntry
 
 logger = Logger(child=True)
 SOFT_BOUNCE_WINDOW = 14 * 24 * 3600
@@ -78,12 +79,16 @@ class UnsuppressInput(BaseModel):
 
 def unsuppress(payload: UnsuppressInput, ports: Ports) -> dict[str, Any]:
     """ops_unsuppress: lift a delivery suppression once the address is fixed (the mailbox
-    exists again, the person asked for mail after a complaint). The audit record keeps the
-    reason and the address's keyed hash, never the address."""
+    exists again, the person asked for mail after a complaint). It records what it did: the
+    address's keyed hash, never the address, and the operator's reason redacted, kept for the
+    audit retention (shared.store.audit); the run's own audit record keeps that reason too."""
     hashed = address_hash(payload.email, ports.settings.hash_key())
     lifted = ports.outbox.lift_suppression(hashed)
+    entry = AuditEntry("suppression_lifted" if lifted else "no_suppression_to_lift", ports.clock.iso(), new_id(),
+                       detail=payload.reason, address_hash=hashed)
+    ports.audit.record(entry)
     logger.info("suppression lifted" if lifted else "no suppression to lift", extra={"hashed": hashed})
-    return {"lifted": lifted, "hashed": hashed, "reason": payload.reason}
+    return {"lifted": lifted, "hashed": hashed, "reason": entry.detail}
 
 
 def _stop_topics(hashed: str, source: str, ports: Ports) -> None:

@@ -1,15 +1,38 @@
-"""Audit records of operator functions (which ran, when, on which account) and the record
-of legal disclosures (P18), which is never deleted.
+"""Audit records of operator functions (which ran, when, on which account or address) and
+the record of legal disclosures (P18), which is never deleted.
+
+An audit record is kept AUDIT_RETENTION_SECONDS after it was written, then DynamoDB's TTL
+deletes it. It names an address only by its keyed hash, and an operator's free-text reason
+is kept redacted (`redact_reason`): addresses become `[address]`, whatever is in
+parentheses, angle brackets or quotes (where a name usually is: "bob@example.org (Bob
+Smith)") becomes `(…)`, and at most REASON_MAX characters are kept. A reason should say
+why (a ticket number), not who.
 
 Key shapes: `AUDIT#<yyyy-mm-dd>` / `<at>#<id>`; `DISCLOSURE#<account id>` / `<at>#<id>`.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from shared.store.expressions import Item
 from shared.store.expressions import ITEM_ABSENT
 from shared.store.table import Entity, Put, Table, query_all
+
+# Long enough to answer a dispute or a regulator about what an operator did in the past year
+# (P28: closed accounts' data serves disputes), short enough that who was unsuppressed or
+# looked up does not pile up for good.
+AUDIT_RETENTION_SECONDS = 365 * 24 * 3600
+REASON_MAX = 120
+_ADDRESS = re.compile(r"[^\s@<>\"'(),;:]+@[^\s@<>\"'(),;:]+\.[^\s@<>\"'(),;:]+")
+_ASIDE = re.compile(r"\([^()]*\)|<[^<>]*>|\"[^\"]*\"|“[^”]*”")
+
+
+def redact_reason(text: str) -> str:
+    """An operator's reason as an audit record keeps it (see the module's docstring)."""
+    kept = " ".join(_ADDRESS.sub("[address]", _ASIDE.sub("(…)", text)).split())
+    return kept if len(kept) <= REASON_MAX else kept[:REASON_MAX - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -18,12 +41,21 @@ class AuditEntry(Entity):
     at: str
     audit_id: str
     account_id: str | None = None
-    detail: str | None = None  # what the operator gave as the reason, where the function asks for one
+    detail: str | None = None  # the operator's reason, redacted, where the function asks for one
+    address_hash: str | None = None  # the address an operation acted on, by its keyed hash
+    expires_at: int | None = None  # AUDIT_RETENTION_SECONDS after `at` unless given
+
+    def __post_init__(self) -> None:
+        if self.detail is not None:
+            object.__setattr__(self, "detail", redact_reason(self.detail))
+        if self.expires_at is None:
+            written = int(datetime.fromisoformat(self.at.replace("Z", "+00:00")).timestamp())
+            object.__setattr__(self, "expires_at", written + AUDIT_RETENTION_SECONDS)
 
     def to_item(self) -> Item:
         item = {"pk": f"AUDIT#{self.at[:10]}", "sk": f"{self.at}#{self.audit_id}", "type": "audit",
                 "operation": self.operation, "at": self.at, "audit_id": self.audit_id, "account_id": self.account_id,
-                "detail": self.detail}
+                "detail": self.detail, "address_hash": self.address_hash, "expires_at": self.expires_at}
         return {k: v for k, v in item.items() if v is not None}
 
     @classmethod

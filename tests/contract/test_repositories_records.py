@@ -22,11 +22,12 @@ NOW = 1_800_000_000.5
 def test_audit_entries_of_a_day_are_listed_oldest_first(table: Table, uid: Ids) -> None:
     audit = AuditRepository(table)
     day = uid()[:10]
-    later = AuditEntry("ops_export", f"{day}T10:00:00", uid(), account_id=uid())
-    earlier = AuditEntry("ops_contact_requests", f"{day}T09:00:00", uid())  # no account: attribute dropped
+    # The days are random partitions, not dates: each entry names its expiry itself.
+    later = AuditEntry("ops_export", f"{day}T10:00:00", uid(), account_id=uid(), expires_at=int(NOW))
+    earlier = AuditEntry("ops_contact_requests", f"{day}T09:00:00", uid(), expires_at=int(NOW))  # no account
     audit.record(later)
     audit.record(earlier)
-    audit.record(AuditEntry("ops_export", f"{uid()[:10]}T09:30:00", uid()))  # another day
+    audit.record(AuditEntry("ops_export", f"{uid()[:10]}T09:30:00", uid(), expires_at=int(NOW)))  # another day
     assert audit.entries_on(day) == [earlier, later]
     assert audit.entries_on(uid()[:10]) == []
 

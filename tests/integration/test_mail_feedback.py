@@ -91,3 +91,25 @@ def test_an_operator_lifts_a_suppression_once_the_address_is_fixed_and_the_lift_
     [entry] = [e for e in ports.audit.entries_on(ports.clock.iso()[:10]) if e.operation == "ops_unsuppress"]
     assert entry.detail == "mailbox restored, ticket 4821"
     assert ops.run("ops_unsuppress", {"email": person.email, "reason": "again"}, ports)["lifted"] is False
+
+
+def test_p27_p28_the_unsuppress_audit_keeps_the_keyed_hash_and_a_redacted_reason_for_a_year(ports, person):
+    """The operator's free text may name the person; what is kept is the address's keyed
+    hash and the reason without addresses or asides, capped, for AUDIT_RETENTION_SECONDS."""
+    from datetime import datetime
+
+    from functions import ops
+    from shared.store.audit import AUDIT_RETENTION_SECONDS, REASON_MAX
+
+    mail_feedback.handle_notification(complaint(person.email), ports)
+    reason = f"{person.email} ({person.name}) fixed the mailbox, ticket 4821 " + "x" * 100
+    result = ops.run("ops_unsuppress", {"email": person.email, "reason": reason}, ports)
+    assert result["lifted"] is True
+    entries = ports.audit.entries_on(ports.clock.iso()[:10])
+    assert entries and person.email not in str(entries) + str(result) and person.name not in str(entries) + str(result)
+    hashed = address_hash(person.email, ports.settings.hash_key())
+    [lift] = [e for e in entries if e.address_hash == hashed]
+    assert lift.detail is not None and lift.detail.startswith("[address] (…) fixed the mailbox, ticket 4821 x")
+    assert len(lift.detail) <= REASON_MAX
+    for entry in entries:  # every operator record ends; legal disclosures (P18) are kept
+        assert entry.expires_at == int(datetime.fromisoformat(entry.at).timestamp()) + AUDIT_RETENTION_SECONDS
