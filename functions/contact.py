@@ -58,6 +58,7 @@ def contact(request: ContactRequest, ports: Ports) -> ContactAccepted:
                 message=request.message,
                 created_at=clock.iso(),
                 expires_at=int(clock.now()) + QUESTION_RETENTION_SECONDS,
+                address_hash=address_hash(request.email, ports.settings.hash_key()),  # the asker's export finds it
             )
         )
     return ContactAccepted()

@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from functions.mail_compose import MailDefect, MailHandler, SendTimeFacts, rendered
 from functions.one_time_links import add_unproven_mail_count
+from shared.contest_draw import entries_hash, pick, sha256 as _sha256
 from shared.errors import Conflict, InvalidInput, InvalidToken
 from shared.ids import address_hash, mailbox_key, new_id, new_secret_token, token_hash
 from shared.mail import kinds
@@ -47,8 +48,8 @@ from shared.store.table import ConditionFailed, Transaction
 if TYPE_CHECKING:
     from shared.mail.ses import OutgoingMail
 
-__all__ = ["MAIL", "commit_closed_contests", "confirm", "confirmation_link", "draw", "enter", "entries_hash", "pick",
-           "purge_due", "verify_draw", "winner_mail"]
+__all__ = ["MAIL", "commit_closed_contests", "confirm", "confirmation_link", "draw", "enter", "entries_hash", "entries_of",
+           "pick", "purge_due", "verify_draw", "winner_mail"]
 COMMIT_LOOKBACK = timedelta(days=7)  # a closed contest the schedule missed is closed on a later run
 LINK_SECONDS = 72 * 3600  # a confirmation link, and the pending entry it confirms
 CLOSED = "This contest has closed: entries are no longer taken or confirmed."
@@ -71,15 +72,6 @@ def _kept_until(contest: Survey) -> int:
 
 def entries_closed(contest: Survey, now_iso: str) -> bool:
     return now_iso >= contest.closes_at or contest.entries_closed_at is not None
-
-
-def _sha256(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def entries_hash(entry_ids: list[str]) -> str:
-    """What the close publishes: SHA-256 of the sorted entry ids, one per line."""
-    return _sha256("\n".join(sorted(entry_ids)))
 
 
 # -- entering and confirming ------------------------------------------------------------------
@@ -130,6 +122,11 @@ def enter(contest: Survey, answers: dict[str, Any], email: str, ports: Ports) ->
 def confirmation_link(survey_id: str, token: str, ports: Ports) -> tuple[Survey, ConfirmationLink]:
     """The contest and the link, while the link can confirm its entry. Reads only: mail
     scanners prefetch links, so opening the page must change nothing."""
+    contest, link, _ = _waiting_link(survey_id, token, ports)
+    return contest, link
+
+
+def _waiting_link(survey_id: str, token: str, ports: Ports) -> tuple[Survey, ConfirmationLink, Entrant]:
     now = ports.clock.now()
     contest = ports.surveys.get(survey_id) if re.fullmatch(r"[A-Za-z0-9_-]{1,64}", survey_id) else None
     link = (_entries(ports).link(survey_id, token_hash(token), now)
@@ -139,16 +136,16 @@ def confirmation_link(survey_id: str, token: str, ports: Ports) -> tuple[Survey,
         raise InvalidToken(EXPIRED_OR_USED)
     if entries_closed(contest, ports.clock.iso()):
         raise Conflict(CLOSED, code="survey_closed")
-    return contest, link
+    return contest, link, entrant
 
 
 def confirm(survey_id: str, token: str, details: dict[str, str], ports: Ports) -> str:
     """Confirm the link's entry with the details its page collected (checked by the caller
     against what the contest asks); returns the entry id, the entrant's draw ticket."""
-    contest, link = confirmation_link(survey_id, token, ports)
+    contest, link, entrant = _waiting_link(survey_id, token, ports)
     tx = Transaction()
     ports.surveys.add_confirmed_count(tx, survey_id)
-    _entries(ports).add_confirmation(tx, link, details, ports.clock.iso(), _kept_until(contest), ports.clock.now())
+    _entries(ports).add_confirmation(tx, link, entrant, details, ports.clock.iso(), _kept_until(contest), ports.clock.now())
     try:
         ports.table.commit(tx)
     except ConditionFailed as failed:
@@ -156,6 +153,20 @@ def confirm(survey_id: str, token: str, details: dict[str, str], ports: Ports) -
             raise Conflict(CLOSED, code="survey_closed") from None
         raise InvalidToken(EXPIRED_OR_USED) from None
     return link.entry_id
+
+
+def entries_of(email_hash: str, ports: Ports) -> list[dict[str, Any]]:
+    """P14, P15: the person's own contest entries, found by the exact address's hash (never
+    by mailbox, which would show one spelling's entry to another), for their export or the
+    dispute lookup: the contact data held, and until when."""
+    shown = []
+    for entry in _entries(ports).entries_of(email_hash, ports.clock.now()):
+        contest = ports.surveys.get(entry.survey_id)
+        shown.append({"survey_id": entry.survey_id, "contest": contest.title if contest else None,
+                      "entry_id": entry.entry_id, "status": entry.status, "email": entry.email, "name": entry.name,
+                      "shipping_address": entry.shipping_address, "zip": entry.zip, "entered_at": entry.entered_at,
+                      "confirmed_at": entry.confirmed_at, "kept_until": ports.clock.iso(entry.expires_at)})
+    return shown
 
 
 # -- the draw ---------------------------------------------------------------------------------
@@ -189,22 +200,6 @@ def commit_closed_contests(ports: Ports) -> int:
         ids = sorted(e.entry_id for e in _entries(ports).confirmed(contest.survey_id, ports.clock.now()))
         done += ports.surveys.publish_entries(contest.survey_id, ids, entries_hash(ids))
     return done
-
-
-def pick(seed: str, entry_ids: list[str], count: int) -> list[str]:
-    """`count` distinct winners from the sorted entry ids, by HMAC-SHA256 keyed by the seed
-    in counter mode, with rejection sampling so every entry has the same chance."""
-    pool, winners, counter = sorted(entry_ids), list[str](), 0
-    while pool and len(winners) < count:
-        size = len(pool)
-        limit = (1 << 256) // size * size
-        while True:
-            counter += 1
-            value = int.from_bytes(hmac.new(seed.encode(), f"draw:{counter}".encode(), hashlib.sha256).digest(), "big")
-            if value < limit:
-                break
-        winners.append(pool.pop(value % size))
-    return winners
 
 
 class DrawInput(BaseModel):

@@ -10,9 +10,10 @@ check both). Key shapes, all in the contest's partition `ENTRANT#<survey id>`:
 |---|---|---|
 | `MAILBOX#<mailbox key>` | the one entry of a mailbox (keyed hash of its canonical spelling, `shared.ids.mailbox_key`): its random entry id, `pending` or `confirmed`, the address as typed and its exact keyed hash (what the person's own records are found by) | the address; once confirmed name, shipping address, zip |
 | `LINK#<sha256(token)>` | a confirmation link: only the token's hash, its entry and its expiry | none |
+| `PERSON#<mailbox key>` | the entry's index item, gsi1 `ENTRANT#BY#<address hash>` / `<survey id>`: how the entrant's own export and the dispute lookup find it by the exact address (never by the mailbox key, which would hand one person's entry to another spelling) | the exact address's keyed hash |
 
 `expires_at`: a pending entry's and a link's is the link's expiry (72 hours), a confirmed
-entry's the contest's retention; DynamoDB TTL is the backstop and every read treats an
+entry's the contest's retention (the index item's follows its entry's); DynamoDB TTL is the backstop and every read treats an
 expired item as gone. Pending entries and links carry a sparse gsi1 key
 `CONTESTPENDING#<expiry day>` / `<pk>#<sk>`, by which the daily purge deletes them when their
 link expires; confirming an entry removes its key.
@@ -34,6 +35,19 @@ PENDING, CONFIRMED = "pending", "confirmed"
 
 def _partition(survey_id: str) -> str:
     return f"ENTRANT#{survey_id}"
+
+
+def _by_person(address_hash: str) -> str:
+    return f"ENTRANT#BY#{address_hash}"
+
+
+def _person_item(entrant: Entrant, expires_at: int) -> Put:
+    """The entry's index item: found by the exact address's hash, it names the entry and
+    lives as long as the entry does."""
+    return Put({"pk": _partition(entrant.survey_id), "sk": f"PERSON#{entrant.mailbox_key}", "type": "contest_entrant_index",
+                "survey_id": entrant.survey_id, "mailbox_key": entrant.mailbox_key, "entry_id": entrant.entry_id,
+                "address_hash": entrant.address_hash, "expires_at": expires_at,
+                "gsi1pk": _by_person(entrant.address_hash), "gsi1sk": entrant.survey_id})
 
 
 def _pending_index(expires_at: int, key: Key) -> dict[str, str]:
@@ -93,7 +107,8 @@ class EntrantContactRepository:
     def add_entry(self, tx: Transaction, entrant: Entrant, now: float) -> None:
         """One entry per mailbox per contest: ALREADY_ENTERED fails while one is in force
         (an expired pending entry, which the purge has not reached yet, is gone)."""
-        tx.add(Put(entrant.to_item(), ITEM_ABSENT | (Attr("expires_at") <= int(now)), tag=ALREADY_ENTERED))
+        tx.add(Put(entrant.to_item(), ITEM_ABSENT | (Attr("expires_at") <= int(now)), tag=ALREADY_ENTERED),
+               _person_item(entrant, entrant.expires_at))
 
     def entry(self, survey_id: str, mailbox_key: str, now: float) -> Entrant | None:
         item = self._table.get(Entrant.key(survey_id, mailbox_key))
@@ -104,7 +119,8 @@ class EntrantContactRepository:
         NOT_PENDING fails if it was confirmed, replaced or expired meanwhile."""
         key = Entrant.key(entrant.survey_id, entrant.mailbox_key)
         tx.add(Update(key, Changes(set={"expires_at": expires_at, **_pending_index(expires_at, key)}),
-                      _pending(entrant.entry_id, now), tag=NOT_PENDING))
+                      _pending(entrant.entry_id, now), tag=NOT_PENDING),
+               _person_item(entrant, expires_at))
 
     def put_link(self, link: ConfirmationLink) -> None:
         self._table.put(Put(link.to_item(), ITEM_ABSENT))
@@ -113,16 +129,27 @@ class EntrantContactRepository:
         item = self._table.get(ConfirmationLink.key(survey_id, token_hash))
         return ConfirmationLink.from_item(item) if item and in_force(item, now) else None
 
-    def add_confirmation(self, tx: Transaction, link: ConfirmationLink, details: dict[str, str], at: str,
-                         kept_until: int, now: float) -> None:
-        """Confirm the link's entry with the details its page collected, kept until the
-        contest's retention ends, and use the link up (LINK_USED, NOT_PENDING otherwise)."""
+    def add_confirmation(self, tx: Transaction, link: ConfirmationLink, entrant: Entrant, details: dict[str, str],
+                         at: str, kept_until: int, now: float) -> None:
+        """Confirm the link's entry (`entrant`, as read) with the details its page collected,
+        kept until the contest's retention ends, and use the link up (LINK_USED, NOT_PENDING
+        otherwise)."""
         tx.add(Delete(ConfirmationLink.key(link.survey_id, link.token_hash),
                       ITEM_EXISTS & (Attr("expires_at") > int(now)), tag=LINK_USED))
         tx.add(Update(Entrant.key(link.survey_id, link.mailbox_key),
                       Changes(set={**details, "status": CONFIRMED, "confirmed_at": at, "expires_at": kept_until},
                               remove=("gsi1pk", "gsi1sk")),
-                      _pending(link.entry_id, now), tag=NOT_PENDING))
+                      _pending(link.entry_id, now), tag=NOT_PENDING),
+               _person_item(entrant, kept_until))
+
+    def entries_of(self, address_hash: str, now: float) -> list[Entrant]:
+        """Every entry in force made from this exact address (any contest), by its index items."""
+        found = []
+        for index in query_all(self._table, _by_person(address_hash), index="gsi1"):
+            entry = self.entry(str(index["survey_id"]), str(index["mailbox_key"]), now) if in_force(index, now) else None
+            if entry and entry.entry_id == index["entry_id"] and entry.address_hash == address_hash:
+                found.append(entry)
+        return found
 
     def confirmed(self, survey_id: str, now: float) -> list[Entrant]:
         """The contest's confirmed entries in force: its draw tickets."""
@@ -148,12 +175,18 @@ class EntrantContactRepository:
                                           condition & (Attr("status") == PENDING) if entry else condition))
             except ConditionFailed:
                 continue
+            if entry:  # its index item, unless a new entry of the mailbox replaced it
+                person = {"pk": item["pk"], "sk": f"PERSON#{item['mailbox_key']}"}
+                try:
+                    self._table.delete(Delete(person, Attr("entry_id") == item["entry_id"]))
+                except ConditionFailed:
+                    pass
             deleted += entry
         return deleted
 
     def purge(self, survey_id: str) -> int:
-        """Delete every entrant's contact data and every link of a contest; returns how many
-        entries there were."""
+        """Delete every entrant's contact data, every link and every index item of a contest;
+        returns how many entries there were."""
         entries = 0
         for item in list(query_all(self._table, _partition(survey_id))):
             self._table.delete(Delete({"pk": item["pk"], "sk": item["sk"]}))

@@ -147,6 +147,11 @@ class SignInRepository:
     def delete_session(self, token_hash: str) -> None:
         self._table.delete(Delete(Session.key(token_hash)))
 
+    def sessions_of(self, account_id: str, now: float) -> list[Session]:
+        """An account's sessions in force, oldest first (its export: when each began and ends)."""
+        return [Session.from_item(i) for i in query_all(self._table, f"SESSIONS#{account_id}", index="gsi1")
+                if i["expires_at"] > now]
+
     def delete_sessions_of(self, account_id: str, keep: str | None = None) -> int:
         """End every session of an account but `keep` (a token hash); returns how many ended."""
         hashes = [i["token_hash"] for i in query_all(self._table, f"SESSIONS#{account_id}", index="gsi1")

@@ -37,7 +37,7 @@ def _confirmed(table: Table, uid: Ids, survey_id: str) -> Entrant:
     _commit(table, lambda tx: entrants.add_entry(tx, entrant, NOW))
     link = ConfirmationLink(survey_id, uid(), entrant.mailbox_key, entrant.entry_id, LINK_UNTIL)
     entrants.put_link(link)
-    _commit(table, lambda tx: entrants.add_confirmation(tx, link, DETAILS, "2027-01-02", KEPT_UNTIL, NOW))
+    _commit(table, lambda tx: entrants.add_confirmation(tx, link, entrant, DETAILS, "2027-01-02", KEPT_UNTIL, NOW))
     return entrant
 
 
@@ -69,17 +69,17 @@ def test_a_link_confirms_its_pending_entry_once(table: Table, uid: Ids) -> None:
     assert entrants.link(survey_id, link.token_hash, NOW) == link
     assert entrants.link(survey_id, link.token_hash, LINK_UNTIL) is None
     with pytest.raises(ConditionFailed) as failed:
-        _commit(table, lambda tx: entrants.add_confirmation(tx, stale, DETAILS, "2027-01-02", KEPT_UNTIL, NOW))
+        _commit(table, lambda tx: entrants.add_confirmation(tx, stale, entrant, DETAILS, "2027-01-02", KEPT_UNTIL, NOW))
     assert failed.value.tags == frozenset({NOT_PENDING})
     assert entrants.confirmed(survey_id, NOW) == []
-    _commit(table, lambda tx: entrants.add_confirmation(tx, link, DETAILS, "2027-01-02", KEPT_UNTIL, NOW))
+    _commit(table, lambda tx: entrants.add_confirmation(tx, link, entrant, DETAILS, "2027-01-02", KEPT_UNTIL, NOW))
     [confirmed] = entrants.confirmed(survey_id, NOW)
     assert (confirmed.status, confirmed.name, confirmed.zip, confirmed.expires_at) == (CONFIRMED, "Eve Entrant",
                                                                                        "12345", KEPT_UNTIL)
     assert entrants.winner(survey_id, entrant.mailbox_key, entrant.entry_id, NOW) == confirmed
     assert entrants.winner(survey_id, entrant.mailbox_key, uid(), NOW) is None
     with pytest.raises(ConditionFailed) as failed:
-        _commit(table, lambda tx: entrants.add_confirmation(tx, link, DETAILS, "2027-01-02", KEPT_UNTIL, NOW))
+        _commit(table, lambda tx: entrants.add_confirmation(tx, link, entrant, DETAILS, "2027-01-02", KEPT_UNTIL, NOW))
     assert LINK_USED in failed.value.tags
     with pytest.raises(ConditionFailed):  # a confirmed entry is not mailed again
         _commit(table, lambda tx: entrants.add_link_again(tx, entrant, LINK_UNTIL + 60, NOW))
@@ -119,7 +119,7 @@ def test_the_close_stops_confirmations_and_keeps_the_entry_ids_in_chunks(table: 
     surveys.close_entries(survey.survey_id, "2031-01-02")  # a second run changes nothing
     with pytest.raises(ConditionFailed) as failed:
         _commit(table, lambda tx: surveys.add_confirmed_count(tx, survey.survey_id),
-                lambda tx: entrants.add_confirmation(tx, link, DETAILS, "2031-01-02", KEPT_UNTIL, NOW))
+                lambda tx: entrants.add_confirmation(tx, link, entrant, DETAILS, "2031-01-02", KEPT_UNTIL, NOW))
     assert ENTRIES_CLOSED in failed.value.tags
     with pytest.raises(ConditionFailed):
         _commit(table, lambda tx: surveys.add_entries_open_check(tx, survey.survey_id))
