@@ -1,6 +1,7 @@
 """My Account (P04, P28): read and change the profile, preferences, deactivation, export."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, StrictBool
@@ -8,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, StrictBool
 from functions.consent import change_topics
 from functions.validation import EmailAddress, PersonName
 from shared.errors import InvalidInput, NotFound
-from shared.ids import normalize_email
+from shared.ids import mailbox_key, normalize_email
 from shared.models import ALL_TOPICS
 from shared.ports import Ports
 from shared.store.accounts import ALREADY_DEACTIVATED, Account
@@ -120,23 +121,47 @@ def deactivate(account: Account, ports: Ports) -> bool:
 
 
 def export(account: Account, ports: Ports) -> dict[str, Any]:
-    """Everything held about the caller."""
-    from functions.orders import list_orders
+    """Everything held about the caller (P04), by the kinds `shared.data_kinds` classifies:
+    each kind about a person is listed under its section, or named with its retention where
+    its items cannot be found by person; `data_held` names every kind with how long it is
+    kept. ops_dispute_lookup shows the same (P28)."""
+    from functions import contests
     from functions.referrals import referrals_of
+    from shared import data_kinds
 
+    now, account_id, email_hash = ports.clock.now(), account.account_id, account.email_hash
+    orders = sorted(ports.commerce.orders_of(account_id), key=lambda o: (o.created_at, o.order_id), reverse=True)
+    order_ids = {o.order_id for o in orders}
+    exceptions = [asdict(e) for e in ports.commerce.payment_exceptions() if e.order_id in order_ids]
+    session_ids = dict.fromkeys([s for o in orders for s in (o.session_id, o.paid_session_id) if s]
+                                + [e["session_id"] for e in exceptions])
+    change = ports.sign_in.email_change(account_id, now)
+    suppressed = ports.outbox.suppression(email_hash, now)
     return {
-        "profile": {
-            "account_id": account.account_id,
-            "email": account.email,
-            "name": account.name,
-            "status": account.status,
-            "created_at": account.created_at,
-            "policy_version": account.policy_version,
-        },
-        "preferences": preferences_of(account.account_id, ports).model_dump(),
-        "consent_history": ports.accounts.consent_history(account.account_id),
-        "orders": list_orders(account, ports).model_dump(mode="json")["orders"],
-        # The caller's own referrals: status and dates, the friend's name while it is held,
-        # never the friend's address (P08).
+        "profile": {"account_id": account_id, "email": account.email, "email_hash": email_hash, "name": account.name,
+                    "status": account.status, "created_at": account.created_at, "policy_version": account.policy_version},
+        "preferences": preferences_of(account_id, ports).model_dump(),
+        "consent_history": ports.accounts.consent_history(account_id),
+        "audiences": [t for t in ALL_TOPICS if ports.accounts.in_audience(t, account_id)],
+        "sessions": [{"started_at": s.created_at, "expires_at": ports.clock.iso(s.expires_at)}
+                     for s in ports.sign_in.sessions_of(account_id, now)],
+        "pending_email_change": {"new_email": change.new_email, "expires_at": ports.clock.iso(change.expires_at)}
+        if change else None,
+        "suppression": {"reason": suppressed} if suppressed else None,
+        "forgotten_as_friend": any(ports.outbox.is_forgotten(h) for h in (email_hash, mailbox_key(
+            account.email, ports.settings.hash_key()))),
+        "orders": [asdict(o) for o in orders],
+        "checkout_sessions": [asdict(s) for s in map(ports.commerce.checkout_session, session_ids) if s],
+        "payment_exceptions": exceptions,
+        # Each PIN item allocated to an order says so; the PIN itself is on the order's page.
+        "pins": [{"sku": sku, "pin_id": pin, "status": "allocated", "order_id": o.order_id}
+                 for o in orders for sku, pin in o.pins],
+        # The caller's own referrals: status and dates, never the friend's address (P08).
         "referrals": referrals_of(account, ports).model_dump(mode="json")["referrals"],
+        "contest_entries": contests.entries_of(email_hash, ports),
+        "contact_questions": [{"question_id": q.question_id, "email": q.email, "message": q.message,
+                               "asked_at": q.created_at, "kept_until": ports.clock.iso(q.expires_at)}
+                              for q in ports.questions.questions_of(email_hash, now)],
+        "data_held": [{"kind": k.name, "holds": k.holds, "kept": k.kept, "deleted": k.deleted,
+                       "shown": data_kinds.shown_in(k)} for k in data_kinds.ABOUT_A_PERSON],
     }

@@ -37,7 +37,9 @@ class DisputeLookupInput(BaseModel):
 
 
 def dispute_lookup(payload: DisputeLookupInput, ports: Ports) -> dict[str, Any]:
-    """P28: the one way to read a deactivated account (for disputes and enforcing the policy)."""
+    """P28: the one way to read a deactivated account (for disputes and enforcing the policy):
+    its complete export (every kind `shared.data_kinds` classifies as about a person) and the
+    record of its legal disclosures."""
     from functions.accounts import export
 
     account = ports.accounts.get(payload.account_id)
