@@ -263,10 +263,11 @@ class AccountRepository:
         tx.add(Update(Account.key(account_id), Changes(set=pending_index_key(account_id, at)),
                       Attr("status") == "pending", tag=NOT_PENDING))
 
-    def unconfirmed_before(self, shard: int, before: str, limit: int = 100) -> list[str]:
-        """Ids of pending accounts whose last confirm link went out before `before`."""
-        page = self._table.query(f"PENDING#{shard}", index=INDEX, upper=before, limit=limit)
-        return [i["account_id"] for i in page.items]
+    def unconfirmed_before(self, shard: int, before: str, start: Key | None = None, limit: int = 100) -> IdPage:
+        """One page of the pending accounts whose last confirm link went out before `before`,
+        oldest first, and where the next page starts (None: no more)."""
+        page = self._table.query(f"PENDING#{shard}", index=INDEX, upper=before, limit=limit, start=start)
+        return [i["account_id"] for i in page.items], page.next
 
     def delete_unconfirmed(self, account: Account) -> bool:
         """Delete everything held about an account that never confirmed its address: profile,

@@ -87,3 +87,35 @@ def test_the_wait_starts_when_the_welcome_is_sent_and_a_link_never_sent_restarts
     assert ports.accounts.get(account_id) is None
     assert sweep(ports, MAIL_HANDLERS) == {"skipped:no_recipient": 1}
     assert len(mailer.sent) == 1
+
+
+def unconfirmed(ports: Ports, count: int) -> list[str]:
+    """Signups whose confirm link went out now (minted as the welcome's sender mints it)."""
+    account_ids = [signup(ports, f"never{n}@example.org") for n in range(count)]
+    for account_id in account_ids:
+        mint(account_id, "confirm", ports)
+    return account_ids
+
+
+def test_one_run_pages_until_no_unconfirmed_signup_older_than_7_days_is_left():
+    """The bug: a run took one page of 100 per shard (1,600 a day) while signups can come
+    faster, so the backlog of names and addresses could grow without end."""
+    clock = FixedClock(1_800_000_000)
+    ports = fake_ports(clock)
+    account_ids = unconfirmed(ports, 1700)
+    clock.advance(UNCONFIRMED_RETENTION_SECONDS + 1)
+    assert purge_unconfirmed(ports) == 1700
+    assert all(ports.accounts.get(account_id) is None for account_id in account_ids)
+
+
+def test_a_run_short_of_time_stops_between_pages_and_the_next_run_goes_on():
+    clock = FixedClock(1_800_000_000)
+    ports = fake_ports(clock)
+    account_ids = unconfirmed(ports, 40)
+    clock.advance(UNCONFIRMED_RETENTION_SECONDS + 1)
+    assert purge_unconfirmed(ports, remaining_seconds=lambda: 0) == 0
+    pages = iter([60, 60, 60])  # time for three pages, then none
+    first = purge_unconfirmed(ports, remaining_seconds=lambda: next(pages, 0))
+    assert 0 < first < 40
+    assert purge_unconfirmed(ports, remaining_seconds=lambda: 60) == 40 - first
+    assert all(ports.accounts.get(account_id) is None for account_id in account_ids)
