@@ -45,17 +45,20 @@ def register(app) -> None:
         from functions.unconfirmed_accounts import purge_unconfirmed
         from shared.ports import process_ports
 
-        purge_unconfirmed(process_ports())
+        purge_unconfirmed(process_ports(), remaining_seconds=_remaining(event))
 
     @app.schedule(Rate(1, unit=Rate.DAYS))
     def retention_purge(event):
-        """Personal data past its stated retention: friend data, contest entrants' contacts."""
+        """Personal data past its stated retention: friend data, contest entrants' contacts,
+        survey and contest answers."""
         from functions.contests import purge_due
         from functions.referrals import purge_expired
+        from functions.survey_retention import purge_expired_answers
         from shared.ports import process_ports
 
         purge_expired(process_ports())
         purge_due(process_ports())
+        purge_expired_answers(process_ports(), remaining_seconds=_remaining(event))
 
     @app.schedule(Rate(15, unit=Rate.MINUTES))
     def contest_commitments(event):
@@ -96,6 +99,17 @@ OPERATOR_FUNCTIONS = (
     "ops_access_trends",
     "ops_payment_exceptions",
 )
+
+
+def _remaining(event):
+    """The seconds left of a scheduled run: the Lambda context's, or (no context) 10 minutes."""
+    import time
+
+    context = getattr(event, "context", None)
+    if context is not None:
+        return lambda: context.get_remaining_time_in_millis() / 1000
+    deadline = time.monotonic() + 600
+    return lambda: deadline - time.monotonic()
 
 
 def _register_operator_function(app, name: str) -> None:

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from functions import contests
+from functions import contests, survey_retention
 from functions.validation import EmailAddress
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.ids import new_id
@@ -271,7 +271,8 @@ def submit(survey_id: str, request: SubmissionRequest, ports: Ports) -> Submissi
         return SubmissionAccepted(response_id=contests.enter(found, dict(request.answers), request.email, ports))
     response_id = new_id()
     tx = Transaction()
-    ports.surveys.add_response(tx, SurveyResponse(survey_id, response_id, dict(request.answers), now))
+    ports.surveys.add_response(tx, SurveyResponse(survey_id, response_id, dict(request.answers), now,
+                                                  survey_retention.expires_at(found, ports.clock.now())))
     ports.table.commit(tx)
     return SubmissionAccepted(response_id=response_id)
 
@@ -317,9 +318,10 @@ class ResultsInput(BaseModel):
 
 def results(payload: ResultsInput, ports: Ports) -> dict[str, Any]:
     """Aggregates only: counts per option, number statistics, and for free text only how
-    many answered (text could name someone). Never contact data."""
+    many answered (text could name someone). Never contact data, and only answers still
+    within the survey's retention."""
     found = survey(payload.survey_id, ports)
-    responses = ports.surveys.responses(found.survey_id)
+    responses = survey_retention.kept_answers(found, ports)
     summary = []
     for question in found.questions:
         values = [r.answers[question["id"]] for r in responses if r.answers.get(question["id"]) is not None]

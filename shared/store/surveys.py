@@ -4,9 +4,11 @@ contests' draws. Contact data is not here: it lives in `contest_entries`, purpos
 Key shapes, in the survey's partition `SURVEY#<id>`: `DEFINITION` (listed by gsi1
 `SURVEYS` / `<closes at>#<id>`; a contest's carries the commitment to its draw seed from
 creation, and from its close the time entries closed and the SHA-256 of its confirmed entry
-ids), `RESPONSE#<response id>` (answers only), `SEED` (a random nonce from which, with the
-stage's keyed-hash key, the draw seed is derived: the table alone does not give the seed
-away before the draw; a contest created before that holds its seed itself), `ENTRIES#<n>`
+ids), `RESPONSE#<response id>` (answers only, until `expires_at`, the survey's retention from
+the submission; answers written without one end `retention_days` after `submitted_at`: see
+functions.survey_retention), `SEED` (a random nonce from which, with the stage's keyed-hash
+key, the draw seed is derived: the table alone does not give the seed away before the draw;
+a contest created before that holds its seed itself), `ENTRIES#<n>`
 (the confirmed entry ids at the close, sorted, in chunks of 10,000 so an item stays far
 below 400 KB), `DRAW` (the draw's record; while its purge is
 due, listed by gsi1 `CONTESTPURGE` / `<purge at>#<id>`).
@@ -19,7 +21,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from shared.store.expressions import ITEM_ABSENT, Attr, Changes, Item
-from shared.store.table import Check, ConditionFailed, Entity, Key, Put, Table, Transaction, Update, query_all
+from shared.store.table import Check, ConditionFailed, Delete, Entity, Key, Put, Table, Transaction, Update
+from shared.store.table import in_force, query_all
 
 ALREADY_COMMITTED = "seed_already_committed"
 ALREADY_DRAWN = "contest_already_drawn"
@@ -71,10 +74,12 @@ class SurveyResponse(Entity):
     response_id: str
     answers: dict[str, Any]
     submitted_at: str
+    expires_at: int | None = None  # the survey's retention from the submission (TTL; reads and the purge end it)
 
     def to_item(self) -> Item:
-        return {"pk": _partition(self.survey_id), "sk": f"RESPONSE#{self.response_id}", "type": "survey_response",
+        item = {"pk": _partition(self.survey_id), "sk": f"RESPONSE#{self.response_id}", "type": "survey_response",
                 **asdict(self), "answers": json.dumps(self.answers)}
+        return {k: v for k, v in item.items() if v is not None}
 
     @classmethod
     def from_item(cls, item: Item) -> SurveyResponse:
@@ -137,8 +142,14 @@ class SurveyRepository:
         operations: a check that the random id is unused, which it is."""
         tx.add(Check({"pk": response.to_item()["pk"], "sk": response.to_item()["sk"]}, ITEM_ABSENT))
 
-    def responses(self, survey_id: str) -> list[SurveyResponse]:
-        return [SurveyResponse.from_item(i) for i in query_all(self._table, _partition(survey_id), prefix="RESPONSE#")]
+    def responses(self, survey_id: str, now: float | None = None) -> list[SurveyResponse]:
+        """The survey's answers; given `now`, without those past their `expires_at` (DynamoDB's
+        TTL deletes them up to two days late)."""
+        items = query_all(self._table, _partition(survey_id), prefix="RESPONSE#")
+        return [SurveyResponse.from_item(i) for i in items if now is None or in_force(i, now)]
+
+    def delete_response(self, survey_id: str, response_id: str) -> None:
+        self._table.delete(Delete({"pk": _partition(survey_id), "sk": f"RESPONSE#{response_id}"}))
 
     def commit_seed(self, survey_id: str, seed: str, commitment: str) -> bool:
         """Store a closed contest's seed and publish its SHA-256, once (a contest created

@@ -184,3 +184,41 @@ def test_p15_a_winners_mail_never_goes_to_a_suppressed_address(ports, clock, mai
     contests.draw(DrawInput(survey_id=contest_id, winners=1), ports)
     mail_outbox.sweep(ports, MAIL_HANDLERS)
     assert [m for m in mailer.sent if m.kind == MailKind.contest] == []
+
+
+def test_p14_answers_end_at_the_surveys_stated_retention_read_as_gone_then_purged(ports, clock):
+    """The bug: answers had no `expires_at` and no purge, so they were kept forever."""
+    from functions.survey_retention import purge_expired_answers
+
+    survey_id = define(ports, kind="survey", days_open=20)
+    first = submit(survey_id, SubmissionRequest(answers={"destination": "India"}), ports).response_id
+    clock.advance(10 * DAY)
+    second = submit(survey_id, SubmissionRequest(answers={"destination": "Mexico"}), ports).response_id
+    stored = ports.table.get({"pk": f"SURVEY#{survey_id}", "sk": f"RESPONSE#{first}"})
+    assert stored["expires_at"] == 1_800_000_000 + 30 * DAY  # the definition's retention_days, for the TTL
+    clock.advance(20 * DAY - 1)
+    assert purge_expired_answers(ports) == 0
+    clock.advance(1)  # the first answer's retention is over: reads no longer count it, the purge deletes it
+    assert surveys.results(surveys.ResultsInput(survey_id=survey_id), ports)["responses"] == 1
+    assert purge_expired_answers(ports) == 1
+    assert [r.response_id for r in ports.surveys.responses(survey_id)] == [second]
+    clock.advance(10 * DAY)
+    assert purge_expired_answers(ports) == 1 and ports.surveys.responses(survey_id) == []
+
+
+def test_p14_a_contests_answers_end_at_its_retention_too_and_the_purge_resumes_after_a_short_run(ports, clock):
+    """Answers stored without `expires_at` (a contest's entry writes its own) end by the
+    definition's retention all the same; a run out of time deletes nothing more and the
+    next one goes on."""
+    from functions.survey_retention import purge_expired_answers
+
+    contest_id = define(ports)
+    for n in range(3):
+        submit(contest_id, entry(f"entrant{n}@example.org"), ports)
+    clock.advance(30 * DAY - 1)
+    assert surveys.results(surveys.ResultsInput(survey_id=contest_id), ports)["responses"] == 3
+    clock.advance(1)
+    assert surveys.results(surveys.ResultsInput(survey_id=contest_id), ports)["responses"] == 0
+    assert purge_expired_answers(ports, remaining_seconds=lambda: 0) == 0
+    assert len(ports.surveys.responses(contest_id)) == 3
+    assert purge_expired_answers(ports) == 3 and ports.surveys.responses(contest_id) == []
