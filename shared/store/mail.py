@@ -94,7 +94,8 @@ class MailJob(Entity):
     topic: str | None = None
     context: dict[str, Any] = field(default_factory=dict)
     # Only for mail to an address that is not (or no longer) the account's own: the
-    # confirmation of a new address, and the notice to the old one.
+    # confirmation of a new address, and the notice to the old one. Dropped when the job
+    # finishes (a mistyped address is a stranger's); `typed_address` stays to say there was one.
     to_address: str | None = None
     campaign_id: str | None = None
     status: str = "pending"
@@ -105,6 +106,10 @@ class MailJob(Entity):
     detail: str | None = None
     finished_at: str | None = None
     expires_at: int | None = None
+    typed_address: bool = False  # the job was for `to_address`, not for the account's own address
+
+    def __post_init__(self) -> None:
+        self.typed_address = self.typed_address or bool(self.to_address)
 
     @staticmethod
     def key(job_id: str) -> Key:
@@ -118,7 +123,7 @@ class MailJob(Entity):
         item = {**self.key(self.job_id), "type": "mail_job", **asdict(self)}
         if self.status == "pending":  # sparse: only unsent jobs are in the index
             item.update(_unsent_keys(self.kind, self.job_id, self.next_attempt_at))
-        return {k: v for k, v in item.items() if v is not None}
+        return {k: v for k, v in item.items() if v is not None and (k != "typed_address" or v)}
 
 
 def _suppression_key(email_hash: str) -> Key:
@@ -236,22 +241,27 @@ class MailRepository:
     def finish(self, job_id: str, claim_id: str, status: str, at: str, expires_at: int,
                detail: str | None = None) -> None:
         """sent / skipped / failed: out of the unsent index for good (a failed job into the
-        failed one). Raises ConditionFailed when `claim_id` no longer holds the job."""
+        failed one), without the address it was for when that was not the account's own: the
+        job is kept until `expires_at`, its request lived a day. Raises ConditionFailed when
+        `claim_id` no longer holds the job."""
         index = _failed_keys(job_id, at) if status == "failed" else {}
         self._table.update(Update(MailJob.key(job_id), Changes(
             set={"status": status, "finished_at": at, "detail": detail or status, "expires_at": expires_at, **index},
-            remove=("lease_until", "gsi1pk", "gsi1sk", *(() if index else ("mailpk", "mailsk"))),
+            remove=("lease_until", "gsi1pk", "gsi1sk", "to_address", *(() if index else ("mailpk", "mailsk"))),
         ), (Attr("claim_id") == claim_id) & (Attr("status") == "pending")))
 
     def requeue(self, job: MailJob, now: int) -> bool:
         """A failed job pending again, due now, its attempts forgotten; False when it is no
-        longer failed."""
+        longer failed, is past its retention (`expires_at`: the TTL deletes it up to two days
+        late), or was for a typed address that its finish dropped (it would go to the
+        account's own address instead)."""
         try:
             self._table.update(Update(MailJob.key(job.job_id), Changes(
                 set={"status": "pending", "attempts": 0, "next_attempt_at": now, "detail": "requeued",
                      **_unsent_keys(job.kind, job.job_id, now)},
                 remove=("expires_at", "finished_at", "claim_id", "lease_until")),
-                Attr("status") == "failed"))
+                (Attr("status") == "failed") & (Attr("expires_at").absent() | (Attr("expires_at") > now))
+                & (Attr("typed_address").absent() | Attr("to_address").exists())))
         except ConditionFailed:
             return False
         return True

@@ -475,6 +475,35 @@ def test_requeue_of_a_job_that_is_not_failed_is_false_and_changes_nothing(
     assert table.get(MailJob.key(job.job_id)) == before
 
 
+@pytest.mark.parametrize("status", ["sent", "skipped", "failed"])
+def test_finish_drops_a_typed_address_and_keeps_that_there_was_one(
+        table: Table, mail: MailRepository, uid: Ids, status: str) -> None:
+    job = _job(uid, to_address="typed@example.org")
+    mail.put_job(job)
+    assert table.get(MailJob.key(job.job_id))["typed_address"] is True
+    _claimed(mail, job, "c1")
+    mail.finish(job.job_id, "c1", status, LATER, T0 + 999)
+    stored = table.get(MailJob.key(job.job_id))
+    assert "to_address" not in stored and stored["typed_address"] is True
+    plain = _job(uid)
+    mail.put_job(plain)
+    assert "typed_address" not in table.get(MailJob.key(plain.job_id))
+
+
+def test_requeue_refuses_a_job_past_its_retention_or_without_its_typed_address(
+        table: Table, mail: MailRepository, uid: Ids) -> None:
+    old, typed = _job(uid, kind="promotional"), _job(uid, to_address="typed@example.org")
+    for job in (old, typed):
+        mail.put_job(job)
+        _claimed(mail, job, "c1")
+        mail.finish(job.job_id, "c1", "failed", LATER, T0 + 999)
+    before = {job.job_id: table.get(MailJob.key(job.job_id)) for job in (old, typed)}
+    assert mail.requeue(old, T0 + 999) is False  # expires_at reached: gone, whatever the TTL has not deleted
+    assert mail.requeue(typed, T0 + 500) is False  # its address was dropped: it would go to the account's own
+    assert {job.job_id: table.get(MailJob.key(job.job_id)) for job in (old, typed)} == before
+    assert mail.requeue(old, T0 + 998) is True
+
+
 def test_requeue_of_an_unknown_job_is_false_and_creates_nothing(mail: MailRepository, uid: Ids) -> None:
     job = _job(uid)
     assert mail.requeue(job, T0) is False
