@@ -25,7 +25,14 @@ class PolicyVersion:
         return {"version": self.version, "effective": self.effective, "material": self.material, "url": "/privacy"}
 
 
-VERSIONS = (PolicyVersion(version=1, effective="2026-11-28", material=True),)
+# A shipped version is never edited once published: a change is a new version. Version 2
+# states how long copies last (backups, the table stream, feedback reports, sent mail) and
+# that answers end with their stated retention: nothing is used more or kept longer, so it
+# is not material (P25: no mail, no notice).
+VERSIONS = (
+    PolicyVersion(version=1, effective="2026-11-28", material=True),
+    PolicyVersion(version=2, effective="2026-12-06", material=False),
+)
 
 
 def all_versions() -> tuple[PolicyVersion, ...]:

@@ -209,6 +209,7 @@ def exercised(aws, deployed_like):
     from functions.mail_handlers import MAIL_HANDLERS
     from functions.fulfilment import fulfil_orders_waiting_for_stock
     from functions.mail_feedback import handle_sns_envelope
+    from functions.survey_retention import purge_expired_answers
     from functions.unconfirmed_accounts import UNCONFIRMED_RETENTION_SECONDS, purge_unconfirmed
     from local_stage.sandbox_processor import signed_callback
     from shared.store.commerce import Pin
@@ -354,7 +355,7 @@ def exercised(aws, deployed_like):
             deliver(closed)
         # Policy versions, notices and a legal disclosure.
         with running("ops_publish_policy", cold=True):
-            assert ops.run("ops_publish_policy", {"version": 2, "text_markdown": "# Version 2 of the policy",
+            assert ops.run("ops_publish_policy", {"version": 3, "text_markdown": "# Version 3 of the policy",
                                                   "material": True}, ports_now())["material"]
         with running("ops_post_notice", cold=True):
             assert ops.run("ops_post_notice", {"kind": "business_transition", "text": "We are joining Example Co."},
@@ -371,6 +372,7 @@ def exercised(aws, deployed_like):
         with running("retention_purge", cold=True):
             aged = ports_now().replace(clock=FixedClock(later_still))
             assert referrals.purge_expired(aged) >= 1 and contests.purge_due(aged) == 1
+            purge_expired_answers(aged)
 
         with running("ses_feedback", cold=True):
             for kind in ("Transient", "Transient", "Permanent"):

@@ -47,3 +47,23 @@ def test_feedback_queue_has_a_dead_letter_queue(aws):
     url = sqs.get_queue_url(QueueName=aws.outputs["SesFeedbackQueueName"])["QueueUrl"]
     redrive = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])["Attributes"]["RedrivePolicy"]
     assert "ses-feedback-dlq" in redrive
+
+
+def test_copies_of_deleted_data_last_as_long_as_the_policy_says(aws):
+    """The bug: point-in-time recovery kept 35 days of purged data (AWS's default) and the
+    feedback dead-letter queue 14 days of raw notifications, neither stated anywhere."""
+    from shared.policy import current_version
+
+    class Loader(yaml.SafeLoader):
+        pass
+
+    Loader.add_multi_constructor("!", lambda loader, suffix, node: None)
+    resources = yaml.load(emulator.TEMPLATE.read_text(), Loader=Loader)["Resources"]
+    recovery = resources["Table"]["Properties"]["PointInTimeRecoverySpecification"]
+    assert recovery == {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}  # moto ignores it
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=aws.outputs["SesFeedbackQueueName"] + "-dlq")["QueueUrl"]
+    kept = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["MessageRetentionPeriod"])["Attributes"]
+    assert int(kept["MessageRetentionPeriod"]) == 4 * 24 * 3600
+    text = current_version().text()
+    assert "7 days" in text and "24 hours" in text and "4 days" in text

@@ -116,7 +116,7 @@ def test_p01_every_outbound_call_to_a_third_party_carries_only_its_declared_fiel
     assert store.commerce.order(started.order_id).status == "paid"
     campaigns.send_campaign(campaigns.CampaignInput(topic="newsletter", subject="News", text="Hello"), store)
     referrals.refer(customer, referrals.ReferralRequest(friend_name="Pat", friend_email="pat@example.net"), store)
-    notices.publish_policy(notices.PublishPolicyInput(version=2, text_markdown="# Version 2 of our policy",
+    notices.publish_policy(notices.PublishPolicyInput(version=3, text_markdown="# Version 3 of our policy",
                                                       material=True), store)
     mail_outbox.sweep(store, MAIL_HANDLERS)
     assert len(mails) >= 5 and checkouts
