@@ -98,6 +98,7 @@ OPERATOR_FUNCTIONS = (
     "ops_record_disclosure",
     "ops_access_trends",
     "ops_payment_exceptions",
+    "ops_drain_feedback_dead_letters",
 )
 
 

@@ -105,6 +105,8 @@ OPERATIONS: dict[str, tuple[Callable[[], type[BaseModel]], Operation]] = {
     "ops_access_trends": (_lazy("functions.access_trends:AccessTrendsInput"),
                           _operation("functions.access_trends:access_trends")),
     "ops_payment_exceptions": (lambda: NoInput, _operation("functions.payments:payment_exceptions")),
+    "ops_drain_feedback_dead_letters": (_lazy("functions.feedback_dead_letters:DrainInput"),
+                                        _operation("functions.feedback_dead_letters:drain_feedback_dead_letters")),
 }
 
 

@@ -61,6 +61,7 @@ class Needs:
     mail_dead_letters: bool = False  # reports failed mail jobs to the mail dead-letter queue
     reads_stream: bool = False
     reads_feedback_queue: bool = False
+    drains_feedback_dead_letters: bool = False  # the SES feedback dead-letter queue, by an operator
     keeps_failures: bool = False  # the function-failures queue: dead-letter or on-failure destination
 
 
@@ -103,6 +104,8 @@ FUNCTIONS: dict[str, Needs] = {
     "ops_record_disclosure": Needs(table=(GET, PUT)),
     # P23: a day's access counters are a few queries of its own partitions; nothing else.
     "ops_access_trends": Needs(table=(QUERY, PUT)),
+    # Parked SES feedback, handled once more as ses_feedback would (suppression), then deleted.
+    "ops_drain_feedback_dead_letters": Needs(table=(GET, PUT, UPDATE), drains_feedback_dead_letters=True),
     # Payments the store did not need, and what became of their refunds (the exceptions' index).
     "ops_payment_exceptions": Needs(table=(QUERY, PUT), indexes=("gsi1",)),
     "ops_backfill_pin_markers": Needs(table=(QUERY, PUT), pin_key=("kms:Decrypt",), pin_mac=True),
@@ -150,11 +153,15 @@ def policy(stage: str, function: str) -> dict:
     if needs.reads_feedback_queue:
         statements.append(_statement("FeedbackQueue", ["sqs:ReceiveMessage", "sqs:DeleteMessage",
                                                        "sqs:GetQueueAttributes"], f"arn:aws:sqs:*:*:{name}-ses-feedback"))
+    if needs.drains_feedback_dead_letters:
+        statements.append(_statement("FeedbackDeadLetters", ["sqs:GetQueueUrl", "sqs:ReceiveMessage",
+                                                             "sqs:DeleteMessage"],
+                                     f"arn:aws:sqs:*:*:{name}-ses-feedback-dlq"))
     if needs.keeps_failures:
         statements.append(_statement("FunctionFailures", ["sqs:SendMessage"],
                                      f"arn:aws:sqs:*:*:{name}-function-failures"))
     # The queues are encrypted with the messaging key: sending needs a data key, reading decrypts.
-    if needs.mail_dead_letters or needs.reads_feedback_queue or needs.keeps_failures:
+    if needs.mail_dead_letters or needs.reads_feedback_queue or needs.drains_feedback_dead_letters or needs.keeps_failures:
         statements.append(_key_by_alias("MessagingKey", ["kms:GenerateDataKey", "kms:Decrypt"], f"{name}-messaging"))
     # Every function reads its stage's secrets when it loads its settings.
     statements.append(_statement("Secrets", ["ssm:GetParametersByPath"], [

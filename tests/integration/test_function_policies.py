@@ -65,9 +65,9 @@ def iam_requests(service: str, operation: str, params: dict, response: dict) -> 
         domain = policies.sender(STAGE).domain
         return [(f"ses:{operation}", f"{arn}:identity/{domain}", None),
                 (f"ses:{operation}", f"{arn}:configuration-set/{params['ConfigurationSetName']}", None)]
-    if service == "sqs":
+    if service == "sqs":  # a batch call is authorised as its single action
         queue = params.get("QueueName") or params["QueueUrl"].rstrip("/").rsplit("/", 1)[-1]
-        return [(f"sqs:{operation}", f"{arn}:{queue}", None)]
+        return [(f"sqs:{operation.removesuffix('Batch')}", f"{arn}:{queue}", None)]
     if service == "ssm":  # a read by path is a read of the path and of each parameter it returns
         path = f"{arn}:parameter{(params.get('Path') or params['Name']).rstrip('/')}"
         returned = [f"{arn}:parameter{p['Name']}" for p in response.get("Parameters", [])]
@@ -164,6 +164,16 @@ def _stream_records_during(action):
     iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="LATEST")["ShardIterator"]
     action()
     return streams.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+
+
+def _park_feedback(body: str) -> None:
+    """A feedback notification the SES feedback function gave up on (SQS's redrive, not ours)."""
+    import boto3
+
+    from functions.feedback_dead_letters import dead_letter_queue
+
+    sqs = boto3.client("sqs")
+    sqs.send_message(QueueUrl=sqs.get_queue_url(QueueName=dead_letter_queue(ports_now()))["QueueUrl"], MessageBody=body)
 
 
 def _park_a_failed_job(function: str, job_id: str) -> None:
@@ -384,6 +394,11 @@ def exercised(aws, deployed_like):
             assert ops.run("ops_contact_requests", {}, ports_now())["questions"]
         with running("ops_payment_exceptions", cold=True):
             assert "exceptions" in ops.run("ops_payment_exceptions", {}, ports_now())
+        parked = Person()
+        for kind in ("Transient", "Transient", "Permanent"):
+            _park_feedback(json.dumps({"Type": "Notification", "Message": json.dumps(bounce(parked.email, kind))}))
+        with running("ops_drain_feedback_dead_letters", cold=True):
+            assert ops.run("ops_drain_feedback_dead_letters", {}, ports_now())["drained"] == 3
         for late in (Person(), Person()):  # welcome mails still unsent
             http.post_json("/signup", {"email": late.email, "name": late.name, "promotions": False})
         job_ids = ports_now().outbox.unsent_job_ids(10)[:2]
