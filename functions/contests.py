@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from functions.mail_compose import MailDefect, MailHandler, SendTimeFacts, rendered
 from functions.one_time_links import add_unproven_mail_count
+from functions import survey_retention
 from shared.contest_draw import entries_hash, pick, sha256 as _sha256
 from shared.errors import Conflict, InvalidInput, InvalidToken
 from shared.ids import address_hash, mailbox_key, new_id, new_secret_token, token_hash
@@ -97,7 +98,8 @@ def enter(contest: Survey, answers: dict[str, Any], email: str, ports: Ports) ->
     key, now, at = ports.settings.hash_key(), ports.clock.now(), ports.clock.iso()
     entries, mailbox = _entries(ports), mailbox_key(email, key)
     held = entries.entry(contest.survey_id, mailbox, now)
-    response = SurveyResponse(contest.survey_id, new_id(), dict(answers), at)
+    # The answers end at the contest's stated retention, like a survey's (functions/survey_retention.py).
+    response = SurveyResponse(contest.survey_id, new_id(), dict(answers), at, survey_retention.expires_at(contest, now))
     tx = Transaction()
     ports.surveys.add_entries_open_check(tx, contest.survey_id)
     if held is None:

@@ -78,9 +78,11 @@ class LocalDriver(threading.Thread):
         fulfil_orders_waiting_for_stock(process_ports())  # every 5 minutes when deployed
         from functions.contests import commit_closed_contests, purge_due
         from functions.referrals import purge_expired
+        from functions.survey_retention import purge_expired_answers
         from functions.unconfirmed_accounts import purge_unconfirmed
 
         purge_unconfirmed(process_ports())  # daily when deployed
+        purge_expired_answers(process_ports())  # daily when deployed
         purge_expired(process_ports())  # daily when deployed
         purge_due(process_ports())  # daily when deployed
         commit_closed_contests(process_ports())  # every 15 minutes when deployed

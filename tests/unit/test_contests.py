@@ -85,6 +85,14 @@ def test_p15_the_answers_id_links_to_nothing_and_the_entry_has_its_own(ports, ma
     assert len(answers) == 1 and entry_id not in str(answers[0]) and "cy@example.org" not in str(answers[0])
 
 
+def test_p14_p15_a_contests_answers_carry_their_expiry_so_the_table_deletes_them(ports, clock):
+    contest_id = define(ports)
+    response_id = enter(contest_id, "dee@example.org", ports)
+    [answers] = [i for i in ports.table.all_items() if i.get("response_id") == response_id]
+    retention_days = surveys.view(contest_id, ports).retention_days
+    assert answers["expires_at"] == int(clock.now()) + retention_days * DAY
+
+
 def test_p15_an_unconfirmed_entry_is_not_drawn_and_is_purged_when_its_link_expires(ports, clock, mailer):
     contest_id = define(ports, days_open=5)
     enter(contest_id, "kept@example.org", ports)
