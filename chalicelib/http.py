@@ -10,6 +10,7 @@ import importlib
 import inspect
 import json
 import os
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Callable
 
@@ -46,6 +47,31 @@ class JsonRoute:
     cookies: tuple[str, ...] = ()
     answers: tuple[int, ...] = ()
     query: tuple[str, ...] = ()
+
+
+# The request being answered, and what the edge already learnt about its viewer: a page's
+# header reads it without each view passing it on (one request at a time). Here, not in
+# chalicelib.pages, so a JSON request's cold start does not load the pages.
+_VIEWER: ContextVar[dict | None] = ContextVar("page_viewer", default=None)
+
+
+def begin_request(request):
+    return _VIEWER.set({"request": request})
+
+
+def end_request(marker) -> None:
+    _VIEWER.reset(marker)
+
+
+def current_viewer() -> dict | None:
+    return _VIEWER.get()
+
+
+def _note_account(account) -> None:
+    """The session's account, once the edge has read it: the header need not read it again."""
+    viewer = _VIEWER.get()
+    if viewer is not None:
+        viewer["account"] = account
 
 
 JSON_ROUTES: list[JsonRoute] = []
@@ -168,10 +194,8 @@ def _view_arguments(view: Callable, signed_in: bool) -> Callable[[dict, object],
         if wants_ports:
             params["ports"] = process_ports()
         if signed_in:
-            from chalicelib.pages import note_account
-
             params["account"] = signed_in_account(request, process_ports())
-            note_account(params["account"])
+            _note_account(params["account"])
 
     return fill
 

@@ -16,6 +16,8 @@ from chalicelib.http import (
     TOKEN_AUTHORITY_PATHS,
     UNSAFE_METHODS,
     answers_html,
+    begin_request,
+    end_request,
     error_body,
     form_fields,
     html_error,
@@ -62,13 +64,11 @@ def _resume_collection(event, get_response):
 
 
 def _http_guard(event, get_response):
-    from chalicelib import pages
-
-    marker = pages.begin(event)
+    marker = begin_request(event)
     try:
         return _guarded(event, get_response)
     finally:
-        pages.end(marker)
+        end_request(marker)
 
 
 def _wants_html(event, route: str | None) -> bool:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,11 +12,6 @@ from shared.mail.topics import TOPIC_LABELS as TOPIC_LABELS
 
 HTML = "text/html; charset=utf-8"
 
-# The request being answered, and what the edge already learnt about its viewer: pages read
-# the header's state from it without each view passing it on (one request at a time).
-_VIEWER: ContextVar[dict | None] = ContextVar("page_viewer", default=None)
-
-
 @dataclass(frozen=True)
 class Header:
     """What the header shows: sign-in state and the cart's count of cards."""
@@ -26,25 +20,12 @@ class Header:
     cart_count: int = 0
 
 
-def begin(request) -> object:
-    return _VIEWER.set({"request": request})
-
-
-def end(marker) -> None:
-    _VIEWER.reset(marker)  # type: ignore[arg-type]
-
-
-def note_account(account) -> None:
-    """The session's account, once the edge has read it: the header need not read it again."""
-    viewer = _VIEWER.get()
-    if viewer is not None:
-        viewer["account"] = account
-
-
 def _header() -> Header:
     """Read only where the browser has the cookie for it, so a first visit (and the cold
     start's home page) reads nothing."""
-    viewer = _VIEWER.get()
+    from chalicelib.http import current_viewer
+
+    viewer = current_viewer()
     if viewer is None:
         return Header()
     if "header" not in viewer:
@@ -78,11 +59,6 @@ def _read_header(viewer: dict) -> Header:
 
         count = sum(cart.read(cart_id, ports).values())
     return Header(signed_in=signed_in, cart_count=count)
-
-
-def current_path() -> str | None:
-    viewer = _VIEWER.get()
-    return viewer["request"].context.get("path") if viewer else None
 
 
 @functools.cache
