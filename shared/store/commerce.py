@@ -80,6 +80,7 @@ class Order(Entity):
     attempt: int = 0  # how many times the customer tried paying again (each a new processor session)
     session_expires_at: int | None = None  # when the current session can no longer be paid
     paid_session_id: str | None = None  # the session whose payment the order was fulfilled with
+    earlier_session_ids: list[str] = field(default_factory=list)  # sessions a retry replaced, oldest first
 
     @staticmethod
     def key(order_id: str) -> Key:
@@ -305,8 +306,10 @@ class CommerceRepository:
         is still unpaid; RETRY_RACED fails otherwise (reporting the attempt it is at)."""
         condition = Attr("status").is_in(RETRYABLE) & (
             (Attr("attempt") == attempt - 1) if attempt > 1 else (Attr("attempt").absent() | (Attr("attempt") == 0)))
+        replaced = [*order.earlier_session_ids, *([order.session_id] if order.session_id else [])]
         tx.add(Update(Order.key(order.order_id), Changes(set={"session_id": session.session_id, "attempt": attempt,
-                                                               "status": "pending", "session_expires_at": expires_at}),
+                                                               "status": "pending", "session_expires_at": expires_at,
+                                                               "earlier_session_ids": replaced}),
                       ITEM_EXISTS & condition, tag=RETRY_RACED, decode=lambda item: item.get("attempt", 0)),
                Put(session.to_item()))
 

@@ -161,3 +161,18 @@ def test_a_second_payment_is_raised_by_an_alarm_on_the_metric_the_code_counts():
     alarm = yaml.load(template.read_text(), Loader=loader)["Resources"]["SecondPaymentsAlarm"]["Properties"]
     assert (alarm["MetricName"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
         "SecondPayments", 0, "GreaterThanThreshold")
+
+
+def test_p28_a_replaced_session_stays_findable_from_its_order_for_the_export():
+    """A retry's replaced session (its order, account and amount) is data about the customer:
+    the order names it, so the export and the dispute lookup list it."""
+    from functions.accounts import export
+
+    ports, processor, order_id = _store()
+    first = ports.commerce.order(order_id).session_id
+    retry_payment(ANN, order_id, ports)
+    retry_payment(ANN, order_id, ports)
+    order = ports.commerce.order(order_id)
+    assert order.earlier_session_ids[0] == first and len(order.earlier_session_ids) == 2
+    listed = {s["session_id"] for s in export(ANN, ports)["checkout_sessions"]}
+    assert listed == {*order.earlier_session_ids, order.session_id}
