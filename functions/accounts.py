@@ -131,10 +131,11 @@ def export(account: Account, ports: Ports) -> dict[str, Any]:
 
     now, account_id, email_hash = ports.clock.now(), account.account_id, account.email_hash
     orders = sorted(ports.commerce.orders_of(account_id), key=lambda o: (o.created_at, o.order_id), reverse=True)
-    order_ids = {o.order_id for o in orders}
-    exceptions = [asdict(e) for e in ports.commerce.payment_exceptions() if e.order_id in order_ids]
-    session_ids = dict.fromkeys([s for o in orders for s in (*o.earlier_session_ids, o.session_id, o.paid_session_id)
-                                 if s] + [e["session_id"] for e in exceptions])
+    session_ids = list(dict.fromkeys(s for o in orders for s in (*o.earlier_session_ids, o.session_id, o.paid_session_id)
+                                     if s))
+    # A second payment is made through one of its order's own sessions: read by their keys,
+    # never through the operators' list of every exception.
+    exceptions = [asdict(e) for e in map(ports.commerce.payment_exception, session_ids) if e]
     change = ports.sign_in.email_change(account_id, now)
     suppressed = ports.outbox.suppression(email_hash, now)
     return {

@@ -322,6 +322,10 @@ class CommerceRepository:
         self._table.update(Update(PaymentException.key(session_id),
                                   Changes(set={"outcome": outcome, **({"refund_id": refund_id} if refund_id else {})})))
 
+    def payment_exception(self, session_id: str) -> PaymentException | None:
+        item = self._table.get(PaymentException.key(session_id))
+        return PaymentException.from_item(item) if item else None
+
     def payment_exceptions(self) -> list[PaymentException]:
         return [PaymentException.from_item(i) for i in query_all(self._table, "PAYMENT_EXCEPTIONS", index=INDEX)]
 
