@@ -300,12 +300,12 @@ def _answer_form(form: Callable, params: dict, fill: Callable[[dict, object], No
 
 
 def sign_in_page(error: NotSignedIn, request):
-    """A page that needs a session, asked for without one: the sign-in form, which comes back
-    to that page (a GET page only; see chalicelib.return_paths)."""
+    """A page or form post that needs a session, asked for without one: the sign-in form, which
+    comes back to the page the customer was on (see chalicelib.return_paths)."""
     from chalicelib.pages import render_page
     from chalicelib.return_paths import page_path
 
-    return_to = page_path(request) if request.method == "GET" else None
+    return_to = page_path(request)
     return render_page("sign_in.html", status=error.status, title="Sign in", message=error.message,
                        return_to=return_to, problems={}, values={})
 

@@ -8,6 +8,7 @@ fragment) that a GET page route matches, never a token route nor a page that nee
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 from chalicelib.http import HTML_ROUTES, TOKEN_AUTHORITY_PATHS
 
@@ -17,8 +18,11 @@ _VALUE = re.compile(r"^[A-Za-z0-9_-]{1,100}$")  # a route's value: an id, a code
 
 
 def page_path(request) -> str | None:
-    """The path of the page a request asked for, rebuilt from its route and values (a
-    deployed stage's prefix is not in it), if it is one to come back to."""
+    """The page a request came from, if it is one to come back to: a GET's own path, rebuilt
+    from its route and values (a deployed stage's prefix is not in it), or for a form post the
+    page that sent it (its Referer, which the edge has already checked is one of ours)."""
+    if request.method != "GET":
+        return safe(urlsplit(request.headers.get("referer") or "").path)
     route = (request.context or {}).get("resourcePath") or ""
     for name, value in (request.uri_params or {}).items():
         route = route.replace("{" + name + "}", str(value))

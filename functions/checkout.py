@@ -79,7 +79,7 @@ def start_checkout(account: Account, body: CheckoutBody | None, cart_items: dict
     currency = _known(lines[0]["sku"]).currency
     description = ", ".join(f"{line['quantity']} x {_known(line['sku']).name} calling card" for line in lines)
 
-    checkout = _create_hosted_checkout(
+    checkout = create_hosted_checkout(
         ports.processor, CheckoutRequest(order_id, amount, currency, description, account.email),
         f"{account.account_id}:{key_hash}",
     )
@@ -138,7 +138,7 @@ def _order_id(account_id: str, key_hash: str, ports: Ports) -> str:
     return "ord_" + digest.hexdigest()[:24]
 
 
-def _create_hosted_checkout(processor: CardProcessor, request: CheckoutRequest, key: str) -> HostedCheckout:
+def create_hosted_checkout(processor: CardProcessor, request: CheckoutRequest, key: str) -> HostedCheckout:
     try:
         return processor.create_checkout(request, key)
     except Exception as error:  # the processor's own errors, translated here and nowhere else

@@ -13,9 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from pydantic import BaseModel, ConfigDict
 
-from functions.checkout import CheckoutStarted, _create_hosted_checkout, leaving_notice
+from functions.checkout import CheckoutStarted, create_hosted_checkout, leaving_notice
 from functions.orders import owned_order
 from shared import metrics
 from shared.errors import Conflict
@@ -26,12 +25,6 @@ from shared.store.commerce import RETRY_RACED, RETRYABLE, SECOND_PAYMENT_SEEN, C
 from shared.store.table import ConditionFailed, Transaction
 
 logger = Logger(child=True)
-
-
-class PaymentExceptions(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-    exceptions: list[dict[str, Any]]
 
 
 def retry_payment(account: Account, order_id: str, ports: Ports) -> CheckoutStarted:
@@ -45,7 +38,7 @@ def retry_payment(account: Account, order_id: str, ports: Ports) -> CheckoutStar
         raise Conflict("A payment for this order is under way: wait for its email, or check the order page.",
                        code="payment_under_way")
     attempt = order.attempt + 1
-    checkout = _create_hosted_checkout(
+    checkout = create_hosted_checkout(
         ports.processor, CheckoutRequest(order.order_id, order.amount_cents, order.currency, order.description,
                                          account.email),
         f"{order.order_id}:attempt:{attempt}",
@@ -102,4 +95,4 @@ def payment_exceptions(_input: Any, ports: Ports) -> dict[str, Any]:
     found = [{"order_id": e.order_id, "session_id": e.session_id, "amount_cents": e.amount_cents,
               "currency": e.currency, "at": e.at, "outcome": e.outcome, "refund_id": e.refund_id}
              for e in ports.commerce.payment_exceptions()]
-    return PaymentExceptions(exceptions=found).model_dump()
+    return {"exceptions": found}

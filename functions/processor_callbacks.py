@@ -41,14 +41,12 @@ HANDLED = {
 
 
 def _paid(session: CheckoutSession, ports: Ports) -> str:
-    """Fulfil the order with this session's payment, unless another session paid it first."""
+    """Fulfil the order with this session's payment, unless another session paid it first
+    (fulfilment answers that the order is paid already, whichever way the race went)."""
     from functions.payments import is_second_payment, settle_second_payment
 
-    current = ports.commerce.order(session.order_id)
-    if current is not None and is_second_payment(current, session.session_id):
-        return settle_second_payment(current, session, ports)
     outcome = fulfil(session.order_id, session.account_id, session.lines, ports, session_id=session.session_id)
-    if outcome != "fulfilled":  # lost a race to another session's payment?
+    if outcome != "fulfilled":  # paid through another session?
         current = ports.commerce.order(session.order_id)
         if current is not None and is_second_payment(current, session.session_id):
             return settle_second_payment(current, session, ports)

@@ -194,3 +194,10 @@ def test_a_sign_in_offered_another_place_goes_to_my_account(http, ports, person,
     deliver(ports)
     used = http.post_form(link_path(mail_to(person.email)[0]["text"], "/login/"), "")
     assert used.status_code == 303 and used.headers["Location"] == "/my-account"
+
+
+def test_checking_out_signed_out_asks_to_sign_in_and_comes_back_to_the_shop(http):
+    cart = session_cookie(http.post_form("/cart/items", "sku=MX-10&quantity=1"))
+    asked = http.post_form("/checkout", "idempotency_key=abcdefgh12345678",
+                           headers={"Cookie": cart, "Referer": "http://127.0.0.1:8000/shop"})
+    assert asked.status_code == 401 and 'name="return_to" value="/shop"' in asked.body.decode()
